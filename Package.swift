@@ -1,0 +1,51 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+  name: "loyalty",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "loyalty", targets: ["loyalty"]),
+    .library(name: "LoyaltyCore", targets: ["LoyaltyCore"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+  ],
+  targets: [
+    // libcsv from Debian's libcsv-dev, which ships no pkg-config file.
+    .systemLibrary(
+      name: "CLibCSV",
+      providers: [.apt(["libcsv-dev"])]
+    ),
+    .target(name: "CSVStream", dependencies: ["CLibCSV"]),
+    .target(
+      name: "LoyaltyCore",
+      dependencies: [
+        "CSVStream",
+        .product(name: "TOMLKit", package: "TOMLKit"),
+      ]
+    ),
+    .target(
+      name: "LoyaltyReport",
+      dependencies: [
+        "LoyaltyCore",
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]
+    ),
+    .executableTarget(
+      name: "loyalty",
+      dependencies: [
+        "LoyaltyCore",
+        "LoyaltyReport",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .testTarget(name: "CSVStreamTests", dependencies: ["CSVStream"]),
+    .testTarget(name: "LoyaltyCoreTests", dependencies: ["LoyaltyCore"]),
+    .testTarget(name: "LoyaltyReportTests", dependencies: ["LoyaltyReport", "LoyaltyCore"]),
+  ]
+)

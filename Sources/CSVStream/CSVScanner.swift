@@ -1,0 +1,206 @@
+import CLibCSV
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Streams CSV records (RFC 4180: quoted fields with commas, doubled quotes and line
+/// breaks; LF or CRLF line ends) out of a byte range with libcsv, and knows the
+/// physical line where each record starts and its raw bytes.
+///
+/// libcsv reports fields and record ends but not positions, so the scanner feeds it
+/// one physical line at a time: the line where a record's first byte falls is its
+/// start line, and the line on which libcsv closes it is its last.
+public enum CSVScanner {
+  /// The largest record, in bytes, before the file is judged broken (an unclosed quote
+  /// would otherwise swallow the rest of the file).
+  public static let recordLimit = 1 << 20
+
+  /// Calls `body` for every record in `bytes[range]`, in order.
+  ///
+  /// - Parameters:
+  ///   - bytes: the whole file (a leading UTF-8 BOM is skipped when `range` starts at 0).
+  ///   - range: where to scan; must start at a record boundary.
+  ///   - firstLine: the physical line number of `range.lowerBound`.
+  ///   - path: the file's name, for errors.
+  /// - Returns: true when the range ended between records (false means a quoted field
+  ///   ran on past the end of the range, so the range did not end at a record boundary).
+  @discardableResult
+  public static func scan(
+    _ bytes: UnsafeRawBufferPointer, range: Range<Int>? = nil, firstLine: Int = 1,
+    path: String, body: (CSVRecord) -> Void
+  ) throws(CSVError) -> Bool {
+    var range = range ?? 0..<bytes.count
+    guard let base = bytes.baseAddress, !range.isEmpty else { return true }
+    if range.lowerBound == 0, range.count >= 3,
+      base.load(as: UInt8.self) == 0xEF, base.load(fromByteOffset: 1, as: UInt8.self) == 0xBB,
+      base.load(fromByteOffset: 2, as: UInt8.self) == 0xBF
+    {
+      range = 3..<range.upperBound
+    }
+    if let bad = UTF8Check.firstInvalidOffset(UnsafeRawBufferPointer(rebasing: bytes[range])) {
+      let line = firstLine + countLineFeeds(bytes, range.lowerBound..<(range.lowerBound + bad))
+      throw .notUTF8(path: path, line: line)
+    }
+    return try withoutActuallyEscaping(body) { escapable throws(CSVError) -> Bool in
+      let state = ScanState(base: base.assumingMemoryBound(to: UInt8.self), body: escapable)
+      defer { state.free() }
+      return try state.run(range: range, firstLine: firstLine, path: path)
+    }
+  }
+
+  /// Counts line feeds in `bytes[range]`.
+  public static func countLineFeeds(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int {
+    guard let base = bytes.baseAddress else { return 0 }
+    var count = 0
+    var position = range.lowerBound
+    while position < range.upperBound {
+      guard let hit = memchr(base + position, 0x0A, range.upperBound - position) else { break }
+      count += 1
+      position = UnsafeRawPointer(hit) - base + 1
+    }
+    return count
+  }
+}
+
+/// The mutable state libcsv's callbacks write into. A class, so that the C callbacks
+/// can reach it through one opaque pointer.
+private final class ScanState {
+  let base: UnsafePointer<UInt8>
+  let body: (CSVRecord) -> Void
+  var parser = UnsafeMutablePointer<csv_parser>.allocate(capacity: 1)
+  var data: UnsafeMutablePointer<UInt8>
+  var dataCapacity = 4096
+  var dataCount = 0
+  var ends: UnsafeMutablePointer<Int>
+  var endsCapacity = 64
+  var fieldCount = 0
+
+  var pending = false
+  var recordLine = 0
+  var recordStart = 0
+  var lineNumber = 0
+  var lineStart = 0
+  var lineEnd = 0
+  var unterminated = false
+
+  init(base: UnsafePointer<UInt8>, body: @escaping (CSVRecord) -> Void) {
+    self.base = base
+    self.body = body
+    data = .allocate(capacity: dataCapacity)
+    ends = .allocate(capacity: endsCapacity)
+  }
+
+  func free() {
+    csv_free(parser)
+    parser.deallocate()
+    data.deallocate()
+    ends.deallocate()
+  }
+
+  func run(range: Range<Int>, firstLine: Int, path: String) throws(CSVError) -> Bool {
+    guard csv_init(parser, UInt8(CSV_STRICT_FINI)) == 0 else {
+      throw .parser(path: path, message: "out of memory")
+    }
+    let context = Unmanaged.passUnretained(self).toOpaque()
+    lineNumber = firstLine
+    var position = range.lowerBound
+    let end = range.upperBound
+    while position < end {
+      let newline = memchr(base + position, 0x0A, end - position)
+      let next = newline.map { UnsafeRawPointer($0) - UnsafeRawPointer(base) + 1 } ?? end
+      lineStart = position
+      lineEnd = next
+      if !pending && isBlank(position..<next) {
+        // libcsv skips blank lines; so do we, without taking them for a record start.
+      } else {
+        if !pending {
+          pending = true
+          recordLine = lineNumber
+          recordStart = position
+        } else if position - recordStart > CSVScanner.recordLimit {
+          throw .recordTooLong(path: path, line: recordLine, limit: CSVScanner.recordLimit)
+        }
+        let fed = csv_parse(parser, base + position, next - position, fieldCallback, recordCallback, context)
+        if fed != next - position {
+          throw .parser(path: path, message: String(cString: csv_strerror(csv_error(parser))))
+        }
+      }
+      position = next
+      lineNumber += 1
+    }
+    // Still open after a line feed means inside a quoted field: an unquoted line feed
+    // would have closed the record.
+    let insideQuotes = pending && base[end - 1] == 0x0A
+    if csv_fini(parser, fieldCallback, recordCallback, context) != 0, pending {
+      // csv_fini refuses an unclosed quoted field: hand over what was read, flagged.
+      unterminated = true
+      emit()
+    }
+    return !insideQuotes
+  }
+
+  private func isBlank(_ range: Range<Int>) -> Bool {
+    for i in range {
+      switch base[i] {
+      case 0x20, 0x09, 0x0D, 0x0A: continue
+      default: return false
+      }
+    }
+    return true
+  }
+
+  func appendField(_ bytes: UnsafeRawPointer?, _ count: Int) {
+    if !pending {
+      // A second record on one physical line (a lone CR as a line end).
+      pending = true
+      recordLine = lineNumber
+      recordStart = lineStart
+    }
+    if dataCount + count > dataCapacity {
+      let capacity = max(dataCapacity * 2, dataCount + count)
+      let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+      grown.update(from: data, count: dataCount)
+      data.deallocate()
+      data = grown
+      dataCapacity = capacity
+    }
+    if count > 0, let bytes {
+      (data + dataCount).update(from: bytes.assumingMemoryBound(to: UInt8.self), count: count)
+    }
+    dataCount += count
+    if fieldCount == endsCapacity {
+      let grown = UnsafeMutablePointer<Int>.allocate(capacity: endsCapacity * 2)
+      grown.update(from: ends, count: fieldCount)
+      ends.deallocate()
+      ends = grown
+      endsCapacity *= 2
+    }
+    ends[fieldCount] = dataCount
+    fieldCount += 1
+  }
+
+  func emit() {
+    var rawEnd = lineEnd
+    while rawEnd > recordStart, base[rawEnd - 1] == 0x0A || base[rawEnd - 1] == 0x0D { rawEnd -= 1 }
+    let record = CSVRecord(
+      line: recordLine, fieldCount: fieldCount,
+      raw: UnsafeRawBufferPointer(start: base + recordStart, count: rawEnd - recordStart),
+      isUnterminated: unterminated, data: data, ends: ends)
+    body(record)
+    pending = false
+    fieldCount = 0
+    dataCount = 0
+    unterminated = false
+  }
+}
+
+private func fieldCallback(_ bytes: UnsafeMutableRawPointer?, _ count: Int, _ context: UnsafeMutableRawPointer?) {
+  Unmanaged<ScanState>.fromOpaque(context!).takeUnretainedValue().appendField(bytes, count)
+}
+
+private func recordCallback(_ terminator: Int32, _ context: UnsafeMutableRawPointer?) {
+  Unmanaged<ScanState>.fromOpaque(context!).takeUnretainedValue().emit()
+}

@@ -1,0 +1,334 @@
+import TOMLKit
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Reads a TOML configuration over the defaults. Unknown keys are errors, so that a
+/// typo never silently falls back to a default.
+public enum ConfigLoader {
+  /// Loads `path`; throws `.input` with one sentence naming the file and key.
+  public static func load(path: String) throws(LoyaltyError) -> LoyaltyConfig {
+    guard let text = readText(path) else {
+      throw .input("\(path): the configuration file cannot be read.")
+    }
+    return try parse(text, source: path)
+  }
+
+  /// Parses TOML text over the defaults.
+  public static func parse(_ text: String, source: String) throws(LoyaltyError) -> LoyaltyConfig {
+    let root: TOMLTable
+    do {
+      root = try TOMLTable(string: text)
+    } catch let error as TOMLParseError {
+      throw .input("\(source) line \(error.source.begin.line): not valid TOML (\(error.description)).")
+    } catch {
+      throw .input("\(source): not valid TOML.")
+    }
+    var config = LoyaltyConfig()
+    var top = Section(table: root, name: "", source: source)
+    if let t = try top.table("input") {
+      var s = Section(table: t, name: "input", source: source)
+      try s.read("business_time_zone", &config.input.businessTimeZone)
+      guard FieldParsers.utcOffset(config.input.businessTimeZone) != nil else {
+        throw .input("\(source): [input] business_time_zone must be a fixed offset such as +08:00 (got '\(config.input.businessTimeZone)').")
+      }
+      try s.read("minor_digits", &config.input.minorDigits, in: 0...4)
+      try s.read("currency", &config.input.currency)
+      try s.read("max_reject_share", &config.input.maxRejectShare, in: 0...1)
+      if let c = try s.table("columns") {
+        var cs = Section(table: c, name: "input.columns", source: source)
+        try cs.read("order_id", &config.input.columns.orderID)
+        try cs.read("channel", &config.input.columns.channel)
+        try cs.read("customer_ref", &config.input.columns.customerRef)
+        try cs.read("order_time", &config.input.columns.orderTime)
+        try cs.read("amount", &config.input.columns.amount)
+        try cs.read("status", &config.input.columns.status)
+        try cs.read("refund_amount", &config.input.columns.refundAmount)
+        try cs.read("refund_time", &config.input.columns.refundTime)
+        try cs.read("phone_hash", &config.input.columns.phoneHash)
+        try cs.read("email_hash", &config.input.columns.emailHash)
+        try cs.finish()
+      }
+      try s.finish()
+    }
+    if let t = try top.table("identity") {
+      var s = Section(table: t, name: "identity", source: source)
+      try s.read("link_keys", &config.identity.linkKeys)
+      for key in config.identity.linkKeys where key != "phone_hash" && key != "email_hash" {
+        throw .input("\(source): [identity] link_keys may hold phone_hash and email_hash only (got '\(key)').")
+      }
+      try s.read("max_refs_per_key", &config.identity.maxRefsPerKey, in: 1...1_000_000)
+      try s.finish()
+    }
+    if let t = try top.table("rfm") {
+      var s = Section(table: t, name: "rfm", source: source)
+      try s.read("window_days", &config.rfm.windowDays, in: 1...3650)
+      try s.read("bins", &config.rfm.bins, in: 2...9)
+      try s.readEnum("method", &config.rfm.method)
+      try s.read("fixed_recency_days", &config.rfm.fixedRecency)
+      try s.read("fixed_frequency", &config.rfm.fixedFrequency)
+      var monetary = config.rfm.fixedMonetary.map { Double($0) / Double(Money.pow10(config.input.minorDigits)) }
+      if try s.read("fixed_monetary", &monetary) {
+        config.rfm.fixedMonetary = monetary.map { Int64(($0 * Double(Money.pow10(config.input.minorDigits))).rounded()) }
+      }
+      try s.read("power_tag_shares", &config.rfm.powerTagShares)
+      if let rules = try s.tableArray("segments") {
+        config.rfm.segments = try rules.enumerated().map { (i, rule) throws(LoyaltyError) in
+          var r = Section(table: rule, name: "rfm.segments[\(i + 1)]", source: source)
+          var name = ""
+          var rr = [1, config.rfm.bins]
+          var ff = rr
+          var mm = rr
+          try r.read("name", &name)
+          try r.read("r", &rr)
+          try r.read("f", &ff)
+          try r.read("m", &mm)
+          try r.finish()
+          for range in [rr, ff, mm] where range.count != 2 || range[0] > range[1] {
+            throw .input("\(source): [[rfm.segments]] '\(name)' needs ranges like r = [4, 5] with low <= high.")
+          }
+          return SegmentRule(name, r: rr[0]...rr[1], f: ff[0]...ff[1], m: mm[0]...mm[1])
+        }
+      }
+      try s.finish()
+      let breakpoints = config.rfm.bins - 1
+      if config.rfm.method == .fixed,
+        config.rfm.fixedRecency.count != breakpoints || config.rfm.fixedFrequency.count != breakpoints
+          || config.rfm.fixedMonetary.count != breakpoints
+      {
+        throw .input("\(source): [rfm] method = \"fixed\" needs \(breakpoints) ascending breakpoints in each of fixed_recency_days, fixed_frequency and fixed_monetary.")
+      }
+      if config.rfm.powerTagShares.count != 4 || config.rfm.powerTagShares != config.rfm.powerTagShares.sorted() {
+        throw .input("\(source): [rfm] power_tag_shares needs 4 ascending shares (extremely_high, high, medium, general).")
+      }
+    }
+    if let t = try top.table("lifecycle") {
+      var s = Section(table: t, name: "lifecycle", source: source)
+      try s.read("new_days", &config.lifecycle.newDays, in: 1...3650)
+      try s.read("active_days", &config.lifecycle.activeDays, in: 1...3650)
+      try s.read("silent_days", &config.lifecycle.silentDays, in: 1...3650)
+      try s.read("sleeping_days", &config.lifecycle.sleepingDays, in: 1...3650)
+      try s.read("milestone_days", &config.lifecycle.milestoneDays, in: 1...3650)
+      try s.finish()
+      let l = config.lifecycle
+      guard l.activeDays < l.silentDays, l.silentDays < l.sleepingDays else {
+        throw .input("\(source): [lifecycle] needs active_days < silent_days < sleeping_days.")
+      }
+    }
+    if let t = try top.table("levels") {
+      var s = Section(table: t, name: "levels", source: source)
+      try s.read("count", &config.levels.count, in: 2...10)
+      try s.read("ratio", &config.levels.ratio, in: 0.01...0.99)
+      try s.read("shares", &config.levels.shares)
+      try s.read("step", &config.levels.step, in: 1...10_000_000)
+      try s.read("window_days", &config.levels.windowDays, in: 1...3650)
+      try s.read("bonus_per_order", &config.levels.bonusPerOrder, in: 0...1_000_000)
+      try s.read("thresholds", &config.levels.thresholds)
+      try s.readEnum("policy", &config.levels.policy)
+      try s.read("reviews", &config.levels.reviews, in: 1...120)
+      try s.finish()
+    }
+    try validateLevels(config.levels, source: source)
+    if let t = try top.table("points") {
+      var s = Section(table: t, name: "points", source: source)
+      let p = config.points
+      var points = p
+      try s.read("earn_rate", &points.earnRate, in: 0...1_000)
+      try s.read("level_multipliers", &points.levelMultipliers)
+      try s.read("claim_ratio", &points.claimRatio, in: 0...1)
+      try s.read("p_redeem", &points.redeemProbability, in: 0...1)
+      try s.read("min_redeem", &points.minRedeem, in: 0...100_000_000)
+      try s.read("redeem_fraction", &points.redeemFraction, in: 0...1)
+      try s.readEnum("expiry", &points.expiry)
+      try s.read("expiry_months", &points.expiryMonths, in: 1...120)
+      var target = -1.0
+      if try s.read("target_redemption_rate", &target, in: 0...1) { points.targetRedemptionRate = target }
+      try s.read("point_value", &points.pointValue, in: 0...1_000)
+      try s.read("cost_ratio", &points.costRatio, in: 0...10)
+      try s.read("mall_premium", &points.mallPremium, in: 0...10)
+      try s.read("projection_months", &points.projectionMonths, in: 0...60)
+      try s.read("runs", &points.runs, in: 1...100_000)
+      try s.read("daily_cap", &points.dailyCap, in: 1...1_000_000_000)
+      try s.read("expected_redemption_rate", &points.expectedRedemptionRate, in: 0...1)
+      try s.read("sensitivity_claim_ratios", &points.sensitivityClaimRatios)
+      try s.read("sensitivity_redemption_rates", &points.sensitivityRedemptionRates)
+      try s.finish()
+      config.points = points
+    }
+    if let t = try top.table("report") {
+      var s = Section(table: t, name: "report", source: source)
+      try s.read("out_dir", &config.report.outDir)
+      try s.read("history_database", &config.report.historyDatabase)
+      try s.finish()
+    }
+    if let t = try top.table("run") {
+      var s = Section(table: t, name: "run", source: source)
+      var seed = Int(config.run.seed)
+      try s.read("seed", &seed, in: 0...Int.max)
+      config.run.seed = UInt64(seed)
+      try s.read("threads", &config.run.threads, in: 0...256)
+      try s.finish()
+    }
+    try top.finish()
+    return config
+  }
+
+  /// Checks the level settings that flags can also change.
+  public static func validateLevels(_ levels: LevelsConfig, source: String) throws(LoyaltyError) {
+    if !levels.shares.isEmpty {
+      guard levels.shares.count == levels.count, levels.shares.allSatisfy({ $0 > 0 }) else {
+        throw .input("\(source): [levels] shares needs \(levels.count) positive shares, level 1 first.")
+      }
+    }
+    if !levels.thresholds.isEmpty {
+      guard levels.thresholds.count == levels.count - 1,
+        zip(levels.thresholds, levels.thresholds.dropFirst()).allSatisfy({ $0 < $1 }),
+        levels.thresholds[0] > 0
+      else {
+        throw .input("\(source): [levels] thresholds needs \(levels.count - 1) positive, strictly ascending values for \(levels.count) levels.")
+      }
+    }
+  }
+
+  static func readText(_ path: String) -> String? {
+    guard let file = fopen(path, "rb") else { return nil }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let n = fread(&buffer, 1, buffer.count, file)
+      if n <= 0 { break }
+      bytes.append(contentsOf: buffer[0..<n])
+    }
+    return String(validating: bytes, as: UTF8.self)
+  }
+}
+
+/// One TOML table being read: remembers the keys used so leftovers can be reported.
+private struct Section {
+  let table: TOMLTable
+  let name: String
+  let source: String
+  var used: Set<String> = []
+
+  init(table: TOMLTable, name: String, source: String) {
+    self.table = table
+    self.name = name
+    self.source = source
+  }
+
+  private var where_: String { name.isEmpty ? "\(source)" : "\(source): [\(name)]" }
+
+  private func wrong(_ key: String, _ expected: String) -> LoyaltyError {
+    .input("\(where_) \(key) must be \(expected).")
+  }
+
+  mutating func table(_ key: String) throws(LoyaltyError) -> TOMLTable? {
+    guard let value = table[key] else { return nil }
+    used.insert(key)
+    guard let t = value.table else { throw wrong(key, "a table") }
+    return t
+  }
+
+  mutating func tableArray(_ key: String) throws(LoyaltyError) -> [TOMLTable]? {
+    guard let value = table[key] else { return nil }
+    used.insert(key)
+    guard let array = value.array else { throw wrong(key, "an array of tables") }
+    var tables: [TOMLTable] = []
+    for element in array {
+      guard let t = element.table else { throw wrong(key, "an array of tables") }
+      tables.append(t)
+    }
+    return tables
+  }
+
+  @discardableResult
+  mutating func read(_ key: String, _ target: inout String) throws(LoyaltyError) -> Bool {
+    guard let value = table[key] else { return false }
+    used.insert(key)
+    guard let s = value.string else { throw wrong(key, "a string") }
+    target = s
+    return true
+  }
+
+  @discardableResult
+  mutating func read(_ key: String, _ target: inout Int, in range: ClosedRange<Int>? = nil) throws(LoyaltyError) -> Bool {
+    guard let value = table[key] else { return false }
+    used.insert(key)
+    guard let i = value.int else { throw wrong(key, "a whole number") }
+    if let range, !range.contains(i) { throw wrong(key, "between \(range.lowerBound) and \(range.upperBound)") }
+    target = i
+    return true
+  }
+
+  @discardableResult
+  mutating func read(_ key: String, _ target: inout Double, in range: ClosedRange<Double>? = nil) throws(LoyaltyError) -> Bool {
+    guard let value = table[key] else { return false }
+    used.insert(key)
+    guard let d = value.double ?? value.int.map(Double.init) else { throw wrong(key, "a number") }
+    if let range, !range.contains(d) { throw wrong(key, "between \(range.lowerBound) and \(range.upperBound)") }
+    target = d
+    return true
+  }
+
+  @discardableResult
+  mutating func read(_ key: String, _ target: inout [Int]) throws(LoyaltyError) -> Bool {
+    guard let value = table[key] else { return false }
+    used.insert(key)
+    guard let array = value.array else { throw wrong(key, "an array of whole numbers") }
+    var out: [Int] = []
+    for element in array {
+      guard let i = element.int else { throw wrong(key, "an array of whole numbers") }
+      out.append(i)
+    }
+    target = out
+    return true
+  }
+
+  @discardableResult
+  mutating func read(_ key: String, _ target: inout [Double]) throws(LoyaltyError) -> Bool {
+    guard let value = table[key] else { return false }
+    used.insert(key)
+    guard let array = value.array else { throw wrong(key, "an array of numbers") }
+    var out: [Double] = []
+    for element in array {
+      guard let d = element.double ?? element.int.map(Double.init) else { throw wrong(key, "an array of numbers") }
+      out.append(d)
+    }
+    target = out
+    return true
+  }
+
+  @discardableResult
+  mutating func read(_ key: String, _ target: inout [String]) throws(LoyaltyError) -> Bool {
+    guard let value = table[key] else { return false }
+    used.insert(key)
+    guard let array = value.array else { throw wrong(key, "an array of strings") }
+    var out: [String] = []
+    for element in array {
+      guard let s = element.string else { throw wrong(key, "an array of strings") }
+      out.append(s)
+    }
+    target = out
+    return true
+  }
+
+  mutating func readEnum<E: RawRepresentable & CaseIterable>(_ key: String, _ target: inout E) throws(LoyaltyError)
+  where E.RawValue == String {
+    var raw = target.rawValue
+    guard try read(key, &raw) else { return }
+    guard let e = E(rawValue: raw) else {
+      throw wrong(key, "one of " + E.allCases.map { $0.rawValue }.joined(separator: ", ") + " (got '\(raw)')")
+    }
+    target = e
+  }
+
+  func finish() throws(LoyaltyError) {
+    for key in table.keys.sorted() where !used.contains(key) {
+      throw .input("\(where_) has an unknown key '\(key)'; see SampleData/pipeline.toml for the keys.")
+    }
+  }
+}
