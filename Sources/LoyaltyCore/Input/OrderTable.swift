@@ -1,0 +1,123 @@
+/// An order's status (SPEC 1.1).
+public enum OrderStatus: UInt8, Sendable, CaseIterable {
+  case paid = 0
+  case refunded = 1
+  case partiallyRefunded = 2
+  case cancelled = 3
+
+  /// The spelling in the CSV.
+  public var name: String {
+    switch self {
+    case .paid: return "paid"
+    case .refunded: return "refunded"
+    case .partiallyRefunded: return "partially_refunded"
+    case .cancelled: return "cancelled"
+    }
+  }
+}
+
+/// The accepted orders of all input files, as parallel columns (one position per
+/// order, in file order then line order). Refs are interned in `refs`.
+public struct OrderTable: Sendable {
+  /// Interned `(channel, customer_ref)` nodes; see `RefKey`.
+  public var refs = ByteInterner(capacity: 1 << 16)
+  /// Interned channel names.
+  public var channels = ByteInterner(capacity: 16)
+  /// Channel id of each ref.
+  public var refChannel: [Int32] = []
+  /// Interned linking key values, one interner per configured key column.
+  public var linkKeys: [ByteInterner] = []
+
+  /// Ref id of each order.
+  public var ref: [Int32] = []
+  public var status: [UInt8] = []
+  /// Business date of the order.
+  public var day: [Int32] = []
+  /// Order instant, milliseconds since 1970 UTC.
+  public var instantMillis: [Int64] = []
+  /// Amount in minor units.
+  public var amount: [Int64] = []
+  /// Refund amount in minor units (0 when none; the whole amount for `refunded`).
+  public var refund: [Int64] = []
+  /// Refund instant in milliseconds, or `MemberHistory.noRefund`.
+  public var refundMillis: [Int64] = []
+  /// Business date of the refund (meaningful when `refundMillis` is set).
+  public var refundDay: [Int32] = []
+  /// Interned value of each linking key for each order, -1 when empty.
+  public var linkKeyValue: [[Int32]] = []
+
+  public init(linkKeyCount: Int) {
+    linkKeys = Array(repeating: ByteInterner(capacity: 1 << 12), count: linkKeyCount)
+    linkKeyValue = Array(repeating: [], count: linkKeyCount)
+  }
+
+  /// Number of accepted orders.
+  public var count: Int { ref.count }
+
+  /// The channel and customer_ref of ref `id`.
+  public func refParts(_ id: Int32) -> (channel: String, customerRef: String) {
+    (channels.string(refChannel[Int(id)]), refs.string(id, from: 4))
+  }
+
+  /// Ref ids sorted by (channel bytes, customer_ref bytes): the order SPEC 2 uses to
+  /// choose a member_id and our canonical order of linking.
+  public func refsInTupleOrder() -> [Int32] {
+    let channelRank = channels.byteOrderRanks()
+    var ids = (0..<Int32(refs.count)).map { $0 }
+    // The interned key is the channel id (4 bytes) then the ref bytes; compare the
+    // channel by rank, then the ref bytes.
+    ids.sort { a, b in
+      let ca = channelRank[Int(refChannel[Int(a)])]
+      let cb = channelRank[Int(refChannel[Int(b)])]
+      if ca != cb { return ca < cb }
+      return refs.compareSuffix(a, b, from: 4) < 0
+    }
+    return ids
+  }
+}
+
+/// Builds the interned key of a ref: the channel id as 4 bytes, then the customer_ref.
+enum RefKey {
+  @inline(__always)
+  static func with<R>(
+    channel: Int32, customerRef: UnsafeRawBufferPointer, buffer: inout [UInt8],
+    _ body: (UnsafeRawBufferPointer) -> R
+  ) -> R {
+    buffer.removeAll(keepingCapacity: true)
+    withUnsafeBytes(of: channel.littleEndian) { buffer.append(contentsOf: $0) }
+    buffer.append(contentsOf: customerRef)
+    return buffer.withUnsafeBytes(body)
+  }
+}
+
+extension ByteInterner {
+  /// The bytes of `id` from offset `from` on, as a String.
+  func string(_ id: Int32, from: Int) -> String {
+    let i = Int(id)
+    return arena.withUnsafeBufferPointer {
+      String(decoding: UnsafeBufferPointer(rebasing: $0[(offsets[i] + from)..<offsets[i + 1]]), as: UTF8.self)
+    }
+  }
+
+  /// Compares the bytes of two ids from offset `from` on.
+  func compareSuffix(_ a: Int32, _ b: Int32, from: Int) -> Int {
+    let a0 = offsets[Int(a)] + from
+    let a1 = offsets[Int(a) + 1]
+    let b0 = offsets[Int(b)] + from
+    let b1 = offsets[Int(b) + 1]
+    return arena.withUnsafeBytes { base -> Int in
+      let n = min(a1 - a0, b1 - b0)
+      if n > 0 {
+        let c = memcmp(base.baseAddress! + a0, base.baseAddress! + b0, n)
+        if c != 0 { return c < 0 ? -1 : 1 }
+      }
+      return (a1 - a0) == (b1 - b0) ? 0 : ((a1 - a0) < (b1 - b0) ? -1 : 1)
+    }
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif

@@ -1,0 +1,184 @@
+/// Interns byte strings (customer refs, member ids, linking keys) as dense `Int32`
+/// ids: each distinct byte string is copied once into one arena, and lookups hash
+/// the bytes without making a `String`.
+///
+/// Ids are given in first-seen order; `sortedIDs()` gives the byte order that
+/// outputs use, so results never depend on the order in which ids were handed out.
+public struct ByteInterner: Sendable {
+  /// All interned bytes, back to back.
+  private(set) var arena: [UInt8] = []
+  /// Start of id `i` in `arena`; `offsets[i + 1]` is its end.
+  private(set) var offsets: [Int] = [0]
+  /// Open-addressing table of `id + 1` (0 = empty).
+  private var slots: [Int32]
+  private var hashes: [UInt32] = []
+  private var mask: Int
+
+  public init(capacity: Int = 1024) {
+    var size = 16
+    while size < capacity * 2 { size <<= 1 }
+    slots = Array(repeating: 0, count: size)
+    mask = size - 1
+  }
+
+  /// Number of distinct byte strings.
+  public var count: Int { offsets.count - 1 }
+
+  /// The id of `bytes`, interning it when new.
+  @inline(__always)
+  public mutating func intern(_ bytes: UnsafeRawBufferPointer) -> Int32 {
+    let hash = ByteHash.hash64(bytes, seed: 0x9E37_79B9_7F4A_7C15)
+    let short = UInt32(truncatingIfNeeded: hash >> 32)
+    var slot = Int(truncatingIfNeeded: hash) & mask
+    while true {
+      let entry = slots[slot]
+      if entry == 0 { break }
+      let id = Int(entry - 1)
+      if hashes[id] == short && equals(id, bytes) { return Int32(id) }
+      slot = (slot + 1) & mask
+    }
+    let id = Int32(count)
+    arena.append(contentsOf: bytes)
+    offsets.append(arena.count)
+    hashes.append(short)
+    slots[slot] = id + 1
+    if count * 2 > slots.count { grow() }
+    return id
+  }
+
+  /// The id of `text`, interning it when new.
+  public mutating func intern(_ text: String) -> Int32 {
+    var copy = text
+    return copy.withUTF8 { intern(UnsafeRawBufferPointer($0)) }
+  }
+
+  /// The id of `bytes` if it was interned.
+  public func lookup(_ bytes: UnsafeRawBufferPointer) -> Int32? {
+    let hash = ByteHash.hash64(bytes, seed: 0x9E37_79B9_7F4A_7C15)
+    let short = UInt32(truncatingIfNeeded: hash >> 32)
+    var slot = Int(truncatingIfNeeded: hash) & mask
+    while true {
+      let entry = slots[slot]
+      if entry == 0 { return nil }
+      let id = Int(entry - 1)
+      if hashes[id] == short && equals(id, bytes) { return Int32(id) }
+      slot = (slot + 1) & mask
+    }
+  }
+
+  /// The id of `text` if it was interned.
+  public func lookup(_ text: String) -> Int32? {
+    var copy = text
+    return copy.withUTF8 { lookup(UnsafeRawBufferPointer($0)) }
+  }
+
+  /// The bytes of `id` as a String.
+  public func string(_ id: Int32) -> String {
+    let i = Int(id)
+    return arena.withUnsafeBufferPointer {
+      String(decoding: UnsafeBufferPointer(rebasing: $0[offsets[i]..<offsets[i + 1]]), as: UTF8.self)
+    }
+  }
+
+  /// Compares the bytes of two ids (byte order, shorter prefix first).
+  public func precedes(_ a: Int32, _ b: Int32) -> Bool {
+    compare(a, b) < 0
+  }
+
+  /// -1, 0 or 1 as the bytes of `a` sort before, equal to or after those of `b`.
+  public func compare(_ a: Int32, _ b: Int32) -> Int {
+    let a0 = offsets[Int(a)]
+    let a1 = offsets[Int(a) + 1]
+    let b0 = offsets[Int(b)]
+    let b1 = offsets[Int(b) + 1]
+    return arena.withUnsafeBytes { base -> Int in
+      let n = min(a1 - a0, b1 - b0)
+      if n > 0 {
+        let c = memcmp(base.baseAddress! + a0, base.baseAddress! + b0, n)
+        if c != 0 { return c < 0 ? -1 : 1 }
+      }
+      return (a1 - a0) == (b1 - b0) ? 0 : ((a1 - a0) < (b1 - b0) ? -1 : 1)
+    }
+  }
+
+  /// All ids sorted by their bytes.
+  public func sortedIDs() -> [Int32] {
+    var ids = (0..<Int32(count)).map { $0 }
+    ids.sort { compare($0, $1) < 0 }
+    return ids
+  }
+
+  /// rank[id] = position of `id` in byte order.
+  public func byteOrderRanks() -> [Int32] {
+    let sorted = sortedIDs()
+    var rank = [Int32](repeating: 0, count: sorted.count)
+    for (position, id) in sorted.enumerated() { rank[Int(id)] = Int32(position) }
+    return rank
+  }
+
+  @inline(__always)
+  private func equals(_ id: Int, _ bytes: UnsafeRawBufferPointer) -> Bool {
+    let start = offsets[id]
+    let length = offsets[id + 1] - start
+    guard length == bytes.count else { return false }
+    if length == 0 { return true }
+    return arena.withUnsafeBytes { memcmp($0.baseAddress! + start, bytes.baseAddress!, length) == 0 }
+  }
+
+  private mutating func grow() {
+    let size = slots.count * 2
+    var fresh = [Int32](repeating: 0, count: size)
+    let newMask = size - 1
+    arena.withUnsafeBytes { base in
+      for id in 0..<count {
+        let bytes = UnsafeRawBufferPointer(rebasing: base[offsets[id]..<offsets[id + 1]])
+        var slot = Int(truncatingIfNeeded: ByteHash.hash64(bytes, seed: 0x9E37_79B9_7F4A_7C15)) & newMask
+        while fresh[slot] != 0 { slot = (slot + 1) & newMask }
+        fresh[slot] = Int32(id + 1)
+      }
+    }
+    slots = fresh
+    mask = newMask
+  }
+}
+
+/// A fast non-cryptographic hash of short byte strings, eight bytes at a time.
+public enum ByteHash {
+  @inline(__always)
+  static func mix(_ x: UInt64) -> UInt64 {
+    var z = x
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
+  }
+
+  /// A 64-bit hash of `bytes` under `seed`.
+  @inline(__always)
+  public static func hash64(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
+    var h = seed ^ (UInt64(bytes.count) &* 0x9E37_79B9_7F4A_7C15)
+    var i = 0
+    let n = bytes.count
+    guard let base = bytes.baseAddress else { return mix(h) }
+    while i + 8 <= n {
+      h = mix(h ^ base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+      i += 8
+    }
+    if i < n {
+      var tail: UInt64 = 0
+      var shift: UInt64 = 0
+      while i < n {
+        tail |= UInt64(base.load(fromByteOffset: i, as: UInt8.self)) << shift
+        shift += 8
+        i += 1
+      }
+      h = mix(h ^ tail ^ 0xFF)
+    }
+    return mix(h)
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
