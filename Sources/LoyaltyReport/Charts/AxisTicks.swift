@@ -15,20 +15,15 @@ struct AxisTicks {
 
   /// Ticks covering `low...high` with about `targetCount` intervals. An empty or
   /// non-finite range becomes `0...1` (or `low...low + 1`), so the axis never has
-  /// zero length.
-  init(covering low: Double, _ high: Double, targetCount: Int = 5) {
+  /// zero length. With `wholeNumbers` the step is at least 1, for counts.
+  init(covering low: Double, _ high: Double, targetCount: Int = 5, wholeNumbers: Bool = false) {
     var low = low.isFinite ? low : 0
     var high = high.isFinite ? high : 1
     if low > high { swap(&low, &high) }
     if high == low { high = low + 1 }
-    var span = high - low
-    if !span.isFinite {
-      // Only for ranges near ±Double.greatestFiniteMagnitude; halve to stay finite.
-      low /= 2
-      high /= 2
-      span = high - low
-    }
-    let rough = span / Double(max(1, targetCount))
+    let intervals = Double(max(1, targetCount))
+    // Dividing each bound first keeps ranges near ±Double.greatestFiniteMagnitude finite.
+    let rough = high / intervals - low / intervals
     var exponent = 0
     while powerOfTen(exponent + 1) <= rough && exponent < 307 { exponent += 1 }
     while powerOfTen(exponent) > rough && exponent > -307 { exponent -= 1 }
@@ -41,6 +36,10 @@ struct AxisTicks {
     if multiplier == 10 {
       multiplier = 1
       exponent += 1
+    }
+    if wholeNumbers && exponent < 0 {
+      multiplier = 1
+      exponent = 0
     }
     let step = multiplier * powerOfTen(exponent)
     // The tolerance keeps a bound that is already a multiple of the step (up to

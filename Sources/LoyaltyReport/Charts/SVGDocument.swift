@@ -193,9 +193,11 @@ func xmlEscaped(_ text: String) -> String {
 func estimatedTextWidth(_ text: String, fontSize: Double, bold: Bool = false) -> Double {
   var ems = 0.0
   for scalar in text.unicodeScalars {
-    if scalar.value >= 0x2E80 && scalar.value < 0xD7B0 || scalar.value >= 0xF900 && scalar.value < 0xFAFF
-      || scalar.value >= 0xFF00 && scalar.value < 0xFF61
-    {
+    let value = scalar.value
+    let isWide =
+      (0x2E80..<0xD7B0).contains(value) || (0xF900..<0xFB00).contains(value)
+      || (0xFF00..<0xFF61).contains(value)
+    if isWide {
       ems += 1
     } else {
       ems += bold ? 0.65 : 0.6

@@ -1,0 +1,150 @@
+/// Counts for the data-quality section: what cleaning excluded and why, and the
+/// reconciliation of money from accepted orders to counted net spend.
+public struct DataQuality: Sendable, Equatable {
+  public var acceptedOrders = 0
+  public var cancelledOrders = 0
+  /// Amount of cancelled orders, minor units.
+  public var cancelledAmount: Int64 = 0
+  public var refundedOrders = 0
+  public var partiallyRefundedOrders = 0
+  /// Refunds of refunded and partially refunded orders, minor units.
+  public var refundAmount: Int64 = 0
+  /// Not cancelled and not refunded, but with a net amount of 0 (not a purchase).
+  public var zeroNetOrders = 0
+  public var countedOrders = 0
+  /// Amount of accepted orders that are not cancelled, minor units.
+  public var grossAmount: Int64 = 0
+  /// Net spend of counted orders, minor units; equals grossAmount - refundAmount.
+  public var netRevenue: Int64 = 0
+  /// Members with accepted orders but no counted order.
+  public var membersWithoutCountedOrders = 0
+  /// Orders that carry a refund_time.
+  public var ordersWithRefundTime = 0
+}
+
+/// What cleaning hands to the member-sized stages.
+public struct CleaningResult: Sendable {
+  public var history: MemberHistory
+  public var quality: DataQuality
+}
+
+/// Stage 3 (SPEC 3): applies the cleaning rules and groups counted orders by member,
+/// sorted by order time (then file order), into a `MemberHistory`.
+public enum Cleaning {
+  public static func run(orders: OrderTable, identity: IdentityResult, asOf: Day, minorDigits: Int) -> CleaningResult {
+    var quality = DataQuality()
+    quality.acceptedOrders = orders.count
+    let memberCount = identity.memberCount
+    var perMember = [Int](repeating: 0, count: memberCount)
+    var hasAccepted = [Bool](repeating: false, count: memberCount)
+    var counted = [Bool](repeating: false, count: orders.count)
+    for i in 0..<orders.count {
+      let member = Int(identity.memberOfRef[Int(orders.ref[i])])
+      hasAccepted[member] = true
+      let status = OrderStatus(rawValue: orders.status[i])!
+      if orders.refundMillis[i] != MemberHistory.noRefund { quality.ordersWithRefundTime += 1 }
+      switch status {
+      case .cancelled:
+        quality.cancelledOrders += 1
+        quality.cancelledAmount += orders.amount[i]
+        continue
+      case .refunded:
+        quality.refundedOrders += 1
+      case .partiallyRefunded:
+        quality.partiallyRefundedOrders += 1
+      case .paid:
+        break
+      }
+      quality.grossAmount += orders.amount[i]
+      quality.refundAmount += orders.refund[i]
+      let net = orders.amount[i] - orders.refund[i]
+      if status == .refunded { continue }
+      if net <= 0 {
+        quality.zeroNetOrders += 1
+        continue
+      }
+      guard orders.day[i] <= asOf.number else { continue }
+      counted[i] = true
+      quality.countedOrders += 1
+      quality.netRevenue += net
+      perMember[member] += 1
+    }
+    // Members with a counted order keep their byte order.
+    var newIndex = [Int32](repeating: -1, count: memberCount)
+    var memberIDs: [String] = []
+    var orderStart: [Int] = [0]
+    for m in 0..<memberCount {
+      if perMember[m] > 0 {
+        newIndex[m] = Int32(memberIDs.count)
+        memberIDs.append(identity.memberIDs[m])
+        orderStart.append(orderStart.last! + perMember[m])
+      } else if hasAccepted[m] {
+        quality.membersWithoutCountedOrders += 1
+      }
+    }
+    // Counting sort by member keeps file order within a member.
+    var cursor = orderStart
+    var position = [Int](repeating: 0, count: quality.countedOrders)
+    for i in 0..<orders.count where counted[i] {
+      let m = Int(newIndex[Int(identity.memberOfRef[Int(orders.ref[i])])])
+      position[cursor[m]] = i
+      cursor[m] += 1
+    }
+    for m in 0..<memberIDs.count {
+      let range = orderStart[m]..<orderStart[m + 1]
+      if range.count > 1 {
+        var sortedInTime = true
+        for j in range.dropFirst() where orders.instantMillis[position[j]] < orders.instantMillis[position[j - 1]] {
+          sortedInTime = false
+          break
+        }
+        if !sortedInTime {
+          // Stable: ties keep file order.
+          let slice = position[range].sorted {
+            orders.instantMillis[$0] != orders.instantMillis[$1] ? orders.instantMillis[$0] < orders.instantMillis[$1] : $0 < $1
+          }
+          position.replaceSubrange(range, with: slice)
+        }
+      }
+    }
+    let history = MemberHistory(
+      memberIDs: memberIDs, orderStart: orderStart,
+      day: position.map { orders.day[$0] },
+      instantMillis: position.map { orders.instantMillis[$0] },
+      gross: position.map { orders.amount[$0] },
+      net: position.map { orders.amount[$0] - orders.refund[$0] },
+      refundMillis: position.map { orders.refundMillis[$0] },
+      refundDay: position.map { orders.refundDay[$0] },
+      asOf: asOf, minorDigits: minorDigits)
+    return CleaningResult(history: history, quality: quality)
+  }
+}
+
+/// Counted orders and net spend per member and calendar month: the mergeable
+/// aggregate a cluster job can produce instead of the order history.
+public struct MemberMonthTotals: Sendable, Equatable {
+  public var member: [Int32] = []
+  public var month: [Int32] = []
+  public var orders: [Int32] = []
+  /// Net spend in minor units.
+  public var net: [Int64] = []
+
+  /// Builds the totals from the history (rows sorted by member, then month).
+  public init(_ history: MemberHistory) {
+    for m in 0..<history.memberCount {
+      var current: Int32 = -1
+      for i in history.orders(of: m) {
+        let month = Day(number: history.day[i]).month.index
+        if month != current {
+          member.append(Int32(m))
+          self.month.append(month)
+          orders.append(0)
+          net.append(0)
+          current = month
+        }
+        orders[orders.count - 1] += 1
+        net[net.count - 1] += history.net[i]
+      }
+    }
+  }
+}

@@ -1,0 +1,125 @@
+/// The stages of a run, in order; `--until` names one of them.
+public enum PipelineStage: String, Sendable, CaseIterable, Comparable {
+  case ingest, identity, rfm, levels, points, report
+
+  public static func < (a: PipelineStage, b: PipelineStage) -> Bool {
+    allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+  }
+}
+
+/// What a run reads and how.
+public struct RunRequest: Sendable {
+  public var ordersPaths: [String]
+  public var idMapPath: String?
+  public var asOf: Day
+  public var config: LoyaltyConfig
+  /// Worker threads (at least 1).
+  public var threads: Int
+  public var until: PipelineStage
+
+  public init(
+    ordersPaths: [String], idMapPath: String?, asOf: Day, config: LoyaltyConfig, threads: Int,
+    until: PipelineStage
+  ) {
+    self.ordersPaths = ordersPaths
+    self.idMapPath = idMapPath
+    self.asOf = asOf
+    self.config = config
+    self.threads = max(1, threads)
+    self.until = until
+  }
+}
+
+/// Every stage's output; later stages are nil when `--until` stopped before them.
+public struct RunResult: Sendable {
+  public var request: RunRequest
+  public var ingest: IngestResult
+  public var idMap: IdMap
+  public var identity: IdentityResult?
+  public var cleaning: CleaningResult?
+  public var rfm: RFMResult?
+  public var levels: LevelsResult?
+  public var points: PointsResult?
+  /// Wall time per stage in seconds, in run order (not part of the reproducible output).
+  public var timings: [(stage: String, seconds: Double)] = []
+
+  /// Rejects of the orders files and the id map, in input order then line order.
+  public var allRejects: [Reject] { ingest.rejects + idMap.rejects }
+}
+
+/// Runs the stages in sequence. Each stage is a value in, value out; this type only
+/// composes them and times them. `progress` receives one line per finished stage.
+public enum Pipeline {
+  public static func run(_ request: RunRequest, progress: (String) -> Void = { _ in }) throws(LoyaltyError) -> RunResult {
+    let clock = ContinuousClock()
+    var timings: [(String, Double)] = []
+    func timed<T>(_ name: String, _ body: () throws(LoyaltyError) -> T) throws(LoyaltyError) -> T {
+      let start = clock.now
+      let value = try body()
+      let elapsed = clock.now - start
+      let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+      timings.append((name, seconds))
+      progress("\(name) done in \(format3(seconds)) s")
+      return value
+    }
+    let config = request.config
+    let ingest = try timed("ingest") { () throws(LoyaltyError) in
+      try OrderIngest.run(
+        paths: request.ordersPaths, config: config.input, linkKeys: config.identity.linkKeys, asOf: request.asOf)
+    }
+    for file in ingest.files {
+      progress("\(file.file): read \(file.read) = accepted \(file.accepted) + rejected \(file.rejected)")
+    }
+    let idMap = try timed("id_map") { () throws(LoyaltyError) in
+      try request.idMapPath.map { path throws(LoyaltyError) in try IdMap.read(path: path) } ?? IdMap()
+    }
+    var result = RunResult(request: request, ingest: ingest, idMap: idMap)
+    guard request.until >= .identity else {
+      result.timings = timings
+      return result
+    }
+    let identity = try timed("identity") { () throws(LoyaltyError) in
+      IdentityResolution.run(
+        orders: ingest.orders, idMap: idMap, linkKeys: config.identity.linkKeys,
+        maxRefsPerKey: config.identity.maxRefsPerKey)
+    }
+    result.identity = identity
+    let cleaning = try timed("cleaning") { () throws(LoyaltyError) in
+      Cleaning.run(orders: ingest.orders, identity: identity, asOf: request.asOf, minorDigits: config.input.minorDigits)
+    }
+    result.cleaning = cleaning
+    guard request.until >= .rfm else {
+      result.timings = timings
+      return result
+    }
+    result.rfm = try timed("rfm") { () throws(LoyaltyError) in
+      try RFMStage.run(history: cleaning.history, config: config.rfm, lifecycle: config.lifecycle)
+    }
+    guard request.until >= .levels else {
+      result.timings = timings
+      return result
+    }
+    let levels = try timed("levels") { () throws(LoyaltyError) in
+      try LevelsStage.run(history: cleaning.history, config: config.levels, threads: request.threads)
+    }
+    result.levels = levels
+    guard request.until >= .points else {
+      result.timings = timings
+      return result
+    }
+    result.points = try timed("points") { () throws(LoyaltyError) in
+      try PointsStage.run(
+        history: cleaning.history, ladder: levels.ladder, config: config.points, seed: config.run.seed,
+        threads: request.threads)
+    }
+    result.timings = timings
+    return result
+  }
+}
+
+/// Seconds with three decimals, for progress lines.
+func format3(_ x: Double) -> String {
+  let ms = Int((x * 1000).rounded())
+  let frac = String(ms % 1000)
+  return "\(ms / 1000)." + String(repeating: "0", count: 3 - frac.count) + frac
+}

@@ -1,0 +1,467 @@
+/// The assumptions one batch of simulation runs varies.
+struct PointsSimulationSettings: Sendable {
+  /// Probability that a counted order's points are claimed.
+  var claimRatio: Double
+  /// Monthly probability that an eligible member redeems.
+  var redeemProbability: Double
+  /// The smallest balance that can redeem (and it must be > 0).
+  var minRedeem: Int64
+  /// Share of the balance a redemption takes, in millionths.
+  var redeemFractionMillionths: Int64
+  /// Runs 0 ..< runs are simulated.
+  var runs: Int
+  var seed: UInt64
+  /// Whether to run the projection after as-of.
+  var projection: Bool
+  /// Whether to keep every member's balance at as-of in run 0 (for concentration).
+  var recordMemberOutstanding: Bool
+}
+
+/// Integer sums of a batch of runs. Flow and development arrays are summed over runs
+/// (divide by the run count for means).
+struct PointsSimulationTotals: Sendable {
+  /// Per run, run 0 first.
+  var runs: [PointsRunTotals]
+  /// Per flow slot (history months, then projected month-ends).
+  var issued: [Int64]
+  var redeemed: [Int64]
+  var expired: [Int64]
+  var reversed: [Int64]
+  /// Per issue month (history months), at as-of: see `RedemptionDevelopmentRow`.
+  var developmentIssued: [Int64]
+  var developmentReversed: [Int64]
+  var developmentRedeemed: [Int64]
+  var developmentExpired: [Int64]
+  var developmentOpen: [Int64]
+  var developmentClosedRedeemed: [Int64]
+  var developmentClosedExpired: [Int64]
+  /// Balance of each member (by member index) at as-of in run 0; empty unless recorded.
+  var memberOutstanding: [Int64]
+}
+
+/// Runs the ledger of every member for every run.
+///
+/// Within a member, per run:
+/// 1. From the member's first order month to the last month-end on or before as-of:
+///    the month's earns and reversals in time order (an earn before a reversal at the
+///    same instant), then at the month-end expiry first, then redemption.
+/// 2. The events after the last month-end up to as-of (when as-of is not a month-end).
+/// 3. The snapshot at as-of.
+/// 4. The projection: at each projected month-end a lot of the trailing pace, then
+///    expiry, then redemption.
+///
+/// Month-ends where nothing can happen (no event, no expiry due, balance below
+/// min_redeem) are skipped; skipping changes no figure because no draw is taken there.
+enum PointsSimulation {
+  /// Simulates `settings.runs` runs of the members at `sample` (member indexes,
+  /// ascending), or of all members when nil, on up to `threads` threads.
+  static func run(
+    plan: PointsPlan, settings: PointsSimulationSettings, sample: [Int32]?, threads: Int
+  ) -> PointsSimulationTotals {
+    let items = sample?.count ?? plan.history.memberCount
+    let memberOutstanding =
+      settings.recordMemberOutstanding
+      ? PointsColumn<Int64>(count: plan.history.memberCount, repeating: 0) : nil
+    let chunks = PointsParallel.mapChunks(items: items, threads: threads) { positions in
+      var accumulators = PointsAccumulators(
+        runs: settings.runs, slots: plan.slots, months: plan.historicMonths)
+      var ledger = PointsLedger(capacity: plan.maxOrdersPerMember + plan.projectedMonths + 1)
+      let lotOfOrder = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, plan.maxOrdersPerMember))
+      defer { lotOfOrder.deallocate() }
+      let simulator = MemberSimulator(plan: plan, settings: settings)
+      for position in positions {
+        let member = sample.map { Int($0[position]) } ?? position
+        for run in 0..<settings.runs {
+          let balance = simulator.simulate(
+            member: member, run: run, ledger: &ledger, lotOfOrder: lotOfOrder, into: &accumulators)
+          if run == 0, let memberOutstanding { memberOutstanding[member] = balance }
+        }
+      }
+      return accumulators.totals()
+    }
+
+    var merged = PointsChunkTotals(runs: settings.runs, slots: plan.slots, months: plan.historicMonths)
+    for chunk in chunks { merged.add(chunk) }
+    return merged.simulationTotals(memberOutstanding: memberOutstanding?.array ?? [])
+  }
+}
+
+/// Indexes of the per-run integer fields.
+private enum RunField {
+  static let issued = 0
+  static let redeemed = 1
+  static let expired = 2
+  static let reversed = 3
+  static let outstanding = 4
+  static let negativeMembers = 5
+  static let closedRedeemed = 6
+  static let closedExpired = 7
+  static let projectedIssued = 8
+  static let projectedRedeemed = 9
+  static let projectedExpired = 10
+  static let outstandingAtHorizon = 11
+  static let count = 12
+}
+
+/// Flow kinds (slot arrays) and development columns (issue-month arrays).
+private enum Flow {
+  static let issued = 0, redeemed = 1, expired = 2, reversed = 3, count = 4
+}
+private enum Development {
+  static let issued = 0, reversed = 1, redeemed = 2, expired = 3, open = 4
+  static let closedRedeemed = 5, closedExpired = 6, count = 7
+}
+
+/// One chunk's integer sums, as plain arrays.
+private struct PointsChunkTotals: Sendable {
+  var runFields: [Int64]
+  var flows: [Int64]
+  var development: [Int64]
+  let runs: Int, slots: Int, months: Int
+
+  init(runs: Int, slots: Int, months: Int) {
+    self.runs = runs
+    self.slots = slots
+    self.months = months
+    runFields = [Int64](repeating: 0, count: runs * RunField.count)
+    flows = [Int64](repeating: 0, count: slots * Flow.count)
+    development = [Int64](repeating: 0, count: months * Development.count)
+  }
+
+  mutating func add(_ other: PointsChunkTotals) {
+    for i in runFields.indices { runFields[i] += other.runFields[i] }
+    for i in flows.indices { flows[i] += other.flows[i] }
+    for i in development.indices { development[i] += other.development[i] }
+  }
+
+  func simulationTotals(memberOutstanding: [Int64]) -> PointsSimulationTotals {
+    let runTotals = (0..<runs).map { run -> PointsRunTotals in
+      let f = runFields[(run * RunField.count)..<((run + 1) * RunField.count)].map { $0 }
+      var t = PointsRunTotals()
+      t.issued = f[RunField.issued]
+      t.redeemed = f[RunField.redeemed]
+      t.expired = f[RunField.expired]
+      t.reversed = f[RunField.reversed]
+      t.outstanding = f[RunField.outstanding]
+      t.negativeBalanceMembers = Int(f[RunField.negativeMembers])
+      t.closedLotsRedeemed = f[RunField.closedRedeemed]
+      t.closedLotsExpired = f[RunField.closedExpired]
+      t.projectedIssued = f[RunField.projectedIssued]
+      t.projectedRedeemed = f[RunField.projectedRedeemed]
+      t.projectedExpired = f[RunField.projectedExpired]
+      t.outstandingAtHorizon = f[RunField.outstandingAtHorizon]
+      return t
+    }
+    func flow(_ kind: Int) -> [Int64] { Array(flows[(kind * slots)..<((kind + 1) * slots)]) }
+    func column(_ kind: Int) -> [Int64] { Array(development[(kind * months)..<((kind + 1) * months)]) }
+    return PointsSimulationTotals(
+      runs: runTotals, issued: flow(Flow.issued), redeemed: flow(Flow.redeemed),
+      expired: flow(Flow.expired), reversed: flow(Flow.reversed),
+      developmentIssued: column(Development.issued), developmentReversed: column(Development.reversed),
+      developmentRedeemed: column(Development.redeemed), developmentExpired: column(Development.expired),
+      developmentOpen: column(Development.open),
+      developmentClosedRedeemed: column(Development.closedRedeemed),
+      developmentClosedExpired: column(Development.closedExpired),
+      memberOutstanding: memberOutstanding)
+  }
+}
+
+/// One worker's running sums in raw storage (no uniqueness checks in the hot loop).
+private struct PointsAccumulators: ~Copyable {
+  let runs: Int, slots: Int, months: Int
+  let runFields: UnsafeMutablePointer<Int64>
+  let flows: UnsafeMutablePointer<Int64>
+  let development: UnsafeMutablePointer<Int64>
+
+  init(runs: Int, slots: Int, months: Int) {
+    self.runs = runs
+    self.slots = slots
+    self.months = months
+    runFields = .allocate(capacity: max(1, runs * RunField.count))
+    runFields.initialize(repeating: 0, count: runs * RunField.count)
+    flows = .allocate(capacity: max(1, slots * Flow.count))
+    flows.initialize(repeating: 0, count: slots * Flow.count)
+    development = .allocate(capacity: max(1, months * Development.count))
+    development.initialize(repeating: 0, count: months * Development.count)
+  }
+
+  deinit {
+    runFields.deallocate()
+    flows.deallocate()
+    development.deallocate()
+  }
+
+  @inline(__always) func addRun(_ run: Int, _ field: Int, _ value: Int64) {
+    runFields[run * RunField.count + field] += value
+  }
+  @inline(__always) func addFlow(_ kind: Int, slot: Int, _ value: Int64) {
+    flows[kind * slots + slot] += value
+  }
+  @inline(__always) func addDevelopment(_ kind: Int, month: Int, _ value: Int64) {
+    development[kind * months + month] += value
+  }
+
+  func totals() -> PointsChunkTotals {
+    var t = PointsChunkTotals(runs: runs, slots: slots, months: months)
+    t.runFields = Array(UnsafeBufferPointer(start: runFields, count: runs * RunField.count))
+    t.flows = Array(UnsafeBufferPointer(start: flows, count: slots * Flow.count))
+    t.development = Array(UnsafeBufferPointer(start: development, count: months * Development.count))
+    return t
+  }
+}
+
+/// A member's position in its event lists and its running figures in one run.
+private struct MemberRun {
+  let stream: PointsRandomStream
+  let firstOrder: Int
+  let orderEnd: Int
+  let reversalEnd: Int
+  var nextOrder: Int
+  var nextReversal: Int
+  var issued: Int64 = 0
+  var redeemed: Int64 = 0
+  var expired: Int64 = 0
+  var reversed: Int64 = 0
+  var projectedIssued: Int64 = 0
+  var projectedRedeemed: Int64 = 0
+  var projectedExpired: Int64 = 0
+  /// Points earned minus points reversed with a date on or after the pace window start.
+  var trailingNet: Int64 = 0
+}
+
+/// The replay of one member in one run, reading the plan's columns.
+private struct MemberSimulator {
+  let seed: UInt64
+  let claimRatio: Double
+  let redeemProbability: Double
+  let minRedeem: Int64
+  let redeemFractionMillionths: Int64
+  let projection: Bool
+  let orderStart: [Int]
+  let orderDay: [Int32]
+  let orderMillis: [Int64]
+  let orderEarnPoints: PointsColumn<Int64>
+  let orderMonth: PointsColumn<Int32>
+  let memberFirstMonth: PointsColumn<Int32>
+  let reversalStart: [Int]
+  let reversalOrder: [Int32]
+  let reversalPoints: [Int64]
+  let reversalMonth: [Int32]
+  let reversalDay: [Int32]
+  let reversalMillis: [Int64]
+  let firstMonthIndex: Int32
+  let historicMonths: Int
+  let lastHistoricMonthEnd: Int32
+  let firstProjectedMonth: Int32
+  let projectedMonths: Int
+  let daysInAsOfMonth: Int64
+  let firstProjectionDays: Int64
+  let paceFromDay: Int32
+  let expiry: ExpiryRule
+  let expiryMonths: Int
+
+  init(plan: PointsPlan, settings: PointsSimulationSettings) {
+    seed = settings.seed
+    claimRatio = settings.claimRatio
+    redeemProbability = settings.redeemProbability
+    minRedeem = settings.minRedeem
+    redeemFractionMillionths = settings.redeemFractionMillionths
+    projection = settings.projection
+    orderStart = plan.history.orderStart
+    orderDay = plan.history.day
+    orderMillis = plan.history.instantMillis
+    orderEarnPoints = plan.orderEarnPoints
+    orderMonth = plan.orderMonth
+    memberFirstMonth = plan.memberFirstMonth
+    reversalStart = plan.reversalStart
+    reversalOrder = plan.reversalOrder
+    reversalPoints = plan.reversalPoints
+    reversalMonth = plan.reversalMonth
+    reversalDay = plan.reversalDay
+    reversalMillis = plan.reversalMillis
+    firstMonthIndex = plan.firstMonth.index
+    historicMonths = plan.historicMonths
+    lastHistoricMonthEnd = plan.lastHistoricMonthEnd
+    firstProjectedMonth = plan.firstProjectedMonth
+    projectedMonths = plan.projectedMonths
+    daysInAsOfMonth = plan.daysInAsOfMonth
+    firstProjectionDays = plan.firstProjectionDays
+    paceFromDay = plan.paceFromDay
+    expiry = plan.expiry
+    expiryMonths = plan.expiryMonths
+  }
+
+  /// Replays member `m` in run `run`, adds its figures to `sums`, and returns its
+  /// balance at as-of.
+  @inline(__always)
+  func simulate(
+    member m: Int, run: Int, ledger: inout PointsLedger, lotOfOrder: UnsafeMutablePointer<Int32>,
+    into sums: inout PointsAccumulators
+  ) -> Int64 {
+    let firstOrder = orderStart[m]
+    let orderEnd = orderStart[m + 1]
+    if firstOrder == orderEnd { return 0 }
+    ledger.reset()
+    var state = MemberRun(
+      stream: PointsRandomStream(seed: seed, run: run, member: m), firstOrder: firstOrder,
+      orderEnd: orderEnd, reversalEnd: reversalStart[m + 1], nextOrder: firstOrder,
+      nextReversal: reversalStart[m])
+
+    var month = memberFirstMonth[m]
+    while month <= lastHistoricMonthEnd {
+      applyEvents(through: month, &state, &ledger, lotOfOrder, &sums)
+      monthEnd(month, slot: Int(month - firstMonthIndex), projected: false, &state, &ledger, &sums)
+      if ledger.lotsTotal > 0 && ledger.lotsTotal >= minRedeem {
+        month += 1
+      } else {
+        let nextOrderMonth = state.nextOrder < orderEnd ? orderMonth[state.nextOrder] : Int32.max
+        let nextReversalMonth =
+          state.nextReversal < state.reversalEnd ? reversalMonth[state.nextReversal] : Int32.max
+        month = min(nextOrderMonth, nextReversalMonth, ledger.nextExpiryMonth())
+      }
+    }
+    applyEvents(through: Int32.max, &state, &ledger, lotOfOrder, &sums)
+
+    // The snapshot at as-of.
+    let outstanding = ledger.balance
+    sums.addRun(run, RunField.issued, state.issued)
+    sums.addRun(run, RunField.redeemed, state.redeemed)
+    sums.addRun(run, RunField.expired, state.expired)
+    sums.addRun(run, RunField.reversed, state.reversed)
+    sums.addRun(run, RunField.outstanding, outstanding)
+    if outstanding < 0 { sums.addRun(run, RunField.negativeMembers, 1) }
+    var closedRedeemed: Int64 = 0
+    var closedExpired: Int64 = 0
+    for lot in 0..<ledger.count {
+      let month = Int(ledger.issueMonth[lot] - firstMonthIndex)
+      let held = ledger.remaining[lot]
+      let redeemed = ledger.redeemed[lot]
+      let expired = ledger.expired[lot]
+      sums.addDevelopment(Development.issued, month: month, ledger.points[lot])
+      sums.addDevelopment(Development.reversed, month: month, ledger.reversed(lot: lot))
+      sums.addDevelopment(Development.redeemed, month: month, redeemed)
+      sums.addDevelopment(Development.expired, month: month, expired)
+      sums.addDevelopment(Development.open, month: month, held)
+      if held == 0 {
+        sums.addDevelopment(Development.closedRedeemed, month: month, redeemed)
+        sums.addDevelopment(Development.closedExpired, month: month, expired)
+        closedRedeemed += redeemed
+        closedExpired += expired
+      }
+    }
+    sums.addRun(run, RunField.closedRedeemed, closedRedeemed)
+    sums.addRun(run, RunField.closedExpired, closedExpired)
+
+    if projection { project(&state, &ledger, &sums) }
+    sums.addRun(run, RunField.projectedIssued, state.projectedIssued)
+    sums.addRun(run, RunField.projectedRedeemed, state.projectedRedeemed)
+    sums.addRun(run, RunField.projectedExpired, state.projectedExpired)
+    sums.addRun(run, RunField.outstandingAtHorizon, ledger.balance)
+    return outstanding
+  }
+
+  /// Applies the member's earns and reversals dated in months up to `month`, in time order.
+  @inline(__always)
+  private func applyEvents(
+    through month: Int32, _ state: inout MemberRun, _ ledger: inout PointsLedger,
+    _ lotOfOrder: UnsafeMutablePointer<Int32>, _ sums: inout PointsAccumulators
+  ) {
+    while true {
+      let order = state.nextOrder
+      let reversal = state.nextReversal
+      let earnReady = order < state.orderEnd && orderMonth[order] <= month
+      let reversalReady = reversal < state.reversalEnd && reversalMonth[reversal] <= month
+      if earnReady && (!reversalReady || orderMillis[order] <= reversalMillis[reversal]) {
+        state.nextOrder += 1
+        let points = orderEarnPoints[order]
+        guard points > 0 else { continue }
+        let ordinal = order - state.firstOrder
+        let draw = state.stream.unit(at: PointsRandomStream.claimPosition(orderOrdinal: ordinal))
+        guard draw < claimRatio else { continue }
+        let earnedIn = orderMonth[order]
+        let expiryMonth = PointsArithmetic.expiryMonth(earnedIn: earnedIn, rule: expiry, months: expiryMonths)
+        lotOfOrder[ordinal] = Int32(truncatingIfNeeded: ledger.earn(points, month: earnedIn, expiry: expiryMonth))
+        state.issued += points
+        sums.addFlow(Flow.issued, slot: Int(earnedIn - firstMonthIndex), points)
+        if orderDay[order] >= paceFromDay { state.trailingNet += points }
+      } else if reversalReady {
+        state.nextReversal += 1
+        let ordinal = Int(reversalOrder[reversal]) - state.firstOrder
+        let draw = state.stream.unit(at: PointsRandomStream.claimPosition(orderOrdinal: ordinal))
+        guard draw < claimRatio else { continue }
+        let points = reversalPoints[reversal]
+        ledger.reverse(points, lot: Int(lotOfOrder[ordinal]))
+        state.reversed += points
+        sums.addFlow(Flow.reversed, slot: Int(reversalMonth[reversal] - firstMonthIndex), points)
+        if reversalDay[reversal] >= paceFromDay { state.trailingNet -= points }
+      } else {
+        return
+      }
+    }
+  }
+
+  /// The month-end of `month`: expiry first, then the redemption draw.
+  @inline(__always)
+  private func monthEnd(
+    _ month: Int32, slot: Int, projected: Bool, _ state: inout MemberRun, _ ledger: inout PointsLedger,
+    _ sums: inout PointsAccumulators
+  ) {
+    let expired = ledger.expire(atEndOf: month)
+    if expired > 0 {
+      sums.addFlow(Flow.expired, slot: slot, expired)
+      if projected { state.projectedExpired += expired } else { state.expired += expired }
+    }
+    let balance = ledger.lotsTotal
+    guard balance > 0 && balance >= minRedeem else { return }
+    let draw = state.stream.unit(at: PointsRandomStream.redemptionPosition(monthIndex: month))
+    guard draw < redeemProbability else { return }
+    let amount =
+      redeemFractionMillionths == 1_000_000
+      ? balance : PointsArithmetic.share(of: balance, millionths: redeemFractionMillionths)
+    guard amount > 0 else { return }
+    ledger.redeem(amount)
+    sums.addFlow(Flow.redeemed, slot: slot, amount)
+    if projected { state.projectedRedeemed += amount } else { state.redeemed += amount }
+  }
+
+  /// The projection: each projected month-end earns the next part of the trailing pace
+  /// (max(0, points earned - reversed dated in the 365 days to as-of) per 12 months) as
+  /// one lot, then runs expiry and redemption. Month k (1-based) ends
+  /// t_k = (left + (k - 1) * days) / days months after as-of, where days is the length
+  /// of the as-of month and left its days after as-of (a whole month when as-of is a
+  /// month-end); the lot is floor(pace * t_k / 12) - floor(pace * t_{k-1} / 12).
+  @inline(__always)
+  private func project(_ state: inout MemberRun, _ ledger: inout PointsLedger, _ sums: inout PointsAccumulators) {
+    let pace = max(0, state.trailingNet)
+    guard pace > 0 || ledger.lotsTotal > 0 else { return }
+    // floor(pace * (left + k * days) / (12 * days)), advanced by quotient and remainder
+    // so that the loop does not divide.
+    let denominator = 12 * daysInAsOfMonth
+    let start = pace * firstProjectionDays
+    var cumulative = start / denominator
+    var remainder = start % denominator
+    let step = pace * daysInAsOfMonth
+    let stepQuotient = step / denominator
+    let stepRemainder = step % denominator
+    var earnedSoFar: Int64 = 0
+    for k in 0..<projectedMonths {
+      let month = firstProjectedMonth + Int32(k)
+      let slot = historicMonths + k
+      let amount = cumulative - earnedSoFar
+      earnedSoFar = cumulative
+      cumulative += stepQuotient
+      remainder += stepRemainder
+      if remainder >= denominator {
+        remainder -= denominator
+        cumulative += 1
+      }
+      if amount > 0 {
+        let expiryMonth = PointsArithmetic.expiryMonth(earnedIn: month, rule: expiry, months: expiryMonths)
+        ledger.earn(amount, month: month, expiry: expiryMonth)
+        state.projectedIssued += amount
+        sums.addFlow(Flow.issued, slot: slot, amount)
+      }
+      monthEnd(month, slot: slot, projected: true, &state, &ledger, &sums)
+    }
+  }
+}

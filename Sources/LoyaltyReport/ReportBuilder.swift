@@ -1,0 +1,193 @@
+import LoyaltyCore
+
+/// The version written into every manifest.
+public let loyaltyVersion = "0.1.0"
+
+/// Turns a run's stage outputs into the files of a report folder (SPEC 8). Reads the
+/// outputs only; computes nothing that a stage should own.
+public struct ReportBuilder {
+  public let run: RunResult
+  public let inputs: [InputFingerprint]
+  let digits: Int
+  let currency: String
+
+  public init(run: RunResult, inputs: [InputFingerprint]) {
+    self.run = run
+    self.inputs = inputs
+    digits = run.request.config.input.minorDigits
+    currency = run.request.config.input.currency
+  }
+
+  /// Every file of the folder, in a fixed order. Timings go into the manifest only
+  /// when `includeTimings` is set (the one part that is not reproducible).
+  public func files(includeTimings: Bool = true) -> [(name: String, contents: String)] {
+    var files: [(String, String)] = [("rejects.csv", rejectsCSV())]
+    if run.identity != nil { files.append(("identity.csv", identityCSV())) }
+    if let rfm = run.rfm, let history = run.cleaning?.history {
+      files.append(("members.csv", membersCSV(history, rfm)))
+      files.append(("segments.csv", segmentsCSV(rfm)))
+    }
+    files += levelFiles()
+    files += pointsFiles()
+    files += charts()
+    files.append(("report.md", reportMarkdown()))
+    files.append(("manifest.json", manifest(includeTimings: includeTimings)))
+    return files
+  }
+
+  // MARK: CSV files
+
+  func rejectsCSV() -> String {
+    var csv = CSVText(header: ["file", "line", "code", "reason", "record"])
+    for r in run.allRejects {
+      csv.appendRow([CSVText.cell(r.file), String(r.line), r.code.rawValue, CSVText.cell(r.reason), CSVText.cell(r.record)])
+    }
+    return csv.text
+  }
+
+  func identityCSV() -> String {
+    guard let identity = run.identity else { return "" }
+    let orders = run.ingest.orders
+    var csv = CSVText(header: ["channel", "customer_ref", "member_id", "rule"])
+    // By member_id, then (channel, customer_ref): the tuple order is already sorted.
+    var rows = identity.refsInTupleOrder
+    var memberPosition = [Int](repeating: 0, count: rows.count)
+    for (i, ref) in rows.enumerated() { memberPosition[Int(ref)] = i }
+    rows.sort { a, b in
+      let ma = identity.memberOfRef[Int(a)]
+      let mb = identity.memberOfRef[Int(b)]
+      return ma != mb ? ma < mb : memberPosition[Int(a)] < memberPosition[Int(b)]
+    }
+    for ref in rows {
+      let parts = orders.refParts(ref)
+      csv.appendRow([
+        CSVText.cell(parts.channel), CSVText.cell(parts.customerRef),
+        CSVText.cell(identity.memberIDs[Int(identity.memberOfRef[Int(ref)])]),
+        identity.ruleOfRef[Int(ref)].name,
+      ])
+    }
+    return csv.text
+  }
+
+  func membersCSV(_ history: MemberHistory, _ rfm: RFMResult) -> String {
+    var csv = CSVText(header: [
+      "member_id", "first_order_date", "last_order_date", "recency_days", "frequency", "monetary", "r_score",
+      "f_score", "m_score", "rfm_cell", "value_class", "segment", "lifecycle", "power_tag", "growth_value", "level",
+    ])
+    let levels = run.levels
+    for m in 0..<history.memberCount {
+      let orders = history.orders(of: m)
+      let scored = rfm.r[m] > 0
+      var row = [
+        CSVText.cell(history.memberIDs[m]),
+        Day(number: history.day[orders.lowerBound]).description,
+        Day(number: history.day[orders.upperBound - 1]).description,
+        String(rfm.recencyDays[m]), String(rfm.frequency[m]), plainMoney(rfm.monetary[m], digits),
+      ]
+      if scored {
+        row += [
+          String(rfm.r[m]), String(rfm.f[m]), String(rfm.m[m]), "\(rfm.r[m])\(rfm.f[m])\(rfm.m[m])",
+          rfm.valueClass[m]!.name, CSVText.cell(rfm.segmentNames[Int(rfm.segment[m])]),
+        ]
+      } else {
+        row += ["", "", "", "", "", ""]
+      }
+      row.append(rfm.lifecycle[m].name)
+      row.append(rfm.powerTag[m]?.name ?? "")
+      if let levels {
+        row.append(plainMoney(levels.growthMinor[m], digits))
+        row.append(String(levels.levelAtAsOf[m]))
+      } else {
+        row += ["", ""]
+      }
+      csv.appendRow(row)
+    }
+    return csv.text
+  }
+
+  func segmentsCSV(_ rfm: RFMResult) -> String {
+    var csv = CSVText(header: ["kind", "name", "members", "share", "orders", "revenue", "average_order_value"])
+    func add(_ kind: String, _ g: GroupSummary) {
+      let aov = g.orders > 0 ? plainMoney((g.revenue + Int64(g.orders) / 2) / Int64(g.orders), digits) : ""
+      csv.appendRow([
+        kind, CSVText.cell(g.name), String(g.members),
+        plainShare(rfm.scoredCount > 0 ? Double(g.members) / Double(rfm.scoredCount) : 0),
+        String(g.orders), plainMoney(g.revenue, digits), aov,
+      ])
+    }
+    for g in rfm.classes { add("value_class", g) }
+    for g in rfm.segments { add("segment", g) }
+    return csv.text
+  }
+
+  // MARK: manifest
+
+  func manifest(includeTimings: Bool) -> String {
+    let request = run.request
+    var counts: [(String, JSONValue)] = [
+      ("records_read", .number(String(run.ingest.recordsRead))),
+      ("records_accepted", .number(String(run.ingest.orders.count))),
+      ("records_rejected", .number(String(run.ingest.recordsRejected))),
+      ("id_map_rows", .number(String(run.idMap.rowsRead))),
+      ("id_map_rejected", .number(String(run.idMap.rejects.count))),
+    ]
+    if let identity = run.identity {
+      counts.append(("refs", .number(String(identity.refCount))))
+      counts.append(("members", .number(String(identity.memberCount))))
+    }
+    if let cleaning = run.cleaning {
+      counts.append(("counted_orders", .number(String(cleaning.quality.countedOrders))))
+      counts.append(("members_with_counted_orders", .number(String(cleaning.history.memberCount))))
+    }
+    if let rfm = run.rfm { counts.append(("scored_members", .number(String(rfm.scoredCount)))) }
+    var pairs: [(String, JSONValue)] = [
+      ("tool", .string("loyalty")),
+      ("version", .string(loyaltyVersion)),
+      ("as_of", .string(request.asOf.description)),
+      ("seed", .number(String(request.config.run.seed))),
+      ("until", .string(request.until.rawValue)),
+      ("config_sha256", .string(sha256Hex(request.config.settingsText))),
+      ("config", .object(request.config.settings.map { ($0.key, .string($0.value)) })),
+      (
+        "inputs",
+        .array(
+          inputs.map {
+            .object([
+              ("role", .string($0.role)), ("path", .string($0.path)), ("bytes", .number(String($0.bytes))),
+              ("sha256", .string($0.sha256)),
+            ])
+          })
+      ),
+      ("row_counts", .object(counts)),
+      (
+        "files",
+        .array(run.ingest.files.map { f in
+          .object([
+            ("file", .string(f.file)), ("read", .number(String(f.read))), ("accepted", .number(String(f.accepted))),
+            ("rejected", .number(String(f.rejected))),
+          ])
+        })
+      ),
+    ]
+    if includeTimings {
+      pairs.append(
+        ("timings_seconds", .object(run.timings.map { ($0.stage, .number(plainDecimal($0.seconds, 3))) })))
+    }
+    return JSONValue.object(pairs).render() + "\n"
+  }
+}
+
+extension ReportBuilder {
+  /// `loyalty levels`: the levels section and its CSVs and charts.
+  public func levelsOnly() -> (markdown: String, files: [(name: String, contents: String)]) {
+    let md = "# Levels, as of \(run.request.asOf)\n\n" + levelsSection()
+    let charts = charts().filter { $0.name == "levels_pyramid.svg" || $0.name == "pareto.svg" }
+    return (md, levelFiles() + charts + [("levels.md", md)])
+  }
+
+  /// `loyalty points`: the points section and its CSVs and charts.
+  public func pointsOnly() -> (markdown: String, files: [(name: String, contents: String)]) {
+    let md = "# Points economics, as of \(run.request.asOf)\n\n" + pointsSection()
+    return (md, pointsFiles() + pointsCharts() + [("points.md", md)])
+  }
+}

@@ -1,0 +1,77 @@
+import Crypto
+import CSVStream
+import LoyaltyCore
+
+/// Size and SHA-256 of one input file.
+public struct InputFingerprint: Sendable, Equatable {
+  public var path: String
+  public var role: String
+  public var bytes: Int
+  public var sha256: String
+
+  /// Hashes the file at `path`.
+  public static func of(path: String, role: String) throws(LoyaltyError) -> InputFingerprint {
+    let file: MappedFile
+    do { file = try MappedFile(path: path) } catch { throw .input(error.description) }
+    var hasher = SHA256()
+    hasher.update(bufferPointer: file.bytes)
+    let hex = hasher.finalize().map { byte in
+      let s = String(byte, radix: 16)
+      return s.count == 1 ? "0" + s : s
+    }.joined()
+    return InputFingerprint(path: path, role: role, bytes: file.bytes.count, sha256: hex)
+  }
+}
+
+/// SHA-256 of a text, in hex.
+public func sha256Hex(_ text: String) -> String {
+  SHA256.hash(data: Array(text.utf8)).map { byte in
+    let s = String(byte, radix: 16)
+    return s.count == 1 ? "0" + s : s
+  }.joined()
+}
+
+/// A tiny JSON writer with keys in the order given, so the manifest is byte-stable.
+public indirect enum JSONValue {
+  case string(String)
+  case number(String)
+  case object([(String, JSONValue)])
+  case array([JSONValue])
+
+  public func render(indent: String = "") -> String {
+    let inner = indent + "  "
+    switch self {
+    case .string(let s): return JSONValue.escape(s)
+    case .number(let n): return n
+    case .object(let pairs):
+      if pairs.isEmpty { return "{}" }
+      return "{\n"
+        + pairs.map { inner + JSONValue.escape($0.0) + ": " + $0.1.render(indent: inner) }.joined(separator: ",\n")
+        + "\n" + indent + "}"
+    case .array(let values):
+      if values.isEmpty { return "[]" }
+      return "[\n" + values.map { inner + $0.render(indent: inner) }.joined(separator: ",\n") + "\n" + indent + "]"
+    }
+  }
+
+  static func escape(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      default:
+        if scalar.value < 0x20 {
+          let hex = String(scalar.value, radix: 16)
+          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        } else {
+          out.unicodeScalars.append(scalar)
+        }
+      }
+    }
+    return out + "\""
+  }
+}

@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+import LoyaltyCore
+
+/// Writes a report folder whole or not at all (SPEC 8): every file goes into a
+/// hidden folder beside the target, is flushed to disk, and the folder is then
+/// renamed into place. A run that dies midway leaves the previous report untouched.
+public enum ReportFolder {
+  /// Writes `files` (name, contents) as the folder `path`, replacing an earlier one.
+  public static func write(_ files: [(name: String, contents: String)], to path: String) throws(LoyaltyError) {
+    let parent = parentDirectory(path)
+    try makeDirectories(parent)
+    let staging = parent + "/." + lastComponent(path) + ".partial-\(getpid())"
+    removeTree(staging)
+    guard mkdir(staging, 0o755) == 0 else {
+      throw .input("\(staging): cannot create the staging folder (\(String(cString: strerror(errno)))).")
+    }
+    for file in files {
+      try writeFile(staging + "/" + file.name, file.contents)
+    }
+    let previous = parent + "/." + lastComponent(path) + ".previous-\(getpid())"
+    var moved = false
+    if access(path, F_OK) == 0 {
+      guard rename(path, previous) == 0 else {
+        throw .input("\(path): cannot replace the earlier report (\(String(cString: strerror(errno)))).")
+      }
+      moved = true
+    }
+    guard rename(staging, path) == 0 else {
+      let reason = String(cString: strerror(errno))
+      if moved { _ = rename(previous, path) }
+      throw .input("\(path): cannot move the new report into place (\(reason)).")
+    }
+    if moved { removeTree(previous) }
+  }
+
+  /// Writes one file atomically (temporary file, fsync, rename).
+  public static func writeFile(_ path: String, _ contents: String) throws(LoyaltyError) {
+    let temporary = path + ".tmp-\(getpid())"
+    guard let handle = fopen(temporary, "wb") else {
+      throw .input("\(path): cannot be written (\(String(cString: strerror(errno)))).")
+    }
+    var text = contents
+    let written = text.withUTF8 { fwrite($0.baseAddress, 1, $0.count, handle) }
+    let flushed = fflush(handle) == 0 && fsync(fileno(handle)) == 0
+    fclose(handle)
+    guard written == contents.utf8.count, flushed, rename(temporary, path) == 0 else {
+      unlink(temporary)
+      throw .input("\(path): cannot be written completely (\(String(cString: strerror(errno)))).")
+    }
+  }
+
+  static func parentDirectory(_ path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
+  }
+
+  static func lastComponent(_ path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return path }
+    return String(path[path.index(after: slash)...])
+  }
+
+  /// `mkdir -p`.
+  public static func makeDirectories(_ path: String) throws(LoyaltyError) {
+    if path.isEmpty || path == "." || path == "/" || access(path, F_OK) == 0 { return }
+    try makeDirectories(parentDirectory(path))
+    if mkdir(path, 0o755) != 0 && errno != EEXIST {
+      throw .input("\(path): cannot create the folder (\(String(cString: strerror(errno)))).")
+    }
+  }
+
+  /// `rm -rf` for the folders this type creates (flat: files only).
+  static func removeTree(_ path: String) {
+    guard let dir = opendir(path) else {
+      unlink(path)
+      return
+    }
+    while let entry = readdir(dir) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      if name == "." || name == ".." { continue }
+      let child = path + "/" + name
+      if unlink(child) != 0 { removeTree(child) }
+    }
+    closedir(dir)
+    rmdir(path)
+  }
+}

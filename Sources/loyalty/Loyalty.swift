@@ -1,0 +1,59 @@
+import ArgumentParser
+import LoyaltyCore
+import Logging
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The `loyalty` command: staged batch jobs over order exports.
+@main
+struct Loyalty: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "loyalty",
+    abstract: "Segment members, fit membership levels and cost a points programme from order exports.",
+    discussion: """
+      Examples:
+        loyalty run --config SampleData/pipeline.toml --orders SampleData/orders.csv --id-map SampleData/id_map.csv --as-of 2026-10-31
+        loyalty levels --orders SampleData/orders.csv --thresholds 500,1500,3000,6000,12000,30000
+        loyalty points --orders SampleData/orders.csv --target-redemption-rate 0.3
+        loyalty sample --orders 50000 --seed 7 --out SampleData
+
+      Exit codes: 0 success, 1 internal error, 2 bad usage or unreadable input, 3 data-quality stop.
+      """,
+    version: "0.1.0",
+    subcommands: [RunCommand.self, LevelsCommand.self, PointsCommand.self, SampleCommand.self],
+    defaultSubcommand: nil)
+
+  /// Maps every failure to SPEC 9's exit codes: 2 for bad usage (argument-parser's
+  /// own usage errors included), the error's own code for pipeline failures.
+  static func main() {
+    LoggingSystem.bootstrap { label in
+      var handler = StreamLogHandler.standardError(label: label)
+      handler.logLevel = .info
+      return handler
+    }
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch let error as LoyaltyError {
+      printError("loyalty: " + error.description)
+      Glibc.exit(error.exitCode)
+    } catch {
+      let code = exitCode(for: error)
+      if code == .success {
+        print(fullMessage(for: error))
+        Glibc.exit(0)
+      }
+      printError(fullMessage(for: error))
+      Glibc.exit(code == .validationFailure ? 2 : code.rawValue)
+    }
+  }
+}
+
+func printError(_ text: String) {
+  let line = text + "\n"
+  _ = line.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+}

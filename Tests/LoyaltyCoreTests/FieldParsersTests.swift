@@ -1,0 +1,93 @@
+import Testing
+
+@testable import LoyaltyCore
+
+private func amount(_ s: String, _ digits: Int = 2) -> FieldParsers.AmountResult {
+  Array(s.utf8).withUnsafeBytes { FieldParsers.amount($0, minorDigits: digits) }
+}
+
+private func time(_ s: String, offset: Int = 8 * 3600) -> FieldParsers.Timestamp? {
+  Array(s.utf8).withUnsafeBytes { FieldParsers.timestamp($0, businessOffsetSeconds: offset) }
+}
+
+@Suite struct FieldParsersTests {
+  @Test func amountsBecomeMinorUnits() {
+    #expect(amount("123.45") == .value(12345))
+    #expect(amount("123.4") == .value(12340))
+    #expect(amount("123") == .value(12300))
+    #expect(amount("0") == .value(0))
+    #expect(amount("0.01") == .value(1))
+    #expect(amount("-0") == .value(0))
+    #expect(amount("999999999999999.99") == .value(99_999_999_999_999_999))
+    #expect(amount("7", 0) == .value(7))
+  }
+
+  @Test func malformedAmountsAreRejected() {
+    for bad in ["", "12,50", "1e3", "1.234", "12.", ".5", "+5", " 5", "5 ", "¥5", "1,000.00", "0x10", "1.2.3", "--1"] {
+      #expect(amount(bad) == .invalid, "\(bad)")
+    }
+    #expect(amount("7.5", 0) == .invalid)
+    #expect(amount("1234567890123456") == .invalid)
+  }
+
+  @Test func negativeAmountsAreTheirOwnReason() {
+    #expect(amount("-5") == .negative)
+    #expect(amount("-0.01") == .negative)
+  }
+
+  @Test func dateOnlyIsMidnightInTheBusinessZone() {
+    let t = time("2026-03-01")!
+    #expect(t.businessDay == Day(year: 2026, month: 3, day: 1))
+    #expect(t.instantMillis == Int64(Day(year: 2026, month: 3, day: 1)!.number) * 86_400_000 - 8 * 3_600_000)
+  }
+
+  @Test func offsetsMoveTheBusinessDate() {
+    // 20:00 UTC is 04:00 next day at +08:00.
+    #expect(time("2026-03-01T20:00:00Z")!.businessDay == Day(year: 2026, month: 3, day: 2))
+    #expect(time("2026-03-01T20:00:00+00:00")!.businessDay == Day(year: 2026, month: 3, day: 2))
+    #expect(time("2026-03-01T20:00:00+0000")!.businessDay == Day(year: 2026, month: 3, day: 2))
+    #expect(time("2026-03-01T20:00:00+08:00")!.businessDay == Day(year: 2026, month: 3, day: 1))
+    #expect(time("2026-03-01 07:59")!.businessDay == Day(year: 2026, month: 3, day: 1))
+    #expect(time("2026-03-01T01:00:00-05:00")!.businessDay == Day(year: 2026, month: 3, day: 1))
+  }
+
+  @Test func everyAcceptedTimeForm() {
+    for good in [
+      "2026-03-01", "2026-03-01T10:20", "2026-03-01 10:20", "2026-03-01T10:20:30", "2026-03-01T10:20:30.5",
+      "2026-03-01T10:20:30.123456789", "2026-03-01T10:20Z", "2026-03-01T10:20:30+08:00", "2026-03-01T10:20:30-0330",
+      "2024-02-29",
+    ] {
+      #expect(time(good) != nil, "\(good)")
+    }
+  }
+
+  @Test func everyRejectedTimeForm() {
+    for bad in [
+      "", "2026-3-1", "01/03/2026", "2026-13-01", "2026-02-30", "2025-02-29", "2026-03-01T24:00", "2026-03-01T10:60",
+      "2026-03-01T10", "2026-03-01T10:20:61", "2026-03-01T10:20:30.", "2026-03-01T10:20+8", "2026-03-01T10:20+24:00",
+      "2026-03-01X10:20", "2026-03-01T10:20:30Zjunk", "2026-03-01T10:20:30.1234567890", "yesterday",
+    ] {
+      #expect(time(bad) == nil, "\(bad)")
+    }
+  }
+
+  @Test func fractionsAreMilliseconds() {
+    let a = time("2026-03-01T00:00:00.5Z")!
+    let b = time("2026-03-01T00:00:00Z")!
+    #expect(a.instantMillis - b.instantMillis == 500)
+  }
+
+  @Test func dayArithmeticRoundTrips() {
+    #expect(Day("2026-10-31")!.description == "2026-10-31")
+    #expect(Day("2026-02-29") == nil)
+    #expect(Day.lastDayOfPreviousMonth(today: Day("2026-11-23")!) == Day("2026-10-31"))
+    #expect(Day.lastDayOfPreviousMonth(today: Day("2026-01-05")!) == Day("2025-12-31"))
+  }
+
+  @Test func moneyFormatsInMajorUnits() {
+    #expect(Money.format(12345, minorDigits: 2) == "123.45")
+    #expect(Money.format(5, minorDigits: 2) == "0.05")
+    #expect(Money.format(-130, minorDigits: 2) == "-1.30")
+    #expect(Money.format(7, minorDigits: 0) == "7")
+  }
+}

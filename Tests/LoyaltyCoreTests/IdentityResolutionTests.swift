@@ -1,0 +1,80 @@
+import Testing
+
+@testable import LoyaltyCore
+
+private let header = "order_id,channel,customer_ref,order_time,amount,status,refund_amount,refund_time,phone_hash,email_hash\n"
+
+private func resolve(_ rows: [String], map: String? = nil, maxRefs: Int = 20) throws -> (IdentityResult, OrderTable) {
+  let orders = try OrderIngest.run(
+    paths: [temporaryFile(header + rows.joined(separator: "\n") + "\n")], config: InputConfig(),
+    linkKeys: ["phone_hash", "email_hash"], asOf: Day("2026-10-31")!)
+  let idMap = try map.map { try IdMap.read(path: temporaryFile("channel,customer_ref,member_id\n" + $0, name: "map.csv")) } ?? IdMap()
+  let identity = IdentityResolution.run(
+    orders: orders.orders, idMap: idMap, linkKeys: ["phone_hash", "email_hash"], maxRefsPerKey: maxRefs)
+  return (identity, orders.orders)
+}
+
+/// member_id of each ref, keyed "channel:ref", sorted.
+private func membership(_ r: (IdentityResult, OrderTable)) -> [String] {
+  (0..<Int32(r.1.refs.count)).map { ref in
+    let p = r.1.refParts(ref)
+    return "\(p.channel):\(p.customerRef)=\(r.0.memberIDs[Int(r.0.memberOfRef[Int(ref)])])/\(r.0.ruleOfRef[Int(ref)].name)"
+  }.sorted()
+}
+
+@Suite struct IdentityResolutionTests {
+  @Test func sharedPhoneJoinsRefsAndSmallestRefNamesTheMember() throws {
+    let r = try resolve([
+      "1,web,w2,2026-01-01,1,,,,p1,", "2,app,a1,2026-01-01,1,,,,p1,", "3,web,w9,2026-01-01,1,,,,,",
+    ])
+    #expect(membership(r) == ["app:a1=app:a1/phone_hash", "web:w2=app:a1/phone_hash", "web:w9=web:w9/single"])
+    #expect(r.0.mergesByRule[.phoneHash] == 1)
+  }
+
+  @Test func mappedIdWinsAndMapEdgesComeFirst() throws {
+    let r = try resolve(
+      ["1,web,w1,2026-01-01,1,,,,,", "2,app,a1,2026-01-01,1,,,,,e1", "3,jd,j1,2026-01-01,1,,,,,e1"],
+      map: "web,w1,M2\napp,a1,M2\n")
+    #expect(membership(r) == ["app:a1=M2/id_map", "jd:j1=M2/email_hash", "web:w1=M2/id_map"])
+  }
+
+  @Test func linkBetweenTwoMappedMembersIsAConflict() throws {
+    let r = try resolve(
+      ["1,web,w1,2026-01-01,1,,,,p,", "2,app,a1,2026-01-01,1,,,,p,"], map: "web,w1,M1\napp,a1,M2\n")
+    #expect(r.0.linkConflicts == 1)
+    #expect(r.0.memberCount == 2)
+  }
+
+  @Test func hubKeysLinkNothing() throws {
+    let rows = (0..<4).map { "\($0),web,w\($0),2026-01-01,1,,,,counter," }
+    let r = try resolve(rows, maxRefs: 3)
+    #expect(r.0.memberCount == 4)
+    #expect(r.0.hubKeys == [HubKey(key: "phone_hash", value: "counter", refs: 4)])
+  }
+
+  @Test func conflictingMapRowsAreRejectedAndTheRefStaysUnmapped() throws {
+    let map = try IdMap.read(path: temporaryFile("channel,customer_ref,member_id\nweb,w1,M1\nweb,w1,M2\nweb,w2,M3\nweb,w2,M3\n", name: "m.csv"))
+    #expect(map.rejects.map(\.code) == [.idMapConflict, .idMapConflict])
+    #expect(map.rejects.map(\.line) == [2, 3])
+    #expect(map.entries.count == 1)
+    #expect(map.repeatedRows == 1)
+  }
+
+  @Test func memberIdsDoNotDependOnRecordOrder() throws {
+    var rng = SplitMix64(seed: 42)
+    var rows: [String] = []
+    for i in 0..<300 {
+      let phone = rng.below(4) == 0 ? "" : "p\(rng.below(60))"
+      let email = rng.below(3) == 0 ? "e\(rng.below(80))" : ""
+      rows.append("o\(i),\(["web", "app", "jd"][rng.below(3)]),r\(rng.below(120)),2026-01-01,1,,,,\(phone),\(email)")
+    }
+    let map = "web,r1,M9\napp,r2,M1\njd,r3,M9\nweb,r4,M5\n"
+    let base = membership(try resolve(rows, map: map, maxRefs: 6))
+    for _ in 0..<5 {
+      rows.shuffle(using: &rng)
+      var mapRows = map.split(separator: "\n").map(String.init)
+      mapRows.shuffle(using: &rng)
+      #expect(membership(try resolve(rows, map: mapRows.joined(separator: "\n") + "\n", maxRefs: 6)) == base)
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import Testing
+
+@testable import LoyaltyCore
+
+private let header = "order_id,channel,customer_ref,order_time,amount,status,refund_amount,refund_time,phone_hash,email_hash\n"
+private let asOf = Day("2026-10-31")!
+
+private func ingest(_ body: String, limit: Double = 1) throws -> IngestResult {
+  var config = InputConfig()
+  config.maxRejectShare = limit
+  return try OrderIngest.run(
+    paths: [temporaryFile(header + body)], config: config, linkKeys: ["phone_hash", "email_hash"], asOf: asOf)
+}
+
+@Suite struct OrderIngestTests {
+  @Test func everyMalformedKindGetsItsCodeAndLine() throws {
+    let body = """
+      o1,web,u1,2026-01-01,10.00,,,,,
+      o2,web,u1,2026-01-01,10.00,,,
+      o3,web,,2026-01-01,10.00,,,,,
+      o4,web,u1,2026-13-01,10.00,,,,,
+      o5,web,u1,2026-01-01,10.005,,,,,
+      o6,web,u1,2026-01-01,-3,,,,,
+      o7,web,u1,2026-01-01,10,shipped,,,,
+      o8,web,u1,2026-01-01,10,partially_refunded,10,,,
+      o1,web,u9,2026-01-02,12.00,,,,,
+      o9,web,u1,2026-11-01,10,,,,,
+      o10,web,u1,2026-01-01,10,paid,2,,,
+      o11,web,u1,2026-01-05,10,refunded,,2026-01-01,,
+      o12,web,u1,2026-01-05,10,refunded,,not-a-date,,
+      o13,app,u1,2026-01-01,10.00,PAID,,,,
+      o1,app,u1,2026-01-01,10.00,,,,,
+
+      """
+    let r = try ingest(body)
+    let codes = r.rejects.map { "\($0.line):\($0.code.rawValue)" }
+    #expect(
+      codes == [
+        "3:column_count", "4:missing_field", "5:bad_date", "6:bad_amount", "7:negative_amount", "8:bad_status",
+        "9:bad_refund", "10:duplicate_order", "11:future_order", "12:bad_refund", "13:bad_refund", "14:bad_date",
+      ])
+    #expect(r.files[0].read == 15)
+    #expect(r.files[0].accepted == 3)
+    #expect(r.files[0].read == r.files[0].accepted + r.files[0].rejected)
+    #expect(r.rejects[0].record == "o2,web,u1,2026-01-01,10.00,,,")
+  }
+
+  @Test func duplicateOrderKeepsFirst() throws {
+    let r = try ingest("a,web,u1,2026-01-01,1\na,web,u2,2026-01-02,2\na,app,u2,2026-01-02,3\n")
+    #expect(r.orders.amount == [100, 300])
+    #expect(r.rejects.map(\.line) == [3])
+  }
+
+  @Test func duplicatesAcrossFilesKeepTheFirstFile() throws {
+    let a = temporaryFile(header + "x,web,u1,2026-01-01,1\n")
+    let b = temporaryFile(header + "x,web,u1,2026-01-01,2\ny,web,u1,2026-01-01,3\n")
+    let r = try OrderIngest.run(paths: [a, b], config: InputConfig(), linkKeys: [], asOf: asOf)
+    #expect(r.orders.amount == [100, 300])
+    #expect(r.rejects.first?.file == b)
+  }
+
+  @Test func quotedRecordsSpanningLinesAreAccepted() throws {
+    let r = try ingest("\"o,1\",web,\"u\n1\",2026-01-01,5,,,,,\no2,web,u2,2026-01-01,5,,,,,\nbad\n")
+    #expect(r.orders.count == 2)
+    #expect(r.rejects.map(\.line) == [5])
+  }
+
+  @Test func rejectShareOverTheLimitStopsWithExit3() throws {
+    do {
+      _ = try ingest("o1,web,u1,2026-01-01,1\no2,web,u1,nope,1\n", limit: 0.05)
+      Issue.record("expected a data-quality stop")
+    } catch {
+      #expect(error.exitCode == 3)
+    }
+  }
+
+  @Test func futureOrdersDoNotCountTowardsTheStop() throws {
+    let r = try ingest("o1,web,u1,2026-01-01,1\no2,web,u1,2027-01-01,1\n", limit: 0.05)
+    #expect(r.files[0].byCode[.futureOrder] == 1)
+  }
+
+  @Test func missingColumnIsOneSentenceWithExit2() throws {
+    let path = temporaryFile("order_id,channel,customer_ref,order_time\n1,web,u,2026-01-01\n")
+    do {
+      _ = try OrderIngest.run(paths: [path], config: InputConfig(), linkKeys: [], asOf: asOf)
+      Issue.record("expected an input error")
+    } catch {
+      #expect(error.exitCode == 2)
+      #expect(error.description.contains("'amount'"))
+      #expect(error.description.contains(path))
+    }
+  }
+
+  @Test func missingEmptyAndNonUTF8FilesExit2() throws {
+    for path in ["/nonexistent/orders.csv", temporaryFile(""), temporaryFile(bytes: Array(header.utf8) + [0xC3, 0x28, 10])] {
+      do {
+        _ = try OrderIngest.run(paths: [path], config: InputConfig(), linkKeys: [], asOf: asOf)
+        Issue.record("expected an input error for \(path)")
+      } catch {
+        #expect(error.exitCode == 2)
+        #expect(error.description.contains(path))
+      }
+    }
+  }
+
+  @Test func headerOnlyIsZeroRecords() throws {
+    let r = try ingest("")
+    #expect(r.files[0].read == 0)
+  }
+
+  @Test func mappedColumnNamesAreUsed() throws {
+    var config = InputConfig()
+    config.columns.amount = "total"
+    let path = temporaryFile("order_id,channel,customer_ref,order_time,total\n1,web,u,2026-01-01,3.5\n")
+    let r = try OrderIngest.run(paths: [path], config: config, linkKeys: [], asOf: asOf)
+    #expect(r.orders.amount == [350])
+  }
+
+  @Test func refundsAreStoredAsMinorUnits() throws {
+    let r = try ingest(
+      "o1,web,u1,2026-01-01,10,partially_refunded,2.5,2026-01-03T10:00:00Z,,\no2,web,u1,2026-01-01,10,refunded,,,,\no3,web,u1,2026-01-01,10,cancelled,99,junk,,\n")
+    #expect(r.orders.refund == [250, 1000, 0])
+    #expect(r.orders.refundMillis[0] != MemberHistory.noRefund)
+    #expect(r.rejects.isEmpty)
+  }
+}
