@@ -101,7 +101,7 @@ private final class ScanState {
   }
 
   func run(range: Range<Int>, firstLine: Int, path: String) throws(CSVError) -> Bool {
-    guard csv_init(parser, UInt8(CSV_STRICT_FINI)) == 0 else {
+    guard csv_init(parser, 0) == 0 else {
       throw .parser(path: path, message: "out of memory")
     }
     let context = Unmanaged.passUnretained(self).toOpaque()
@@ -131,14 +131,11 @@ private final class ScanState {
       position = next
       lineNumber += 1
     }
-    // Still open after a line feed means inside a quoted field: an unquoted line feed
-    // would have closed the record.
-    let insideQuotes = pending && base[end - 1] == 0x0A
-    if csv_fini(parser, fieldCallback, recordCallback, context) != 0, pending {
-      // csv_fini refuses an unclosed quoted field: hand over what was read, flagged.
-      unterminated = true
-      emit()
-    }
+    // libcsv's own strict check needs CSV_STRICT, which would also refuse stray quotes
+    // inside unquoted fields; read its state instead: a field begun inside quotes.
+    let insideQuotes = pending && parser.pointee.pstate == 2 && parser.pointee.quoted != 0
+    if insideQuotes { unterminated = true }
+    csv_fini(parser, fieldCallback, recordCallback, context)
     return !insideQuotes
   }
 

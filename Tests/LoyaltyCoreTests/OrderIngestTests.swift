@@ -5,7 +5,7 @@ import Testing
 private let header = "order_id,channel,customer_ref,order_time,amount,status,refund_amount,refund_time,phone_hash,email_hash\n"
 private let asOf = Day("2026-10-31")!
 
-private func ingest(_ body: String, limit: Double = 1) throws -> IngestResult {
+private func ingest(_ body: String, limit: Double = 1) throws(LoyaltyError) -> IngestResult {
   var config = InputConfig()
   config.maxRejectShare = limit
   return try OrderIngest.run(
@@ -46,15 +46,17 @@ private func ingest(_ body: String, limit: Double = 1) throws -> IngestResult {
   }
 
   @Test func duplicateOrderKeepsFirst() throws {
-    let r = try ingest("a,web,u1,2026-01-01,1\na,web,u2,2026-01-02,2\na,app,u2,2026-01-02,3\n")
+    let r = try ingest("a,web,u1,2026-01-01,1,,,,,\na,web,u2,2026-01-02,2,,,,,\na,app,u2,2026-01-02,3,,,,,\n")
     #expect(r.orders.amount == [100, 300])
     #expect(r.rejects.map(\.line) == [3])
   }
 
   @Test func duplicatesAcrossFilesKeepTheFirstFile() throws {
-    let a = temporaryFile(header + "x,web,u1,2026-01-01,1\n")
-    let b = temporaryFile(header + "x,web,u1,2026-01-01,2\ny,web,u1,2026-01-01,3\n")
-    let r = try OrderIngest.run(paths: [a, b], config: InputConfig(), linkKeys: [], asOf: asOf)
+    let a = temporaryFile(header + "x,web,u1,2026-01-01,1,,,,,\n")
+    let b = temporaryFile(header + "x,web,u1,2026-01-01,2,,,,,\ny,web,u1,2026-01-01,3,,,,,\n")
+    var config = InputConfig()
+    config.maxRejectShare = 1
+    let r = try OrderIngest.run(paths: [a, b], config: config, linkKeys: [], asOf: asOf)
     #expect(r.orders.amount == [100, 300])
     #expect(r.rejects.first?.file == b)
   }
@@ -67,7 +69,7 @@ private func ingest(_ body: String, limit: Double = 1) throws -> IngestResult {
 
   @Test func rejectShareOverTheLimitStopsWithExit3() throws {
     do {
-      _ = try ingest("o1,web,u1,2026-01-01,1\no2,web,u1,nope,1\n", limit: 0.05)
+      _ = try ingest("o1,web,u1,2026-01-01,1,,,,,\no2,web,u1,nope,1,,,,,\n", limit: 0.05)
       Issue.record("expected a data-quality stop")
     } catch {
       #expect(error.exitCode == 3)
@@ -75,7 +77,7 @@ private func ingest(_ body: String, limit: Double = 1) throws -> IngestResult {
   }
 
   @Test func futureOrdersDoNotCountTowardsTheStop() throws {
-    let r = try ingest("o1,web,u1,2026-01-01,1\no2,web,u1,2027-01-01,1\n", limit: 0.05)
+    let r = try ingest("o1,web,u1,2026-01-01,1,,,,,\no2,web,u1,2027-01-01,1,,,,,\n", limit: 0.05)
     #expect(r.files[0].byCode[.futureOrder] == 1)
   }
 
