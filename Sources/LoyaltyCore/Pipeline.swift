@@ -50,7 +50,8 @@ public struct RunResult: Sendable {
 /// Runs the stages in sequence. Each stage is a value in, value out; this type only
 /// composes them and times them. `progress` receives one line per finished stage.
 public enum Pipeline {
-  public static func run(_ request: RunRequest, progress: (String) -> Void = { _ in }) throws(LoyaltyError) -> RunResult {
+  public static func run(_ request: RunRequest, progress: (String) -> Void = { _ in }) throws(LoyaltyError) -> RunResult
+  {
     let clock = ContinuousClock()
     var timings: [(String, Double)] = []
     func timed<T>(_ name: String, _ body: () throws(LoyaltyError) -> T) throws(LoyaltyError) -> T {

@@ -15,20 +15,33 @@ extension ReportBuilder {
         }
       }
       files.append(
-        ("rf_grid.svg", SVGChart.heatGrid(
-          title: "Members by recency (R) and frequency (F) score", rowLabel: "R score", columnLabel: "F score",
-          rows: rows, columns: scores, counts: counts, caption: captions)))
+        (
+          "rf_grid.svg",
+          SVGChart.heatGrid(
+            title: "Members by recency (R) and frequency (F) score", rowLabel: "R score", columnLabel: "F score",
+            rows: rows, columns: scores, counts: counts, caption: captions)
+        ))
       files.append(
-        ("lifecycle.svg", SVGChart.bars(
-          title: "Members by lifecycle stage", labels: LifecycleStage.allCases.map(\.name),
-          values: rfm.lifecycleCounts)))
+        (
+          "lifecycle.svg",
+          SVGChart.bars(
+            title: "Members by lifecycle stage", labels: LifecycleStage.allCases.map(\.name),
+            values: rfm.lifecycleCounts)
+        ))
     }
     if let levels = run.levels {
       files.append(
-        ("levels_pyramid.svg", SVGChart.pyramid(
-          title: "Members per level at \(run.request.asOf)",
-          levels: levels.rows.map { (label: "Level \($0.level)", members: $0.members, share: $0.share) })))
-      files.append(("pareto.svg", SVGChart.paretoCurve(title: "Share of window spend by top members", cumulativeShares: paretoCurve(levels))))
+        (
+          "levels_pyramid.svg",
+          SVGChart.pyramid(
+            title: "Members per level at \(run.request.asOf)",
+            levels: levels.rows.map { (label: "Level \($0.level)", members: $0.members, share: $0.share) })
+        ))
+      files.append(
+        (
+          "pareto.svg",
+          SVGChart.paretoCurve(title: "Share of window spend by top members", cumulativeShares: paretoCurve(levels))
+        ))
     }
     files += pointsCharts()
     return files

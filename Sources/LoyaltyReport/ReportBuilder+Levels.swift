@@ -46,10 +46,12 @@ extension ReportBuilder {
     var md = "## Levels\n\n"
     let k = levels.levelCount
     let members = levels.rows.reduce(0) { $0 + $1.members }
-    md += levels.mode == .fitted
+    md +=
+      levels.mode == .fitted
       ? "Thresholds fitted for \(k) levels to target shares \(levels.targetShares.map { formatPercent($0) }.joined(separator: ", ")) (level 1 first), candidates multiples of \(config.step) \(currency), by exact dynamic programming. Objective Σ (p − q)² / q = \(formatDecimal(levels.objective, decimals: 6)).\n\n"
       : "What-if: the given thresholds evaluated for \(k) levels. Objective against the target shares Σ (p − q)² / q = \(formatDecimal(levels.objective, decimals: 6)).\n\n"
-    md += "Growth value g = net spend in the \(config.windowDays) days to \(run.request.asOf)\(config.bonusPerOrder > 0 ? " + \(config.bonusPerOrder) per counted order" : ""); level k holds t(k−1) ≤ g < t(k), so a member exactly on a threshold goes up. \(formatThousands(members)) members with a counted order up to as-of are placed (g = 0 sits in level 1).\n\n"
+    md +=
+      "Growth value g = net spend in the \(config.windowDays) days to \(run.request.asOf)\(config.bonusPerOrder > 0 ? " + \(config.bonusPerOrder) per counted order" : ""); level k holds t(k−1) ≤ g < t(k), so a member exactly on a threshold goes up. \(formatThousands(members)) members with a counted order up to as-of are placed (g = 0 sits in level 1).\n\n"
     if !levels.isPyramid {
       md += "**The result is not a pyramid**: some level holds more members than the level below it.\n\n"
     }
@@ -68,23 +70,34 @@ extension ReportBuilder {
     }
     md += t.text + "\n![Level pyramid](levels_pyramid.svg)\n\n"
     if let top = levels.rows.last {
-      md += "Verdict: level \(top.level) holds \(formatPercent(top.share)) of members and \(formatPercent(top.spendShare)) of spend; level 1 holds \(formatPercent(levels.rows[0].share)) of members. The top 20% of members by growth value (\(formatThousands(levels.paretoTopMembers))) hold \(formatPercent(levels.paretoTopShare)) of window spend (the 80/20 rule expects about 80%). ![Pareto curve](pareto.svg)\n\n"
+      md +=
+        "Verdict: level \(top.level) holds \(formatPercent(top.share)) of members and \(formatPercent(top.spendShare)) of spend; level 1 holds \(formatPercent(levels.rows[0].share)) of members. The top 20% of members by growth value (\(formatThousands(levels.paretoTopMembers))) hold \(formatPercent(levels.paretoTopShare)) of window spend (the 80/20 rule expects about 80%). ![Pareto curve](pareto.svg)\n\n"
     }
-    md += "### Reviews and relegation\n\nLevels at each month-end review from that date's trailing \(config.windowDays)-day window, policy `\(config.policy.rawValue)`\(config.policy == .oneStep ? " (at most one level down per review)" : " (recomputed each review)").\n\n"
-    var mv = MarkdownTable([("Review", .left), ("Up", .right), ("Down 1", .right), ("Down 2+", .right), ("Unchanged", .right)])
+    md +=
+      "### Reviews and relegation\n\nLevels at each month-end review from that date's trailing \(config.windowDays)-day window, policy `\(config.policy.rawValue)`\(config.policy == .oneStep ? " (at most one level down per review)" : " (recomputed each review)").\n\n"
+    var mv = MarkdownTable([
+      ("Review", .left), ("Up", .right), ("Down 1", .right), ("Down 2+", .right), ("Unchanged", .right),
+    ])
     for m in levels.movements {
-      mv.add([m.date.description, formatThousands(m.up), formatThousands(m.downOne), formatThousands(m.downTwoOrMore), formatThousands(m.unchanged)])
+      mv.add([
+        m.date.description, formatThousands(m.up), formatThousands(m.downOne), formatThousands(m.downTwoOrMore),
+        formatThousands(m.unchanged),
+      ])
     }
     md += mv.text + "\n"
     if levels.reviewDates.count >= 2 {
       let dates = levels.reviewDates
-      md += "Migration from the review of \(dates[dates.count - 2]) (rows) to \(dates[dates.count - 1]) (columns), also in `migration.csv`:\n\n"
+      md +=
+        "Migration from the review of \(dates[dates.count - 2]) (rows) to \(dates[dates.count - 1]) (columns), also in `migration.csv`:\n\n"
       var mx = MarkdownTable([("From \\ to", .left)] + (1...k).map { ("L\($0)", .right) })
       for (i, row) in levels.migration.enumerated() { mx.add(["L\(i + 1)"] + row.map { formatThousands($0) }) }
       md += mx.text + "\n"
     }
-    md += "### Upgrade difficulty\n\nAmong members one level below (with g > 0): the median money still needed to reach the level, and the median months to close it at the member's own pace (g per \(config.windowDays) days).\n\n"
-    var d = MarkdownTable([("To level", .left), ("Members below", .right), ("Median gap", .right), ("Median months", .right)])
+    md +=
+      "### Upgrade difficulty\n\nAmong members one level below (with g > 0): the median money still needed to reach the level, and the median months to close it at the member's own pace (g per \(config.windowDays) days).\n\n"
+    var d = MarkdownTable([
+      ("To level", .left), ("Members below", .right), ("Median gap", .right), ("Median months", .right),
+    ])
     for row in levels.difficulty {
       d.add([
         String(row.level), formatThousands(row.members),

@@ -21,16 +21,22 @@ extension ReportBuilder {
     var md = "## Summary\n\n"
     let ingest = run.ingest
     md += "- As-of date: **\(run.request.asOf)** (figures count orders up to and including this day).\n"
-    md += "- Orders read: \(formatThousands(ingest.recordsRead)); accepted \(formatThousands(ingest.orders.count)), rejected \(formatThousands(ingest.recordsRejected)) (\(percentOf(ingest.recordsRejected, ingest.recordsRead))).\n"
+    md +=
+      "- Orders read: \(formatThousands(ingest.recordsRead)); accepted \(formatThousands(ingest.orders.count)), rejected \(formatThousands(ingest.recordsRejected)) (\(percentOf(ingest.recordsRejected, ingest.recordsRead))).\n"
     if let identity = run.identity, let cleaning = run.cleaning {
-      md += "- Members: \(formatThousands(identity.memberCount)) from \(formatThousands(identity.refCount)) customer refs; \(formatThousands(cleaning.history.memberCount)) with a counted order.\n"
-      md += "- Net revenue of counted orders (all history): \(currency) \(money(cleaning.quality.netRevenue, digits)).\n"
+      md +=
+        "- Members: \(formatThousands(identity.memberCount)) from \(formatThousands(identity.refCount)) customer refs; \(formatThousands(cleaning.history.memberCount)) with a counted order.\n"
+      md +=
+        "- Net revenue of counted orders (all history): \(currency) \(money(cleaning.quality.netRevenue, digits)).\n"
     }
     if let rfm = run.rfm {
-      let active = rfm.lifecycleCounts[LifecycleStage.new.rawValue] + rfm.lifecycleCounts[LifecycleStage.active.rawValue]
+      let active =
+        rfm.lifecycleCounts[LifecycleStage.new.rawValue] + rfm.lifecycleCounts[LifecycleStage.active.rawValue]
       let windowRevenue = rfm.monetary.reduce(0, +)
-      md += "- Active members (new or active, last order within \(run.request.config.lifecycle.activeDays) days): \(formatThousands(active)) (\(percentOf(active, rfm.lifecycle.count))).\n"
-      md += "- Scored in the \(run.request.config.rfm.windowDays)-day RFM window: \(formatThousands(rfm.scoredCount)) members, net spend \(currency) \(money(windowRevenue, digits)).\n"
+      md +=
+        "- Active members (new or active, last order within \(run.request.config.lifecycle.activeDays) days): \(formatThousands(active)) (\(percentOf(active, rfm.lifecycle.count))).\n"
+      md +=
+        "- Scored in the \(run.request.config.rfm.windowDays)-day RFM window: \(formatThousands(rfm.scoredCount)) members, net spend \(currency) \(money(windowRevenue, digits)).\n"
     }
     md += summaryLevelsAndPoints()
     return md + "\n"
@@ -62,21 +68,26 @@ extension ReportBuilder {
         ])
       }
       md += codes.text + "\n"
-      md += "Future orders (after the as-of date) are listed but do not count towards the stop limit of \(formatPercent(run.request.config.input.maxRejectShare)).\n\n"
+      md +=
+        "Future orders (after the as-of date) are listed but do not count towards the stop limit of \(formatPercent(run.request.config.input.maxRejectShare)).\n\n"
     }
     if run.request.idMapPath != nil {
-      md += "Id map: \(formatThousands(run.idMap.rowsRead)) rows read, \(formatThousands(run.idMap.entries.count)) refs mapped, \(formatThousands(run.idMap.repeatedRows)) repeated rows, \(formatThousands(run.idMap.rejects.count)) rejected (`id_map_conflict` and malformed rows).\n\n"
+      md +=
+        "Id map: \(formatThousands(run.idMap.rowsRead)) rows read, \(formatThousands(run.idMap.entries.count)) refs mapped, \(formatThousands(run.idMap.repeatedRows)) repeated rows, \(formatThousands(run.idMap.rejects.count)) rejected (`id_map_conflict` and malformed rows).\n\n"
     }
     if let q = run.cleaning?.quality {
       var t = MarkdownTable([("Accepted orders", .left), ("Orders", .right), ("Amount", .right)])
       t.add(["All accepted", formatThousands(q.acceptedOrders), ""])
-      t.add(["Cancelled (excluded from every figure)", formatThousands(q.cancelledOrders), money(q.cancelledAmount, digits)])
+      t.add([
+        "Cancelled (excluded from every figure)", formatThousands(q.cancelledOrders), money(q.cancelledAmount, digits),
+      ])
       t.add(["Refunded (excluded from frequency and monetary)", formatThousands(q.refundedOrders), ""])
       t.add(["Partially refunded (counted at net)", formatThousands(q.partiallyRefundedOrders), ""])
       t.add(["Net amount 0 (not a purchase)", formatThousands(q.zeroNetOrders), ""])
       t.add(["Counted orders", formatThousands(q.countedOrders), money(q.netRevenue, digits)])
       md += t.text + "\n"
-      md += "Money reconciles to the cent: gross amount of accepted, not cancelled orders \(money(q.grossAmount, digits)) − refunds \(money(q.refundAmount, digits)) = net revenue of counted orders \(money(q.netRevenue, digits)) \(currency).\n\n"
+      md +=
+        "Money reconciles to the cent: gross amount of accepted, not cancelled orders \(money(q.grossAmount, digits)) − refunds \(money(q.refundAmount, digits)) = net revenue of counted orders \(money(q.netRevenue, digits)) \(currency).\n\n"
     }
     return md
   }
@@ -84,7 +95,8 @@ extension ReportBuilder {
   func identitySection() -> String {
     guard let identity = run.identity else { return "" }
     var md = "## Identity\n\n"
-    md += "\(formatThousands(identity.refCount)) customer refs (channel, customer_ref) form \(formatThousands(identity.memberCount)) members. Refs are joined by the id map first, then by shared \(run.request.config.identity.linkKeys.joined(separator: " and ")); every ref and its rule is in `identity.csv`.\n\n"
+    md +=
+      "\(formatThousands(identity.refCount)) customer refs (channel, customer_ref) form \(formatThousands(identity.memberCount)) members. Refs are joined by the id map first, then by shared \(run.request.config.identity.linkKeys.joined(separator: " and ")); every ref and its rule is in `identity.csv`.\n\n"
     var merges = MarkdownTable([("Rule", .left), ("Joins", .right)])
     for rule in [IdentityRule.idMap, .phoneHash, .emailHash] {
       merges.add([rule.name, formatThousands(identity.mergesByRule[rule] ?? 0)])
@@ -100,9 +112,12 @@ extension ReportBuilder {
       hist.add(["5 or more", formatThousands(rest), percentOf(rest, identity.memberCount)])
     }
     md += hist.text + "\n"
-    md += "- Refs mapped by the id map: \(formatThousands(identity.mappedRefs)); id map rows whose ref has no accepted order: \(formatThousands(identity.mapRowsWithoutOrders)).\n"
-    md += "- Link conflicts (a shared key would have joined two different mapped member_ids; not applied): \(formatThousands(identity.linkConflicts)).\n"
-    md += "- Hub keys skipped (shared by more than \(run.request.config.identity.maxRefsPerKey) refs): \(formatThousands(identity.hubKeys.count)).\n\n"
+    md +=
+      "- Refs mapped by the id map: \(formatThousands(identity.mappedRefs)); id map rows whose ref has no accepted order: \(formatThousands(identity.mapRowsWithoutOrders)).\n"
+    md +=
+      "- Link conflicts (a shared key would have joined two different mapped member_ids; not applied): \(formatThousands(identity.linkConflicts)).\n"
+    md +=
+      "- Hub keys skipped (shared by more than \(run.request.config.identity.maxRefsPerKey) refs): \(formatThousands(identity.hubKeys.count)).\n\n"
     if !identity.hubKeys.isEmpty {
       var hubs = MarkdownTable([("Key", .left), ("Value", .left), ("Refs", .right)])
       for hub in identity.hubKeys.prefix(20) { hubs.add([hub.key, "`\(hub.value)`", formatThousands(hub.refs)]) }
@@ -116,8 +131,10 @@ extension ReportBuilder {
   func reproducibilitySection() -> String {
     var md = "## Reproducibility\n\n"
     md += "Same inputs, configuration and seed give byte-identical files (the manifest's timings aside).\n\n"
-    md += "- Tool: loyalty \(loyaltyVersion); as-of \(run.request.asOf); seed \(run.request.config.run.seed); stages run up to `\(run.request.until.rawValue)`.\n"
-    md += "- Configuration SHA-256: `\(sha256Hex(run.request.config.settingsText))` (every setting is in `manifest.json`).\n"
+    md +=
+      "- Tool: loyalty \(loyaltyVersion); as-of \(run.request.asOf); seed \(run.request.config.run.seed); stages run up to `\(run.request.until.rawValue)`.\n"
+    md +=
+      "- Configuration SHA-256: `\(sha256Hex(run.request.config.settingsText))` (every setting is in `manifest.json`).\n"
     for input in inputs {
       md += "- \(input.role) `\(input.path)`: \(formatThousands(input.bytes)) bytes, SHA-256 `\(input.sha256)`.\n"
     }

@@ -9,7 +9,9 @@ extension ReportBuilder {
     guard let points = run.points else { return [] }
     var summary = CSVText(header: ["metric", "mean", "p5", "p50", "p95"])
     for m in points.summary {
-      let decimals = m.name.contains("rate") || m.name.contains("share") ? 6 : (m.name == "cost" || m.name.hasPrefix("liability") ? digits : 0)
+      let decimals =
+        m.name.contains("rate") || m.name.contains("share")
+        ? 6 : (m.name == "cost" || m.name.hasPrefix("liability") ? digits : 0)
       summary.appendRow([m.name] + [m.mean, m.p5, m.p50, m.p95].map { plainDecimal($0, decimals) })
     }
     var monthly = CSVText(header: ["month", "projected", "issued", "redeemed", "expired", "reversed", "outstanding"])
@@ -29,7 +31,9 @@ extension ReportBuilder {
         plainDecimal(c.liabilityAccruedCost, digits),
       ])
     }
-    return [("points_summary.csv", summary.text), ("points_monthly.csv", monthly.text), ("points_sensitivity.csv", grid.text)]
+    return [
+      ("points_summary.csv", summary.text), ("points_monthly.csv", monthly.text), ("points_sensitivity.csv", grid.text),
+    ]
   }
 
   func pointsCharts() -> [(name: String, contents: String)] {
@@ -51,10 +55,14 @@ extension ReportBuilder {
   func summaryLevelsAndPoints() -> String {
     var md = ""
     if let levels = run.levels, let top = levels.rows.last {
-      md += "- Levels: \(levels.levelCount) levels \(levels.isPyramid ? "form a pyramid" : "do **not** form a pyramid"); level \(top.level) holds \(formatPercent(top.share)) of members and \(formatPercent(top.spendShare)) of spend. Top 20% of members by growth hold \(formatPercent(levels.paretoTopShare)) of window spend.\n"
+      md +=
+        "- Levels: \(levels.levelCount) levels \(levels.isPyramid ? "form a pyramid" : "do **not** form a pyramid"); level \(top.level) holds \(formatPercent(top.share)) of members and \(formatPercent(top.spendShare)) of spend. Top 20% of members by growth hold \(formatPercent(levels.paretoTopShare)) of window spend.\n"
     }
-    if let points = run.points, let cost = metric(points, "cost_share_of_revenue"), let liability = metric(points, "liability_accrued_cost"), let rate = metric(points, "redemption_rate") {
-      md += "- Points: cost \(formatPercent(cost.mean, decimals: 2)) of net revenue (P5–P95 \(formatPercent(cost.p5, decimals: 2))–\(formatPercent(cost.p95, decimals: 2))); redemption rate \(formatPercent(rate.mean)); accrued-cost liability \(currency) \(formatDecimal(liability.mean, decimals: 2)) (P5–P95 \(formatDecimal(liability.p5, decimals: 2))–\(formatDecimal(liability.p95, decimals: 2))).\n"
+    if let points = run.points, let cost = metric(points, "cost_share_of_revenue"),
+      let liability = metric(points, "liability_accrued_cost"), let rate = metric(points, "redemption_rate")
+    {
+      md +=
+        "- Points: cost \(formatPercent(cost.mean, decimals: 2)) of net revenue (P5–P95 \(formatPercent(cost.p5, decimals: 2))–\(formatPercent(cost.p95, decimals: 2))); redemption rate \(formatPercent(rate.mean)); accrued-cost liability \(currency) \(formatDecimal(liability.mean, decimals: 2)) (P5–P95 \(formatDecimal(liability.p5, decimals: 2))–\(formatDecimal(liability.p95, decimals: 2))).\n"
     }
     return md
   }
@@ -63,55 +71,89 @@ extension ReportBuilder {
     guard let points = run.points else { return "" }
     let c = run.request.config.points
     var md = "## Points economics\n\n### Assumptions\n\n"
-    md += "- Earn \(c.earnRate) point(s) per \(currency) of net spend on each counted order that is claimed (claim ratio \(formatPercent(c.claimRatio))), times the level multiplier at the last review before the order (\(c.levelMultipliers.map { "\($0)" }.joined(separator: ", ")), level 1 first).\n"
-    md += "- Orders with a refund time earn on the gross amount; the refunded share is reversed at the refund time, from that lot first.\n"
+    md +=
+      "- Earn \(c.earnRate) point(s) per \(currency) of net spend on each counted order that is claimed (claim ratio \(formatPercent(c.claimRatio))), times the level multiplier at the last review before the order (\(c.levelMultipliers.map { "\($0)" }.joined(separator: ", ")), level 1 first).\n"
+    md +=
+      "- Orders with a refund time earn on the gross amount; the refunded share is reversed at the refund time, from that lot first.\n"
     if let cal = points.calibration {
-      md += "- Redemption: at each month-end a member with at least \(c.minRedeem) points redeems \(formatPercent(c.redeemFraction)) of the balance with probability p = \(formatDecimal(cal.redeemProbability, decimals: 4)), calibrated by bisection to the target redemption rate \(formatPercent(cal.targetRedemptionRate)) (achieved \(formatPercent(cal.achievedRedemptionRate))\(cal.hit ? ", within 0.5 pp" : cal.reachable ? ", **not within 0.5 pp**" : "; **unreachable**: p = 1 gives \(formatPercent(cal.rateAtCertainRedemption))")).\n"
+      md +=
+        "- Redemption: at each month-end a member with at least \(c.minRedeem) points redeems \(formatPercent(c.redeemFraction)) of the balance with probability p = \(formatDecimal(cal.redeemProbability, decimals: 4)), calibrated by bisection to the target redemption rate \(formatPercent(cal.targetRedemptionRate)) (achieved \(formatPercent(cal.achievedRedemptionRate))\(cal.hit ? ", within 0.5 pp" : cal.reachable ? ", **not within 0.5 pp**" : "; **unreachable**: p = 1 gives \(formatPercent(cal.rateAtCertainRedemption))")).\n"
     } else {
-      md += "- Redemption: at each month-end a member with at least \(c.minRedeem) points redeems \(formatPercent(c.redeemFraction)) of the balance with probability \(formatDecimal(points.redeemProbability, decimals: 4)); oldest lots first (FIFO).\n"
+      md +=
+        "- Redemption: at each month-end a member with at least \(c.minRedeem) points redeems \(formatPercent(c.redeemFraction)) of the balance with probability \(formatDecimal(points.redeemProbability, decimals: 4)); oldest lots first (FIFO).\n"
     }
-    md += "- Expiry: `\(c.expiry.rawValue)`\(c.expiry == .rolling ? " (end of the month \(c.expiryMonths) months after earning)" : c.expiry == .annual ? " (points earned in year Y expire at the end of Y+1)" : "").\n"
-    md += "- Money: point value \(currency) \(c.pointValue), cost ratio \(formatPercent(c.costRatio)), points-mall premium \(formatPercent(c.mallPremium)): cost per redeemed point \(currency) \(formatDecimal(points.costPerPoint, decimals: 4)).\n"
-    md += "- Simulation: \(points.runs) Monte Carlo runs, seed \(points.seed); projected \(c.projectionMonths) months past as-of at each member's trailing pace (to \(points.horizon)).\n\n"
+    md +=
+      "- Expiry: `\(c.expiry.rawValue)`\(c.expiry == .rolling ? " (end of the month \(c.expiryMonths) months after earning)" : c.expiry == .annual ? " (points earned in year Y expire at the end of Y+1)" : "").\n"
+    md +=
+      "- Money: point value \(currency) \(c.pointValue), cost ratio \(formatPercent(c.costRatio)), points-mall premium \(formatPercent(c.mallPremium)): cost per redeemed point \(currency) \(formatDecimal(points.costPerPoint, decimals: 4)).\n"
+    md +=
+      "- Simulation: \(points.runs) Monte Carlo runs, seed \(points.seed); projected \(c.projectionMonths) months past as-of at each member's trailing pace (to \(points.horizon)).\n\n"
     md += "### Results at \(run.request.asOf)\n\n"
     var t = MarkdownTable([("Metric", .left), ("Mean", .right), ("P5", .right), ("P50", .right), ("P95", .right)])
     for m in points.summary {
       let isShare = m.name.contains("rate") || m.name.contains("share")
       let isMoney = m.name == "cost" || m.name.hasPrefix("liability")
       func show(_ x: Double) -> String {
-        isShare ? formatPercent(x, decimals: 2) : isMoney ? formatDecimal(x, decimals: 2) : formatDecimal(x, decimals: 0)
+        isShare
+          ? formatPercent(x, decimals: 2) : isMoney ? formatDecimal(x, decimals: 2) : formatDecimal(x, decimals: 0)
       }
       t.add([m.name, show(m.mean), show(m.p5), show(m.p50), show(m.p95)])
     }
     md += t.text + "\n"
-    md += "Every run satisfies issued − reversed − redeemed − expired = outstanding. Net revenue of counted orders: \(currency) \(money(points.netRevenueMinor, digits)). Ultimate redemption rate for the liability: \(formatPercent(points.ultimateRedemptionRate)) (from \(points.ultimateRateSource.rawValue.replacing("_", with: " "))).\n\n"
-    md += "Reference points from the field: points cost 0.2% of revenue at a hot-pot chain (20 points = 1 yuan, 1 point per yuan) and 0.37% at an e-commerce platform (100 beans = 1 yuan); a redemption rate of 30–50% is called healthy, about 10% is common.\n\n"
+    md +=
+      "Every run satisfies issued − reversed − redeemed − expired = outstanding. Net revenue of counted orders: \(currency) \(money(points.netRevenueMinor, digits)). Ultimate redemption rate for the liability: \(formatPercent(points.ultimateRedemptionRate)) (from \(points.ultimateRateSource.rawValue.replacing("_", with: " "))).\n\n"
+    md +=
+      "Reference points from the field: points cost 0.2% of revenue at a hot-pot chain (20 points = 1 yuan, 1 point per yuan) and 0.37% at an e-commerce platform (100 beans = 1 yuan); a redemption rate of 30–50% is called healthy, about 10% is common.\n\n"
     if !points.projection.isEmpty {
-      var p = MarkdownTable([("Projected to \(points.horizon)", .left), ("Mean", .right), ("P5", .right), ("P95", .right)])
-      for m in points.projection { p.add([m.name, formatDecimal(m.mean, decimals: 0), formatDecimal(m.p5, decimals: 0), formatDecimal(m.p95, decimals: 0)]) }
+      var p = MarkdownTable([
+        ("Projected to \(points.horizon)", .left), ("Mean", .right), ("P5", .right), ("P95", .right),
+      ])
+      for m in points.projection {
+        p.add([
+          m.name, formatDecimal(m.mean, decimals: 0), formatDecimal(m.p5, decimals: 0),
+          formatDecimal(m.p95, decimals: 0),
+        ])
+      }
       md += p.text + "\n"
     }
     md += "![Points per month](points_monthly.svg)\n\n"
     md += "### Redemption development by issue month\n\n"
-    var d = MarkdownTable([("Issue month", .left), ("Issued", .right), ("Redeemed", .right), ("Expired", .right), ("Open", .right), ("Closed share redeemed", .right)])
+    var d = MarkdownTable([
+      ("Issue month", .left), ("Issued", .right), ("Redeemed", .right), ("Expired", .right), ("Open", .right),
+      ("Closed share redeemed", .right),
+    ])
     for row in points.development {
-      d.add([row.issueMonth.description, formatDecimal(row.issued, decimals: 0), formatDecimal(row.redeemed, decimals: 0), formatDecimal(row.expired, decimals: 0), formatDecimal(row.open, decimals: 0), row.closedShareRedeemed.map { formatPercent($0) } ?? "–"])
+      d.add([
+        row.issueMonth.description, formatDecimal(row.issued, decimals: 0), formatDecimal(row.redeemed, decimals: 0),
+        formatDecimal(row.expired, decimals: 0), formatDecimal(row.open, decimals: 0),
+        row.closedShareRedeemed.map { formatPercent($0) } ?? "–",
+      ])
     }
     md += d.text + "\n"
-    md += "### Deferred revenue (IFRS 15 / CAS 14)\n\nRevenue allocated to points by relative stand-alone selling price (expected redemption rate \(formatPercent(points.ifrsExpectedRedemptionRate))), recognised as points are redeemed in proportion to expected redemptions.\n\n"
-    var r = MarkdownTable([("Month", .left), ("Opening", .right), ("Allocated", .right), ("Recognised", .right), ("Closing", .right)])
+    md +=
+      "### Deferred revenue (IFRS 15 / CAS 14)\n\nRevenue allocated to points by relative stand-alone selling price (expected redemption rate \(formatPercent(points.ifrsExpectedRedemptionRate))), recognised as points are redeemed in proportion to expected redemptions.\n\n"
+    var r = MarkdownTable([
+      ("Month", .left), ("Opening", .right), ("Allocated", .right), ("Recognised", .right), ("Closing", .right),
+    ])
     for row in points.deferredRevenue {
-      r.add([row.month.description, money(row.openingMinor, digits), money(row.allocatedMinor, digits), money(row.recognisedMinor, digits), money(row.closingMinor, digits)])
+      r.add([
+        row.month.description, money(row.openingMinor, digits), money(row.allocatedMinor, digits),
+        money(row.recognisedMinor, digits), money(row.closingMinor, digits),
+      ])
     }
     md += r.text + "\n"
-    md += "### Sensitivity\n\nCost as % of revenue and accrued-cost liability (\(currency)) by claim ratio (rows) and target redemption rate (columns), p_redeem calibrated per cell on a sample of \(formatThousands(points.sensitivitySampleMembers)) members. Also in `points_sensitivity.csv`.\n\n"
+    md +=
+      "### Sensitivity\n\nCost as % of revenue and accrued-cost liability (\(currency)) by claim ratio (rows) and target redemption rate (columns), p_redeem calibrated per cell on a sample of \(formatThousands(points.sensitivitySampleMembers)) members. Also in `points_sensitivity.csv`.\n\n"
     let rates = c.sensitivityRedemptionRates
-    var s = MarkdownTable([("Claim ratio", .left)] + rates.map { ("\(formatPercent($0, decimals: 0)) redeemed", .right) })
+    var s = MarkdownTable(
+      [("Claim ratio", .left)] + rates.map { ("\(formatPercent($0, decimals: 0)) redeemed", .right) })
     for claim in c.sensitivityClaimRatios {
       var row = [formatPercent(claim, decimals: 0)]
       for rate in rates {
         if let cell = points.sensitivity.first(where: { $0.claimRatio == claim && $0.targetRedemptionRate == rate }) {
-          row.append("\(formatPercent(cell.costShareOfRevenue, decimals: 2)) / \(formatDecimal(cell.liabilityAccruedCost, decimals: 0))\(cell.hit ? "" : "*")")
+          row.append(
+            "\(formatPercent(cell.costShareOfRevenue, decimals: 2)) / \(formatDecimal(cell.liabilityAccruedCost, decimals: 0))\(cell.hit ? "" : "*")"
+          )
         } else {
           row.append("–")
         }
@@ -121,9 +163,13 @@ extension ReportBuilder {
     md += s.text + "\n(* the calibration missed its target by more than 0.5 pp.)\n\n"
     md += "### Alerts\n\n"
     let a = points.alerts
-    md += "- Members earning more than \(formatThousands(a.dailyCap)) points on one day: \(formatThousands(a.membersOverDailyCap)).\n"
-    for alert in a.topOverDailyCap { md += "  - `\(alert.memberID)`: \(formatThousands(Int(alert.points))) points on \(alert.day)\n" }
-    md += "- Share of outstanding points held by the top 1% of members: \(formatPercent(a.topOnePercentShare)); by the top 20%: \(formatPercent(a.topTwentyPercentShare)).\n\n"
+    md +=
+      "- Members earning more than \(formatThousands(a.dailyCap)) points on one day: \(formatThousands(a.membersOverDailyCap)).\n"
+    for alert in a.topOverDailyCap {
+      md += "  - `\(alert.memberID)`: \(formatThousands(Int(alert.points))) points on \(alert.day)\n"
+    }
+    md +=
+      "- Share of outstanding points held by the top 1% of members: \(formatPercent(a.topOnePercentShare)); by the top 20%: \(formatPercent(a.topTwentyPercentShare)).\n\n"
     return md
   }
 }

@@ -40,7 +40,9 @@ public struct ReportBuilder {
   func rejectsCSV() -> String {
     var csv = CSVText(header: ["file", "line", "code", "reason", "record"])
     for r in run.allRejects {
-      csv.appendRow([CSVText.cell(r.file), String(r.line), r.code.rawValue, CSVText.cell(r.reason), CSVText.cell(r.record)])
+      csv.appendRow([
+        CSVText.cell(r.file), String(r.line), r.code.rawValue, CSVText.cell(r.reason), CSVText.cell(r.record),
+      ])
     }
     return csv.text
   }
@@ -161,12 +163,13 @@ public struct ReportBuilder {
       ("row_counts", .object(counts)),
       (
         "files",
-        .array(run.ingest.files.map { f in
-          .object([
-            ("file", .string(f.file)), ("read", .number(String(f.read))), ("accepted", .number(String(f.accepted))),
-            ("rejected", .number(String(f.rejected))),
-          ])
-        })
+        .array(
+          run.ingest.files.map { f in
+            .object([
+              ("file", .string(f.file)), ("read", .number(String(f.read))), ("accepted", .number(String(f.accepted))),
+              ("rejected", .number(String(f.rejected))),
+            ])
+          })
       ),
     ]
     if includeTimings {

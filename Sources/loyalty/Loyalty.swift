@@ -1,6 +1,6 @@
 import ArgumentParser
-import LoyaltyCore
 import Logging
+import LoyaltyCore
 
 #if canImport(Glibc)
   import Glibc

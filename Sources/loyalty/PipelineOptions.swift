@@ -18,7 +18,8 @@ struct PipelineOptions: ParsableArguments {
   @Option(name: .customLong("id-map"), help: "The id map CSV (channel, customer_ref, member_id).")
   var idMap: String?
 
-  @Option(name: .customLong("as-of"), help: "The as-of date YYYY-MM-DD, inclusive (default: last day of the previous month).")
+  @Option(
+    name: .customLong("as-of"), help: "The as-of date YYYY-MM-DD, inclusive (default: last day of the previous month).")
   var asOf: String?
 
   @Option(help: "Random seed of the simulation (overrides [run] seed).")
@@ -53,7 +54,9 @@ struct PipelineOptions: ParsableArguments {
 
   func request(until: PipelineStage) throws(LoyaltyError) -> RunRequest {
     let config = try loadConfig()
-    guard !orders.isEmpty else { throw .input("No orders file given; pass --orders FILE (repeat it for several files).") }
+    guard !orders.isEmpty else {
+      throw .input("No orders file given; pass --orders FILE (repeat it for several files).")
+    }
     let threads = config.run.threads == 0 ? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) : config.run.threads
     return RunRequest(
       ordersPaths: orders, idMapPath: idMap, asOf: try resolveAsOf(config), config: config, threads: threads,

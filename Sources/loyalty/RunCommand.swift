@@ -1,7 +1,7 @@
 import ArgumentParser
+import Logging
 import LoyaltyCore
 import LoyaltyReport
-import Logging
 
 /// `loyalty run`: the whole pipeline, writing one report folder.
 struct RunCommand: ParsableCommand {

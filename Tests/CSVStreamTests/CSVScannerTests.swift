@@ -8,7 +8,8 @@ private func records(_ text: String) throws -> [(line: Int, fields: [String], ra
   let bytes = Array(text.utf8)
   try bytes.withUnsafeBytes { buffer in
     try CSVScanner.scan(buffer, path: "test.csv") { record in
-      out.append((record.line, (0..<record.fieldCount).map { record.string($0) }, record.rawString, record.isUnterminated))
+      out.append(
+        (record.line, (0..<record.fieldCount).map { record.string($0) }, record.rawString, record.isUnterminated))
     }
   }
   return out

@@ -2,13 +2,16 @@ import Testing
 
 @testable import LoyaltyCore
 
-private let header = "order_id,channel,customer_ref,order_time,amount,status,refund_amount,refund_time,phone_hash,email_hash\n"
+private let header =
+  "order_id,channel,customer_ref,order_time,amount,status,refund_amount,refund_time,phone_hash,email_hash\n"
 
 private func resolve(_ rows: [String], map: String? = nil, maxRefs: Int = 20) throws -> (IdentityResult, OrderTable) {
   let orders = try OrderIngest.run(
     paths: [temporaryFile(header + rows.joined(separator: "\n") + "\n")], config: InputConfig(),
     linkKeys: ["phone_hash", "email_hash"], asOf: Day("2026-10-31")!)
-  let idMap = try map.map { try IdMap.read(path: temporaryFile("channel,customer_ref,member_id\n" + $0, name: "map.csv")) } ?? IdMap()
+  let idMap =
+    try map.map { try IdMap.read(path: temporaryFile("channel,customer_ref,member_id\n" + $0, name: "map.csv")) }
+    ?? IdMap()
   let identity = IdentityResolution.run(
     orders: orders.orders, idMap: idMap, linkKeys: ["phone_hash", "email_hash"], maxRefsPerKey: maxRefs)
   return (identity, orders.orders)
@@ -18,7 +21,8 @@ private func resolve(_ rows: [String], map: String? = nil, maxRefs: Int = 20) th
 private func membership(_ r: (IdentityResult, OrderTable)) -> [String] {
   (0..<Int32(r.1.refs.count)).map { ref in
     let p = r.1.refParts(ref)
-    return "\(p.channel):\(p.customerRef)=\(r.0.memberIDs[Int(r.0.memberOfRef[Int(ref)])])/\(r.0.ruleOfRef[Int(ref)].name)"
+    return
+      "\(p.channel):\(p.customerRef)=\(r.0.memberIDs[Int(r.0.memberOfRef[Int(ref)])])/\(r.0.ruleOfRef[Int(ref)].name)"
   }.sorted()
 }
 
@@ -53,7 +57,9 @@ private func membership(_ r: (IdentityResult, OrderTable)) -> [String] {
   }
 
   @Test func conflictingMapRowsAreRejectedAndTheRefStaysUnmapped() throws {
-    let map = try IdMap.read(path: temporaryFile("channel,customer_ref,member_id\nweb,w1,M1\nweb,w1,M2\nweb,w2,M3\nweb,w2,M3\n", name: "m.csv"))
+    let map = try IdMap.read(
+      path: temporaryFile("channel,customer_ref,member_id\nweb,w1,M1\nweb,w1,M2\nweb,w2,M3\nweb,w2,M3\n", name: "m.csv")
+    )
     #expect(map.rejects.map(\.code) == [.idMapConflict, .idMapConflict])
     #expect(map.rejects.map(\.line) == [2, 3])
     #expect(map.entries.count == 1)

@@ -2,7 +2,8 @@ import Testing
 
 @testable import LoyaltyCore
 
-private let header = "order_id,channel,customer_ref,order_time,amount,status,refund_amount,refund_time,phone_hash,email_hash\n"
+private let header =
+  "order_id,channel,customer_ref,order_time,amount,status,refund_amount,refund_time,phone_hash,email_hash\n"
 private let asOf = Day("2026-10-31")!
 
 private func ingest(_ body: String, limit: Double = 1) throws(LoyaltyError) -> IngestResult {
@@ -94,7 +95,9 @@ private func ingest(_ body: String, limit: Double = 1) throws(LoyaltyError) -> I
   }
 
   @Test func missingEmptyAndNonUTF8FilesExit2() throws {
-    for path in ["/nonexistent/orders.csv", temporaryFile(""), temporaryFile(bytes: Array(header.utf8) + [0xC3, 0x28, 10])] {
+    for path in [
+      "/nonexistent/orders.csv", temporaryFile(""), temporaryFile(bytes: Array(header.utf8) + [0xC3, 0x28, 10]),
+    ] {
       do {
         _ = try OrderIngest.run(paths: [path], config: InputConfig(), linkKeys: [], asOf: asOf)
         Issue.record("expected an input error for \(path)")
@@ -120,7 +123,8 @@ private func ingest(_ body: String, limit: Double = 1) throws(LoyaltyError) -> I
 
   @Test func refundsAreStoredAsMinorUnits() throws {
     let r = try ingest(
-      "o1,web,u1,2026-01-01,10,partially_refunded,2.5,2026-01-03T10:00:00Z,,\no2,web,u1,2026-01-01,10,refunded,,,,\no3,web,u1,2026-01-01,10,cancelled,99,junk,,\n")
+      "o1,web,u1,2026-01-01,10,partially_refunded,2.5,2026-01-03T10:00:00Z,,\no2,web,u1,2026-01-01,10,refunded,,,,\no3,web,u1,2026-01-01,10,cancelled,99,junk,,\n"
+    )
     #expect(r.orders.refund == [250, 1000, 0])
     #expect(r.orders.refundMillis[0] != MemberHistory.noRefund)
     #expect(r.rejects.isEmpty)

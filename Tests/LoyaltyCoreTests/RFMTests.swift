@@ -56,7 +56,10 @@ func makeHistory(_ orders: [(member: Int, day: String, net: Int64)], asOf: Strin
 
   @Test func fixedBreakpoints() {
     #expect(RFMScoring.fixedAscending([1, 2, 3, 7, 8, 100], breakpoints: [2, 3, 5, 8]) == [1, 2, 3, 4, 5, 5])
-    #expect(RFMScoring.fixedRecency([0, 30, 31, 90, 271, 364], breakpoints: [30, 90, 180, 270], bins: 5) == [5, 5, 4, 4, 1, 1])
+    #expect(
+      RFMScoring.fixedRecency([0, 30, 31, 90, 271, 364], breakpoints: [30, 90, 180, 270], bins: 5) == [
+        5, 5, 4, 4, 1, 1,
+      ])
   }
 
   @Test func stageScoresValueClassesAndOutsiders() throws {
@@ -108,8 +111,9 @@ func makeHistory(_ orders: [(member: Int, day: String, net: Int64)], asOf: Strin
     let history = makeHistory((0..<10).map { ($0, "2026-10-01", Int64($0 + 1)) }, asOf: "2026-10-31")
     let r = try RFMStage.run(history: history, config: RFMConfig(), lifecycle: LifecycleConfig())
     // better/n < 0.05 -> only better = 0; < 0.2 -> better 1; < 0.5 -> 2...4; < 0.8 -> 5...7; rest low.
-    #expect(r.powerTag.map { $0!.name } == [
-      "low", "low", "general", "general", "general", "medium", "medium", "medium", "high", "extremely_high",
-    ])
+    #expect(
+      r.powerTag.map { $0!.name } == [
+        "low", "low", "general", "general", "general", "medium", "medium", "medium", "high", "extremely_high",
+      ])
   }
 }

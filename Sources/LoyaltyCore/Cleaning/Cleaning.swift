@@ -101,7 +101,8 @@ public enum Cleaning {
         if !sortedInTime {
           // Stable: ties keep file order.
           let slice = position[range].sorted {
-            orders.instantMillis[$0] != orders.instantMillis[$1] ? orders.instantMillis[$0] < orders.instantMillis[$1] : $0 < $1
+            orders.instantMillis[$0] != orders.instantMillis[$1]
+              ? orders.instantMillis[$0] < orders.instantMillis[$1] : $0 < $1
           }
           position.replaceSubrange(range, with: slice)
         }

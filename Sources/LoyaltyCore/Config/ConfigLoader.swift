@@ -33,7 +33,9 @@ public enum ConfigLoader {
       var s = Section(table: t, name: "input", source: source)
       try s.read("business_time_zone", &config.input.businessTimeZone)
       guard FieldParsers.utcOffset(config.input.businessTimeZone) != nil else {
-        throw .input("\(source): [input] business_time_zone must be a fixed offset such as +08:00 (got '\(config.input.businessTimeZone)').")
+        throw .input(
+          "\(source): [input] business_time_zone must be a fixed offset such as +08:00 (got '\(config.input.businessTimeZone)')."
+        )
       }
       try s.read("minor_digits", &config.input.minorDigits, in: 0...4)
       try s.read("currency", &config.input.currency)
@@ -72,7 +74,9 @@ public enum ConfigLoader {
       try s.read("fixed_frequency", &config.rfm.fixedFrequency)
       var monetary = config.rfm.fixedMonetary.map { Double($0) / Double(Money.pow10(config.input.minorDigits)) }
       if try s.read("fixed_monetary", &monetary) {
-        config.rfm.fixedMonetary = monetary.map { Int64(($0 * Double(Money.pow10(config.input.minorDigits))).rounded()) }
+        config.rfm.fixedMonetary = monetary.map {
+          Int64(($0 * Double(Money.pow10(config.input.minorDigits))).rounded())
+        }
       }
       try s.read("power_tag_shares", &config.rfm.powerTagShares)
       if let rules = try s.tableArray("segments") {
@@ -99,10 +103,13 @@ public enum ConfigLoader {
         config.rfm.fixedRecency.count != breakpoints || config.rfm.fixedFrequency.count != breakpoints
           || config.rfm.fixedMonetary.count != breakpoints
       {
-        throw .input("\(source): [rfm] method = \"fixed\" needs \(breakpoints) ascending breakpoints in each of fixed_recency_days, fixed_frequency and fixed_monetary.")
+        throw .input(
+          "\(source): [rfm] method = \"fixed\" needs \(breakpoints) ascending breakpoints in each of fixed_recency_days, fixed_frequency and fixed_monetary."
+        )
       }
       if config.rfm.powerTagShares.count != 4 || config.rfm.powerTagShares != config.rfm.powerTagShares.sorted() {
-        throw .input("\(source): [rfm] power_tag_shares needs 4 ascending shares (extremely_high, high, medium, general).")
+        throw .input(
+          "\(source): [rfm] power_tag_shares needs 4 ascending shares (extremely_high, high, medium, general).")
       }
     }
     if let t = try top.table("lifecycle") {
@@ -188,7 +195,9 @@ public enum ConfigLoader {
         zip(levels.thresholds, levels.thresholds.dropFirst()).allSatisfy({ $0 < $1 }),
         levels.thresholds[0] > 0
       else {
-        throw .input("\(source): [levels] thresholds needs \(levels.count - 1) positive, strictly ascending values for \(levels.count) levels.")
+        throw .input(
+          "\(source): [levels] thresholds needs \(levels.count - 1) positive, strictly ascending values for \(levels.count) levels."
+        )
       }
     }
   }
@@ -255,7 +264,8 @@ private struct Section {
   }
 
   @discardableResult
-  mutating func read(_ key: String, _ target: inout Int, in range: ClosedRange<Int>? = nil) throws(LoyaltyError) -> Bool {
+  mutating func read(_ key: String, _ target: inout Int, in range: ClosedRange<Int>? = nil) throws(LoyaltyError) -> Bool
+  {
     guard let value = table[key] else { return false }
     used.insert(key)
     guard let i = value.int else { throw wrong(key, "a whole number") }
@@ -265,7 +275,9 @@ private struct Section {
   }
 
   @discardableResult
-  mutating func read(_ key: String, _ target: inout Double, in range: ClosedRange<Double>? = nil) throws(LoyaltyError) -> Bool {
+  mutating func read(_ key: String, _ target: inout Double, in range: ClosedRange<Double>? = nil) throws(LoyaltyError)
+    -> Bool
+  {
     guard let value = table[key] else { return false }
     used.insert(key)
     guard let d = value.double ?? value.int.map(Double.init) else { throw wrong(key, "a number") }

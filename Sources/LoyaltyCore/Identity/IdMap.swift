@@ -37,7 +37,8 @@ public struct IdMap: Sendable {
           else {
             let missing = ["channel", "customer_ref", "member_id"].first { !names.contains($0) }!
             headerError = .input(
-              "\(path) line \(record.line): the id map needs the column '\(missing)' (header: channel, customer_ref, member_id).")
+              "\(path) line \(record.line): the id map needs the column '\(missing)' (header: channel, customer_ref, member_id)."
+            )
             return
           }
           layout = (c, r, m, record.fieldCount)
@@ -46,14 +47,16 @@ public struct IdMap: Sendable {
         map.rowsRead += 1
         if record.isUnterminated {
           map.rejects.append(
-            Reject(file: path, line: record.line, code: .unterminatedQuote,
+            Reject(
+              file: path, line: record.line, code: .unterminatedQuote,
               reason: "A quoted field opened in this record is never closed before the end of the file.",
               record: record.rawString))
           return
         }
         guard record.fieldCount == columns.count else {
           map.rejects.append(
-            Reject(file: path, line: record.line, code: .columnCount,
+            Reject(
+              file: path, line: record.line, code: .columnCount,
               reason: "The record has \(record.fieldCount) fields but the header has \(columns.count).",
               record: record.rawString))
           return
@@ -64,7 +67,8 @@ public struct IdMap: Sendable {
         if channel.isEmpty || ref.isEmpty || member.isEmpty {
           let name = channel.isEmpty ? "channel" : ref.isEmpty ? "customer_ref" : "member_id"
           map.rejects.append(
-            Reject(file: path, line: record.line, code: .missingField, reason: "The required field \(name) is empty.",
+            Reject(
+              file: path, line: record.line, code: .missingField, reason: "The required field \(name) is empty.",
               record: record.rawString))
           return
         }
@@ -89,8 +93,10 @@ public struct IdMap: Sendable {
         let ids = Set(list.map(\.member)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         for row in list {
           map.rejects.append(
-            Reject(file: path, line: row.line, code: .idMapConflict,
-              reason: "Ref '\(ref)' on channel '\(channel)' is mapped to different member_ids (\(ids.joined(separator: ", "))); the ref stays unmapped.",
+            Reject(
+              file: path, line: row.line, code: .idMapConflict,
+              reason:
+                "Ref '\(ref)' on channel '\(channel)' is mapped to different member_ids (\(ids.joined(separator: ", "))); the ref stays unmapped.",
               record: row.raw))
         }
       }

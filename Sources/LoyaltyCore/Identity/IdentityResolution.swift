@@ -155,7 +155,8 @@ public enum IdentityResolution {
           end += 1
         }
         if group.count > maxRefsPerKey {
-          hubs.append(HubKey(key: keyName, value: orders.linkKeys[k].string(valuesInOrder[Int(value)]), refs: group.count))
+          hubs.append(
+            HubKey(key: keyName, value: orders.linkKeys[k].string(valuesInOrder[Int(value)]), refs: group.count))
         } else if group.count > 1 {
           let first = group[0]
           for other in group.dropFirst() {

@@ -101,7 +101,9 @@ public enum FieldParsers {
         let rest = n - i - 1
         let oh: Int
         let om: Int
-        if rest == 5, bytes[i + 3] == UInt8(ascii: ":"), let h = digits(bytes, i + 1, 2), let m = digits(bytes, i + 4, 2) {
+        if rest == 5, bytes[i + 3] == UInt8(ascii: ":"), let h = digits(bytes, i + 1, 2),
+          let m = digits(bytes, i + 4, 2)
+        {
           oh = h
           om = m
         } else if rest == 4, let h = digits(bytes, i + 1, 2), let m = digits(bytes, i + 3, 2) {

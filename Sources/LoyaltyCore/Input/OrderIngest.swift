@@ -47,7 +47,8 @@ public enum OrderIngest {
     }
     let top = byCode.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
       .prefix(3).map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
-    let first = result.rejects.first { $0.code.isError }.map { " First: \($0.file) line \($0.line): \($0.reason)" } ?? ""
+    let first =
+      result.rejects.first { $0.code.isError }.map { " First: \($0.file) line \($0.line): \($0.reason)" } ?? ""
     let share = Double(errors) / Double(read) * 100
     throw .dataQuality(
       "\(errors) of \(read) order records (\(fmt1(share))%) were rejected, over the limit of \(fmt1(limit * 100))% (max_reject_share); most common: \(top).\(first)"
@@ -135,7 +136,9 @@ struct IngestState {
     }
     if let headerError { throw headerError }
     if layout == nil {
-      throw .input("\(path): the file is empty; an orders file needs a header row (order_id, channel, customer_ref, order_time, amount, ...).")
+      throw .input(
+        "\(path): the file is empty; an orders file needs a header row (order_id, channel, customer_ref, order_time, amount, ...)."
+      )
     }
     file.release(0..<file.bytes.count)
     files.append(counts)
@@ -176,9 +179,10 @@ struct IngestState {
     guard r.fieldCount == c.count else {
       return (.columnCount, "The record has \(r.fieldCount) fields but the header has \(c.count).")
     }
-    for (index, name) in [(c.orderID, "order_id"), (c.channel, "channel"), (c.customerRef, "customer_ref"),
-      (c.orderTime, "order_time"), (c.amount, "amount")] where r[index].count == 0
-    {
+    for (index, name) in [
+      (c.orderID, "order_id"), (c.channel, "channel"), (c.customerRef, "customer_ref"),
+      (c.orderTime, "order_time"), (c.amount, "amount"),
+    ] where r[index].count == 0 {
       return (.missingField, "The required field \(name) is empty.")
     }
     guard let time = FieldParsers.timestamp(r[c.orderTime], businessOffsetSeconds: offset) else {
@@ -189,12 +193,16 @@ struct IngestState {
     case .value(let v): amount = v
     case .negative: return (.negativeAmount, "amount '\(r.string(c.amount))' is below zero.")
     case .invalid:
-      return (.badAmount, "amount '\(r.string(c.amount))' is not a plain decimal with at most \(config.minorDigits) decimals.")
+      return (
+        .badAmount, "amount '\(r.string(c.amount))' is not a plain decimal with at most \(config.minorDigits) decimals."
+      )
     }
     var status = OrderStatus.paid
     if c.status >= 0, r[c.status].count > 0 {
       guard let s = Self.status(r[c.status]) else {
-        return (.badStatus, "status '\(r.string(c.status))' is not one of paid, refunded, partially_refunded, cancelled.")
+        return (
+          .badStatus, "status '\(r.string(c.status))' is not one of paid, refunded, partially_refunded, cancelled."
+        )
       }
       status = s
     }
@@ -220,7 +228,10 @@ struct IngestState {
           return (.badRefund, "A partially_refunded order needs refund_amount.")
         }
         guard given > 0, given < amount else {
-          return (.badRefund, "refund_amount '\(r.string(c.refundAmount))' must be above zero and below amount '\(r.string(c.amount))' for a partially_refunded order.")
+          return (
+            .badRefund,
+            "refund_amount '\(r.string(c.refundAmount))' must be above zero and below amount '\(r.string(c.amount))' for a partially_refunded order."
+          )
         }
         refund = given
       case .refunded:
@@ -239,7 +250,9 @@ struct IngestState {
           return (.badRefund, "refund_time is set but the status is paid.")
         }
         if t.instantMillis < time.instantMillis {
-          return (.badRefund, "refund_time '\(r.string(c.refundTime))' is before order_time '\(r.string(c.orderTime))'.")
+          return (
+            .badRefund, "refund_time '\(r.string(c.refundTime))' is before order_time '\(r.string(c.orderTime))'."
+          )
         }
         refundMillis = t.instantMillis
         refundDay = t.businessDay.number
@@ -248,7 +261,10 @@ struct IngestState {
     let channelID = table.channels.intern(r[c.channel])
     let isNew = KeyHashSet.key(channel: channelID, orderID: r[c.orderID], buffer: &keyBuffer)
     guard orderKeys.insert(isNew) else {
-      return (.duplicateOrder, "Order '\(r.string(c.orderID))' on channel '\(r.string(c.channel))' appeared earlier; the first is kept.")
+      return (
+        .duplicateOrder,
+        "Order '\(r.string(c.orderID))' on channel '\(r.string(c.channel))' appeared earlier; the first is kept."
+      )
     }
     if time.businessDay > asOf {
       return (.futureOrder, "The order date \(time.businessDay) is after the as-of date \(asOf).")

@@ -74,7 +74,8 @@ public enum PointsStage {
       sample: nil, threads: threads)
     let revenueMajor = Double(plan.netRevenueMinor) / Double(Money.pow10(history.minorDigits))
     let perRun = totals.runs.map {
-      runMetrics($0, revenueMajor: revenueMajor, costPerPoint: costPerPoint,
+      runMetrics(
+        $0, revenueMajor: revenueMajor, costPerPoint: costPerPoint,
         expectedRedemptionRate: config.expectedRedemptionRate, liabilityScale: 1)
     }
     let summary = PointsResult.summaryMetricNames.enumerated().map { k, name in
@@ -250,7 +251,8 @@ public enum PointsStage {
           return (meanRedemptionRate(totals), totals)
         }
         let metrics = outcome.payload.map {
-          runMetrics($0, revenueMajor: revenueMajor, costPerPoint: config.costPerPoint,
+          runMetrics(
+            $0, revenueMajor: revenueMajor, costPerPoint: config.costPerPoint,
             expectedRedemptionRate: config.expectedRedemptionRate, liabilityScale: scale)
         }
         cells.append(

@@ -111,7 +111,9 @@ public enum RFMStage {
       guard config.fixedRecency.count == bins - 1, config.fixedFrequency.count == bins - 1,
         config.fixedMonetary.count == bins - 1
       else {
-        throw .input("[rfm] method = \"fixed\" needs \(bins - 1) breakpoints in each of fixed_recency_days, fixed_frequency and fixed_monetary (bins = \(bins)).")
+        throw .input(
+          "[rfm] method = \"fixed\" needs \(bins - 1) breakpoints in each of fixed_recency_days, fixed_frequency and fixed_monetary (bins = \(bins))."
+        )
       }
     }
     let n = history.memberCount
@@ -175,7 +177,10 @@ public enum RFMStage {
       rs = RFMScoring.fixedRecency(rValues, breakpoints: config.fixedRecency.map(Int64.init), bins: bins)
       fs = RFMScoring.fixedAscending(fValues, breakpoints: config.fixedFrequency.map(Int64.init))
       ms = RFMScoring.fixedAscending(mValues, breakpoints: config.fixedMonetary)
-      cuts = [config.fixedRecency.map(Double.init), config.fixedFrequency.map(Double.init), config.fixedMonetary.map(Double.init)]
+      cuts = [
+        config.fixedRecency.map(Double.init), config.fixedFrequency.map(Double.init),
+        config.fixedMonetary.map(Double.init),
+      ]
     }
     let breakpoints = [
       RFMScoring.breakpoints(.recency, values: rValues, scores: rs, bins: bins, cuts: cuts[0]),
@@ -205,9 +210,10 @@ public enum RFMStage {
       let cls = ValueClass.of(
         r: Int(sr) * count > sums[0], f: Int(sf) * count > sums[1], m: Int(sm) * count > sums[2])
       valueClass[member] = cls
-      let rule = config.segments.firstIndex {
-        $0.recency.contains(Int(sr)) && $0.frequency.contains(Int(sf)) && $0.monetary.contains(Int(sm))
-      } ?? config.segments.count
+      let rule =
+        config.segments.firstIndex {
+          $0.recency.contains(Int(sr)) && $0.frequency.contains(Int(sf)) && $0.monetary.contains(Int(sm))
+        } ?? config.segments.count
       segment[member] = Int16(rule)
       for k in [cls.rawValue] {
         classes[k].members += 1

@@ -45,7 +45,8 @@ public struct SampleGenerator {
   public mutating func generate(ordersSink: (String) -> Void, mapSink: (String) -> Void) {
     var orders = SampleGenerator.ordersHeader
     var map = "channel,customer_ref,member_id\n"
-    let hubPhones = options.clean ? [] : (0..<max(1, options.orders / 20_000)).map { "hub" + hex(UInt64($0) &* 0x9E37_79B9) }
+    let hubPhones =
+      options.clean ? [] : (0..<max(1, options.orders / 20_000)).map { "hub" + hex(UInt64($0) &* 0x9E37_79B9) }
     var person = 0
     let startDay = options.end - 729
     while emitted < options.orders {
@@ -98,7 +99,9 @@ public struct SampleGenerator {
     mapSink(map)
   }
 
-  mutating func order(ref: (channel: String, ref: String), day: Day, muAmount: Double, phone: String, email: String) -> String {
+  mutating func order(ref: (channel: String, ref: String), day: Day, muAmount: Double, phone: String, email: String)
+    -> String
+  {
     let orderID = "O" + String(options.seed % 1000) + "-" + String(emitted + 1)
     let secondOfDay = 8 * 3600 + rng.below(15 * 3600)
     var time = timestamp(day: day, second: secondOfDay)
@@ -153,7 +156,8 @@ public struct SampleGenerator {
     }
     if recent.count > 100 { recent.removeFirst(50) }
     recent.append((channel, id))
-    return "\(id),\(channel),\(customerRef),\(time),\(amount),\(status),\(refund),\(refundTime),\(phone),\(email)\(extra)\n"
+    return
+      "\(id),\(channel),\(customerRef),\(time),\(amount),\(status),\(refund),\(refundTime),\(phone),\(email)\(extra)\n"
   }
 
   mutating func timestamp(day: Day, second: Int) -> String {

@@ -66,7 +66,10 @@ public struct MarkdownTable {
     var out = line(header)
     out += "|"
     for (i, w) in widths.enumerated() {
-      out += alignment[i] == .right ? " " + String(repeating: "-", count: max(w - 1, 2)) + ": |" : " " + String(repeating: "-", count: max(w, 3)) + " |"
+      out +=
+        alignment[i] == .right
+        ? " " + String(repeating: "-", count: max(w - 1, 2)) + ": |"
+        : " " + String(repeating: "-", count: max(w, 3)) + " |"
     }
     out += "\n"
     for row in rows { out += line(row) }

@@ -1,5 +1,5 @@
-import Crypto
 import CSVStream
+import Crypto
 import LoyaltyCore
 
 /// Size and SHA-256 of one input file.

@@ -1,9 +1,10 @@
+import LoyaltyCore
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import LoyaltyCore
 
 /// Writes a report folder whole or not at all (SPEC 8): every file goes into a
 /// hidden folder beside the target, is flushed to disk, and the folder is then
