@@ -1,0 +1,64 @@
+import LoyaltyCore
+import Testing
+
+@testable import LoyaltyReport
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The repository root, from this file's path (Tests/LoyaltyReportTests/...).
+let repositoryRoot: String = {
+  var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+  parts.removeLast(3)
+  return parts.joined(separator: "/")
+}()
+
+func readText(_ path: String) -> String? {
+  guard let file = fopen(path, "rb") else { return nil }
+  defer { fclose(file) }
+  var bytes: [UInt8] = []
+  var buffer = [UInt8](repeating: 0, count: 1 << 16)
+  while true {
+    let n = fread(&buffer, 1, buffer.count, file)
+    if n <= 0 { break }
+    bytes += buffer[0..<n]
+  }
+  return String(decoding: bytes, as: UTF8.self)
+}
+
+/// `scripts/run`'s report for the sample data is committed under `Reports/sample/`
+/// (written with `--no-timings`); regenerating it must give the same bytes, for any
+/// thread count.
+@Suite(.serialized) struct GoldenReportTests {
+  func sampleReport(threads: Int) throws -> [(name: String, contents: String)] {
+    #expect(chdir(repositoryRoot) == 0)
+    let config = try ConfigLoader.load(path: "SampleData/pipeline.toml")
+    let request = RunRequest(
+      ordersPaths: ["SampleData/orders.csv"], idMapPath: "SampleData/id_map.csv", asOf: Day("2026-10-31")!,
+      config: config, threads: threads, until: .report)
+    let run = try Pipeline.run(request)
+    let inputs = [
+      try InputFingerprint.of(path: "SampleData/orders.csv", role: "orders"),
+      try InputFingerprint.of(path: "SampleData/id_map.csv", role: "id_map"),
+    ]
+    return ReportBuilder(run: run, inputs: inputs).files(includeTimings: false)
+  }
+
+  @Test(arguments: [1, 2]) func sampleReportIsByteIdentical(threads: Int) throws {
+    let files = try sampleReport(threads: threads)
+    #expect(files.count >= 16)
+    for file in files {
+      let committed = readText(repositoryRoot + "/Reports/sample/" + file.name)
+      #expect(committed != nil, "Reports/sample/\(file.name) is missing")
+      if let committed, committed != file.contents {
+        let a = committed.split(separator: "\n", omittingEmptySubsequences: false)
+        let b = file.contents.split(separator: "\n", omittingEmptySubsequences: false)
+        let first = (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
+        Issue.record("Reports/sample/\(file.name) differs at line \(first + 1) (threads \(threads))")
+      }
+    }
+  }
+}
