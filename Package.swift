@@ -13,6 +13,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
   ],
   targets: [
     // libcsv from Debian's libcsv-dev, which ships no pkg-config file.
@@ -45,7 +46,13 @@ let package = Package(
       ]
     ),
     .testTarget(name: "CSVStreamTests", dependencies: ["CSVStream"]),
-    .testTarget(name: "LoyaltyCoreTests", dependencies: ["LoyaltyCore"]),
-    .testTarget(name: "LoyaltyReportTests", dependencies: ["LoyaltyReport", "LoyaltyCore"]),
+    .testTarget(
+      name: "LoyaltyCoreTests",
+      dependencies: ["LoyaltyCore", .product(name: "PropertyBased", package: "swift-property-based")]
+    ),
+    .testTarget(
+      name: "LoyaltyReportTests",
+      dependencies: ["LoyaltyReport", "LoyaltyCore", .product(name: "PropertyBased", package: "swift-property-based")]
+    ),
   ]
 )
