@@ -14,6 +14,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
   ],
   targets: [
     // libcsv from Debian's libcsv-dev, which ships no pkg-config file.
@@ -36,11 +37,20 @@ let package = Package(
         .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
+    .target(
+      name: "LoyaltyHistory",
+      dependencies: [
+        "LoyaltyCore",
+        "LoyaltyReport",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ]
+    ),
     .executableTarget(
       name: "loyalty",
       dependencies: [
         "LoyaltyCore",
         "LoyaltyReport",
+        "LoyaltyHistory",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]
@@ -52,7 +62,10 @@ let package = Package(
     ),
     .testTarget(
       name: "LoyaltyReportTests",
-      dependencies: ["LoyaltyReport", "LoyaltyCore", .product(name: "PropertyBased", package: "swift-property-based")]
+      dependencies: [
+        "LoyaltyReport", "LoyaltyCore", "LoyaltyHistory",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ]
     ),
   ]
 )

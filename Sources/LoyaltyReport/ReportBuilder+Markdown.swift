@@ -5,6 +5,7 @@ extension ReportBuilder {
   func reportMarkdown() -> String {
     var md = "# Loyalty report, as of \(run.request.asOf)\n\n"
     md += summarySection()
+    if historyEnabled { md += monthOverMonthSection() }
     md += dataQualitySection()
     md += identitySection()
     if let rfm = run.rfm {

@@ -8,12 +8,18 @@ public let loyaltyVersion = "0.1.0"
 public struct ReportBuilder {
   public let run: RunResult
   public let inputs: [InputFingerprint]
+  /// The previous stored run, for the month-over-month section; nil without history.
+  public let previous: RunSnapshot?
+  /// False when no history is kept (`--no-history`): the section is left out.
+  public let historyEnabled: Bool
   let digits: Int
   let currency: String
 
-  public init(run: RunResult, inputs: [InputFingerprint]) {
+  public init(run: RunResult, inputs: [InputFingerprint], previous: RunSnapshot? = nil, historyEnabled: Bool = false) {
     self.run = run
     self.inputs = inputs
+    self.previous = previous
+    self.historyEnabled = historyEnabled
     digits = run.request.config.input.minorDigits
     currency = run.request.config.input.currency
   }

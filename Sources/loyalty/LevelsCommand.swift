@@ -14,6 +14,7 @@ struct LevelsCommand: ParsableCommand {
       """)
 
   @OptionGroup var options: PipelineOptions
+  @OptionGroup var log: LogOptions
 
   @Option(help: "Thresholds t1 < ... < t(K-1) in major units, comma-separated: evaluate instead of fitting.")
   var thresholds: String?
@@ -37,6 +38,7 @@ struct LevelsCommand: ParsableCommand {
   var out: String?
 
   func run() throws {
+    log.bootstrap()
     var request = try options.request(until: .levels)
     var levels = request.config.levels
     if let thresholds {

@@ -24,17 +24,12 @@ struct Loyalty: ParsableCommand {
       Exit codes: 0 success, 1 internal error, 2 bad usage or unreadable input, 3 data-quality stop.
       """,
     version: "0.1.0",
-    subcommands: [RunCommand.self, LevelsCommand.self, PointsCommand.self, SampleCommand.self],
+    subcommands: [RunCommand.self, LevelsCommand.self, PointsCommand.self, HistoryCommand.self, SampleCommand.self],
     defaultSubcommand: nil)
 
   /// Maps every failure to SPEC 9's exit codes: 2 for bad usage (argument-parser's
   /// own usage errors included), the error's own code for pipeline failures.
   static func main() {
-    LoggingSystem.bootstrap { label in
-      var handler = StreamLogHandler.standardError(label: label)
-      handler.logLevel = .info
-      return handler
-    }
     do {
       var command = try parseAsRoot()
       try command.run()

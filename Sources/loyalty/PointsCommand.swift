@@ -14,6 +14,7 @@ struct PointsCommand: ParsableCommand {
       """)
 
   @OptionGroup var options: PipelineOptions
+  @OptionGroup var log: LogOptions
 
   @Option(help: "Monte Carlo runs.")
   var runs: Int?
@@ -34,6 +35,7 @@ struct PointsCommand: ParsableCommand {
   var out: String?
 
   func run() throws {
+    log.bootstrap()
     var request = try options.request(until: .points)
     var points = request.config.points
     if let runs { points.runs = runs }

@@ -1,20 +1,27 @@
 import ArgumentParser
 import Logging
 import LoyaltyCore
+import LoyaltyHistory
 import LoyaltyReport
 
-/// `loyalty run`: the whole pipeline, writing one report folder.
+/// `loyalty run`: the whole pipeline, writing one report folder and storing the run
+/// in the monthly history.
 struct RunCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "run",
     abstract: "Run the pipeline and write the report folder.",
     discussion: """
-      Writes <out_dir>/<as_of>/ (or --out DIR) whole or not at all: report.md, charts and CSVs.
+      Writes <out_dir>/<as_of>/ (or --out DIR) whole or not at all: report.md, charts and CSVs,
+      compares with the previous run stored in the history database and stores this one.
       --until stops after a stage and writes what the stages so far own
       (with rfm: rejects.csv, identity.csv, members.csv and segments.csv).
+
+      Monthly, unattended (as-of defaults to the last day of the previous month):
+        loyalty run --config pipeline.toml --orders exports/web.csv --orders exports/app.csv --id-map id_map.csv
       """)
 
   @OptionGroup var options: PipelineOptions
+  @OptionGroup var log: LogOptions
 
   @Option(help: "The report folder to write (default: <report.out_dir>/<as_of>).")
   var out: String?
@@ -22,20 +29,41 @@ struct RunCommand: ParsableCommand {
   @Option(help: "Last stage to run: ingest, identity, rfm, levels, points, report.")
   var until: PipelineStage = .report
 
+  @Option(help: "The SQLite history database (default: [report] history_database).")
+  var history: String?
+
+  @Flag(help: "Neither read nor write the monthly history.")
+  var noHistory = false
+
   @Flag(help: "Leave stage timings out of manifest.json, so that the whole folder is byte-identical across runs.")
   var noTimings = false
 
   func run() throws {
+    log.bootstrap()
     let logger = Logger(label: "loyalty")
     let request = try options.request(until: until)
     let folder = out ?? request.config.report.outDir + "/" + request.asOf.description
+    let lock = try OutputLock(folder: folder)
     logger.info("as-of \(request.asOf), \(request.ordersPaths.count) orders file(s), \(request.threads) thread(s)")
-    let result = try Pipeline.run(request) { line in logger.info("\(line)") }
+    let result = try Pipeline.run(request) { line in
+      if stderrIsTerminal && log.logFormat == .plain {
+        printError("\u{1B}[2K\r… " + line)
+      } else {
+        logger.info("\(line)")
+      }
+    }
     var inputs: [InputFingerprint] = []
     for path in request.ordersPaths { inputs.append(try InputFingerprint.of(path: path, role: "orders")) }
     if let idMap = request.idMapPath { inputs.append(try InputFingerprint.of(path: idMap, role: "id_map")) }
-    let files = ReportBuilder(run: result, inputs: inputs).files(includeTimings: !noTimings)
-    try ReportFolder.write(files, to: folder)
+    let store = noHistory ? nil : try HistoryStore(path: history ?? request.config.report.historyDatabase)
+    let previous = try store?.previous(before: request.asOf)
+    let builder = ReportBuilder(run: result, inputs: inputs, previous: previous, historyEnabled: store != nil)
+    try ReportFolder.write(builder.files(includeTimings: !noTimings), to: folder)
+    if let store, until >= .rfm {
+      try store.save(RunSnapshot(run: result, inputs: inputs))
+      logger.info("run stored in \(store.path)")
+    }
+    withExtendedLifetime(lock) {}
     for file in result.ingest.files {
       print("\(file.file): read \(file.read) = accepted \(file.accepted) + rejected \(file.rejected)")
     }

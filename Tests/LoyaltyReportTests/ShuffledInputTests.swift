@@ -45,8 +45,12 @@ private func writeTemporary(_ text: String, _ name: String) -> String {
     // Keep one row per order key, so that "the first copy is kept" cannot pick a
     // different row once shuffled.
     var seen: [Substring: Int] = [:]
-    for line in lines { seen[line.split(separator: ",", maxSplits: 2).prefix(2).joined(separator: ",")[...], default: 0] += 1 }
-    lines = lines.filter { !$0.hasPrefix("\"") && seen[$0.split(separator: ",", maxSplits: 2).prefix(2).joined(separator: ",")[...]] == 1 }
+    for line in lines {
+      seen[line.split(separator: ",", maxSplits: 2).prefix(2).joined(separator: ",")[...], default: 0] += 1
+    }
+    lines = lines.filter {
+      !$0.hasPrefix("\"") && seen[$0.split(separator: ",", maxSplits: 2).prefix(2).joined(separator: ",")[...]] == 1
+    }
     let base = try report(orders: header + "\n" + lines.joined(separator: "\n") + "\n", map: mapText)
     var rng = SplitMix64(seed: 3)
     var mapLines = mapText.split(separator: "\n").map(String.init)
@@ -54,7 +58,8 @@ private func writeTemporary(_ text: String, _ name: String) -> String {
     lines.shuffle(using: &rng)
     mapLines.shuffle(using: &rng)
     let shuffled = try report(
-      orders: header + "\n" + lines.joined(separator: "\n") + "\n", map: mapHeader + "\n" + mapLines.joined(separator: "\n") + "\n")
+      orders: header + "\n" + lines.joined(separator: "\n") + "\n",
+      map: mapHeader + "\n" + mapLines.joined(separator: "\n") + "\n")
     #expect(base["members.csv"] == shuffled["members.csv"])
     #expect(base["identity.csv"] == shuffled["identity.csv"])
     #expect(base["segments.csv"] == shuffled["segments.csv"])

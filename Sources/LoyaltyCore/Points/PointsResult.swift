@@ -65,6 +65,9 @@ public struct PointsResult: Sendable, Equatable {
   /// The as-of date and the last projected month (the as-of month when nothing is projected).
   public var asOf: Day
   public var horizon: Month
+  /// Each member's balance at as-of in run 0 (indexed like `MemberHistory.memberIDs`),
+  /// for the member snapshot of the monthly history.
+  public var memberOutstanding: [Int64] = []
 
   /// Every field, as named.
   public init(

@@ -107,7 +107,7 @@ public enum PointsStage {
     let sensitivity = sensitivityGrid(
       plan: plan, config: config, seed: seed, threads: threads, sampling: sampling, settings: settings)
 
-    return PointsResult(
+    var result = PointsResult(
       summary: summary, projection: projection, runTotals: totals.runs, redeemProbability: redeemProbability,
       calibration: calibration, monthly: monthly, development: development,
       ultimateRedemptionRate: PointsStatistics.mean(ultimate.map(\.rate)),
@@ -119,6 +119,8 @@ public enum PointsStage {
       runs: runs, seed: seed, members: history.memberCount, orders: history.orderCount, asOf: history.asOf,
       horizon: plan.projectedMonths > 0
         ? Month(index: plan.firstProjectedMonth + Int32(plan.projectedMonths - 1)) : plan.asOfMonth)
+    result.memberOutstanding = totals.memberOutstanding
+    return result
   }
 
   /// The ultimate redemption rate of one run: redeemed / (redeemed + expired) over the

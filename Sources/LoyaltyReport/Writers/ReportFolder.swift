@@ -15,6 +15,7 @@ public enum ReportFolder {
     let parent = parentDirectory(path)
     try makeDirectories(parent)
     let staging = parent + "/." + lastComponent(path) + ".partial-\(getpid())"
+    removeStale(prefix: "." + lastComponent(path) + ".partial-", in: parent)
     removeTree(staging)
     guard mkdir(staging, 0o755) == 0 else {
       throw .input("\(staging): cannot create the staging folder (\(String(cString: strerror(errno)))).")
@@ -73,6 +74,21 @@ public enum ReportFolder {
     }
   }
 
+  /// Removes staging folders a killed run left behind (their owner is gone: the
+  /// output lock is held while this runs).
+  static func removeStale(prefix: String, in parent: String) {
+    guard let dir = opendir(parent) else { return }
+    var stale: [String] = []
+    while let entry = readdir(dir) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      if name.hasPrefix(prefix) { stale.append(parent + "/" + name) }
+    }
+    closedir(dir)
+    for path in stale { removeTree(path) }
+  }
+
   /// `rm -rf` for the folders this type creates (flat: files only).
   static func removeTree(_ path: String) {
     guard let dir = opendir(path) else {
@@ -89,5 +105,32 @@ public enum ReportFolder {
     }
     closedir(dir)
     rmdir(path)
+  }
+}
+
+/// An exclusive lock on an output folder, so that two runs never write the same
+/// report at once. Released when the process ends, even on a crash.
+public final class OutputLock {
+  let fd: Int32
+  public let path: String
+
+  /// Takes the lock `<folder>.lock` beside the folder, or throws when another run holds it.
+  public init(folder: String) throws(LoyaltyError) {
+    let parent = ReportFolder.parentDirectory(folder)
+    try ReportFolder.makeDirectories(parent)
+    path = parent + "/." + ReportFolder.lastComponent(folder) + ".lock"
+    fd = open(path, O_CREAT | O_RDWR, 0o644)
+    guard fd >= 0 else {
+      throw .input("\(path): cannot create the lock file (\(String(cString: strerror(errno)))).")
+    }
+    guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+      close(fd)
+      throw .input("\(folder): another loyalty run is writing this report now; wait for it to finish.")
+    }
+  }
+
+  deinit {
+    flock(fd, LOCK_UN)
+    close(fd)
   }
 }

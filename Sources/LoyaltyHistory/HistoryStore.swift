@@ -1,0 +1,156 @@
+import GRDB
+import LoyaltyCore
+import LoyaltyReport
+
+/// One stored run, as `loyalty history` lists it.
+public struct StoredRunSummary: Sendable, Equatable {
+  public var asOf: Day
+  public var toolVersion: String
+  public var configSHA256: String
+  public var members: Int
+  /// Headline figures by name.
+  public var headline: [String: Double]
+}
+
+/// The monthly history in SQLite: each run's as-of, config hash, input hashes,
+/// headline figures and a member snapshot. A rerun of the same as-of replaces it in
+/// one transaction, so the history never holds half a run.
+public final class HistoryStore {
+  let queue: DatabaseQueue
+  public let path: String
+
+  /// Opens (creating when needed) the database at `path`.
+  public init(path: String) throws(LoyaltyError) {
+    self.path = path
+    do {
+      try ReportFolder.makeDirectories(HistoryStore.parent(of: path))
+      queue = try DatabaseQueue(path: path)
+      try queue.write { db in
+        try db.execute(
+          sql: """
+            CREATE TABLE IF NOT EXISTS runs (
+              as_of TEXT PRIMARY KEY,
+              tool_version TEXT NOT NULL,
+              config_sha256 TEXT NOT NULL,
+              inputs TEXT NOT NULL,
+              seed TEXT NOT NULL,
+              minor_digits INTEGER NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS run_headline (
+              as_of TEXT NOT NULL REFERENCES runs(as_of) ON DELETE CASCADE,
+              position INTEGER NOT NULL,
+              name TEXT NOT NULL,
+              value REAL NOT NULL,
+              PRIMARY KEY (as_of, name)
+            );
+            CREATE TABLE IF NOT EXISTS member_snapshots (
+              as_of TEXT NOT NULL REFERENCES runs(as_of) ON DELETE CASCADE,
+              member_id TEXT NOT NULL,
+              level INTEGER,
+              segment TEXT,
+              lifecycle TEXT NOT NULL,
+              points_outstanding INTEGER,
+              PRIMARY KEY (as_of, member_id)
+            ) WITHOUT ROWID;
+            """)
+      }
+    } catch let error as LoyaltyError {
+      throw error
+    } catch {
+      throw .input("\(path): the history database cannot be opened (\(error)).")
+    }
+  }
+
+  static func parent(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return String(path[..<slash])
+  }
+
+  /// Stores `snapshot`, replacing any run with the same as-of, in one transaction.
+  public func save(_ snapshot: RunSnapshot) throws(LoyaltyError) {
+    do {
+      try queue.write { db in
+        let asOf = snapshot.asOf.description
+        try db.execute(sql: "DELETE FROM member_snapshots WHERE as_of = ?", arguments: [asOf])
+        try db.execute(sql: "DELETE FROM run_headline WHERE as_of = ?", arguments: [asOf])
+        try db.execute(sql: "DELETE FROM runs WHERE as_of = ?", arguments: [asOf])
+        try db.execute(
+          sql:
+            "INSERT INTO runs (as_of, tool_version, config_sha256, inputs, seed, minor_digits) VALUES (?, ?, ?, ?, ?, ?)",
+          arguments: [
+            asOf, snapshot.toolVersion, snapshot.configSHA256, snapshot.inputs, String(snapshot.seed),
+            snapshot.minorDigits,
+          ])
+        let headline = try db.makeStatement(
+          sql: "INSERT INTO run_headline (as_of, position, name, value) VALUES (?, ?, ?, ?)")
+        for (position, figure) in snapshot.headline.enumerated() {
+          try headline.execute(arguments: [asOf, position, figure.name, figure.value])
+        }
+        let member = try db.makeStatement(
+          sql:
+            "INSERT INTO member_snapshots (as_of, member_id, level, segment, lifecycle, points_outstanding) VALUES (?, ?, ?, ?, ?, ?)"
+        )
+        for m in snapshot.members {
+          try member.execute(arguments: [asOf, m.memberID, m.level, m.segment, m.lifecycle, m.pointsOutstanding])
+        }
+      }
+    } catch {
+      throw .internal("\(path): the run could not be stored in the history (\(error)); the history is unchanged.")
+    }
+  }
+
+  /// The latest stored run strictly before `asOf`, with its member snapshot.
+  public func previous(before asOf: Day) throws(LoyaltyError) -> RunSnapshot? {
+    do {
+      return try queue.read { db -> RunSnapshot? in
+        guard
+          let row = try Row.fetchOne(
+            db, sql: "SELECT * FROM runs WHERE as_of < ? ORDER BY as_of DESC LIMIT 1", arguments: [asOf.description])
+        else { return nil }
+        let date: String = row["as_of"]
+        let headline = try Row.fetchAll(
+          db, sql: "SELECT name, value FROM run_headline WHERE as_of = ? ORDER BY position", arguments: [date]
+        ).map { (name: $0["name"] as String, value: $0["value"] as Double) }
+        let members = try Row.fetchAll(
+          db,
+          sql:
+            "SELECT member_id, level, segment, lifecycle, points_outstanding FROM member_snapshots WHERE as_of = ? ORDER BY member_id",
+          arguments: [date]
+        ).map {
+          RunSnapshot.Member(
+            memberID: $0["member_id"], level: $0["level"], segment: $0["segment"], lifecycle: $0["lifecycle"],
+            pointsOutstanding: $0["points_outstanding"])
+        }
+        return RunSnapshot(
+          asOf: Day(date) ?? asOf, toolVersion: row["tool_version"], configSHA256: row["config_sha256"],
+          inputs: row["inputs"], seed: UInt64(row["seed"] as String) ?? 0, minorDigits: row["minor_digits"],
+          headline: headline, members: members.sorted { $0.memberID.utf8.lexicographicallyPrecedes($1.memberID.utf8) })
+      }
+    } catch {
+      throw .internal("\(path): the history could not be read (\(error)).")
+    }
+  }
+
+  /// Every stored run, oldest first.
+  public func list() throws(LoyaltyError) -> [StoredRunSummary] {
+    do {
+      return try queue.read { db in
+        try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY as_of").map { row in
+          let date: String = row["as_of"]
+          let members =
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM member_snapshots WHERE as_of = ?", arguments: [date]) ?? 0
+          var headline: [String: Double] = [:]
+          for h in try Row.fetchAll(db, sql: "SELECT name, value FROM run_headline WHERE as_of = ?", arguments: [date])
+          {
+            headline[h["name"]] = h["value"]
+          }
+          return StoredRunSummary(
+            asOf: Day(date) ?? Day(number: 0), toolVersion: row["tool_version"], configSHA256: row["config_sha256"],
+            members: members, headline: headline)
+        }
+      }
+    } catch {
+      throw .internal("\(path): the history could not be read (\(error)).")
+    }
+  }
+}

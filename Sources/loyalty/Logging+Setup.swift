@@ -1,0 +1,97 @@
+import ArgumentParser
+import Logging
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// How log lines look on stderr.
+enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+  case plain, json
+}
+
+/// One JSON object per line on stderr: `{"time":...,"level":...,"label":...,"message":...}`.
+struct JSONLogHandler: LogHandler {
+  let label: String
+  var logLevel: Logger.Level = .info
+  var metadata: Logger.Metadata = [:]
+
+  subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    get { metadata[key] }
+    set { metadata[key] = newValue }
+  }
+
+  func log(event: LogEvent) {
+    let level = event.level
+    let message = event.message
+    let extra = event.metadata
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    var fields = [
+      ("time", "\(now.tv_sec).\(String(now.tv_nsec / 1_000_000).leftPadded(3))"), ("level", level.rawValue),
+      ("label", label), ("message", message.description),
+    ]
+    for (key, value) in metadata.merging(extra ?? [:], uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
+      fields.append((key, value.description))
+    }
+    let body = fields.map { "\"\($0.0)\":\"\(jsonEscape($0.1))\"" }.joined(separator: ",")
+    printError("{" + body + "}")
+  }
+}
+
+func jsonEscape(_ s: String) -> String {
+  var out = ""
+  for scalar in s.unicodeScalars {
+    switch scalar {
+    case "\"": out += "\\\""
+    case "\\": out += "\\\\"
+    case "\n": out += "\\n"
+    case "\t": out += "\\t"
+    default:
+      if scalar.value < 0x20 {
+        out += "\\u00" + String(scalar.value, radix: 16).leftPadded(2)
+      } else {
+        out.unicodeScalars.append(scalar)
+      }
+    }
+  }
+  return out
+}
+
+extension String {
+  func leftPadded(_ width: Int) -> String {
+    count >= width ? self : String(repeating: "0", count: width - count) + self
+  }
+}
+
+/// Options every subcommand shares for its logs.
+struct LogOptions: ParsableArguments {
+  @Option(name: .customLong("log-format"), help: "Log lines on stderr: plain or json.")
+  var logFormat: LogFormat = .plain
+
+  @Flag(name: .customLong("quiet"), help: "Log warnings and errors only.")
+  var quiet = false
+
+  /// Installs the handler once per process.
+  func bootstrap() {
+    let level: Logger.Level = quiet ? .warning : .info
+    let format = logFormat
+    LoggingSystem.bootstrap { label in
+      switch format {
+      case .plain:
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return handler
+      case .json:
+        var handler = JSONLogHandler(label: label)
+        handler.logLevel = level
+        return handler
+      }
+    }
+  }
+}
+
+/// True when stderr is a terminal, so a progress line may be redrawn in place.
+var stderrIsTerminal: Bool { isatty(2) != 0 }

@@ -1,0 +1,93 @@
+import LoyaltyCore
+import LoyaltyHistory
+import Testing
+
+@testable import LoyaltyReport
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// The `loyalty` binary built beside this test bundle.
+private var loyaltyBinary: String {
+  var buffer = [CChar](repeating: 0, count: 4096)
+  let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+  let exe = n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+  var parts = exe.split(separator: "/", omittingEmptySubsequences: false)
+  while let last = parts.last, !last.hasSuffix(".xctest") && parts.count > 1 { parts.removeLast() }
+  parts.removeLast()
+  return parts.joined(separator: "/") + "/loyalty"
+}
+
+/// Starts `loyalty` with `arguments`; returns its pid.
+private func spawn(_ arguments: [String]) -> pid_t {
+  var pid: pid_t = 0
+  let argv = ([loyaltyBinary] + arguments).map { strdup($0) } + [nil]
+  defer { argv.forEach { free($0) } }
+  var actions = posix_spawn_file_actions_t()
+  posix_spawn_file_actions_init(&actions)
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+  defer { posix_spawn_file_actions_destroy(&actions) }
+  let rc = posix_spawn(&pid, loyaltyBinary, &actions, nil, argv, environ)
+  #expect(rc == 0, "cannot start \(loyaltyBinary)")
+  return pid
+}
+
+/// Waits for `pid`; true when a signal ended it.
+private func waitKilled(_ pid: pid_t) -> (killed: Bool, status: Int32) {
+  var status: Int32 = 0
+  waitpid(pid, &status, 0)
+  let signalled = (status & 0x7F) != 0 && (status & 0x7F) != 0x7F
+  return (signalled, (status >> 8) & 0xFF)
+}
+
+/// A run killed midway leaves the previous report and history intact.
+@Suite(.serialized) struct KilledRunTests {
+  @Test func killedRunLeavesPreviousReportAndHistoryIntact() throws {
+    guard access(loyaltyBinary, X_OK) == 0 else {
+      Issue.record("the loyalty binary is not built at \(loyaltyBinary)")
+      return
+    }
+    var template = Array("/tmp/loyalty-kill-XXXXXX".utf8CString)
+    let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    let root = repositoryRoot
+    func arguments(seed: Int) -> [String] {
+      [
+        "run", "--config", root + "/SampleData/pipeline.toml", "--orders", root + "/SampleData/orders.csv",
+        "--id-map", root + "/SampleData/id_map.csv", "--as-of", "2026-10-31", "--out", dir + "/report",
+        "--history", dir + "/history.sqlite", "--seed", String(seed), "--no-timings",
+      ]
+    }
+    let first = waitKilled(spawn(arguments(seed: 1)))
+    #expect(!first.killed && first.status == 0)
+    let names = [
+      "report.md", "members.csv", "points_summary.csv", "manifest.json", "levels.csv", "rejects.csv", "identity.csv",
+    ]
+    let before = names.map { readText(dir + "/report/" + $0) }
+    #expect(before.allSatisfy { $0 != nil })
+    let historyBefore = try HistoryStore(path: dir + "/history.sqlite").list()
+    #expect(historyBefore.count == 1)
+
+    var killedMidway = 0
+    for delay in [150_000, 400_000, 800_000, 1_200_000] as [UInt32] {
+      let pid = spawn(arguments(seed: 2))
+      usleep(delay)
+      kill(pid, SIGKILL)
+      let outcome = waitKilled(pid)
+      guard outcome.killed else { continue }  // it finished first: nothing to check
+      killedMidway += 1
+      let after = names.map { readText(dir + "/report/" + $0) }
+      #expect(after == before, "the report changed after a kill at \(delay / 1000) ms")
+      let historyAfter = try HistoryStore(path: dir + "/history.sqlite").list()
+      #expect(historyAfter == historyBefore)
+    }
+    #expect(killedMidway > 0)
+    // The next run cleans up and completes.
+    let last = waitKilled(spawn(arguments(seed: 2)))
+    #expect(!last.killed && last.status == 0)
+    #expect(readText(dir + "/report/points_summary.csv") != before[2])
+  }
+}
