@@ -16,11 +16,14 @@ public struct RunRequest: Sendable {
   /// Worker threads (at least 1).
   public var threads: Int
   public var until: PipelineStage
+  /// The configuration file the settings came from, for the report's rerun line.
+  public var configPath: String?
 
   public init(
     ordersPaths: [String], idMapPath: String?, asOf: Day, config: LoyaltyConfig, threads: Int,
-    until: PipelineStage
+    until: PipelineStage, configPath: String? = nil
   ) {
+    self.configPath = configPath
     self.ordersPaths = ordersPaths
     self.idMapPath = idMapPath
     self.asOf = asOf

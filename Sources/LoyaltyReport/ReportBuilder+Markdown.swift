@@ -58,7 +58,6 @@ extension ReportBuilder {
     md += table.text + "\n"
     var byCode: [RejectCode: Int] = [:]
     for f in run.ingest.files { for (c, n) in f.byCode { byCode[c, default: 0] += n } }
-    for r in run.idMap.rejects { byCode[r.code, default: 0] += 0 }
     if byCode.isEmpty && run.idMap.rejects.isEmpty {
       md += "No order record was rejected.\n\n"
     } else {
@@ -74,7 +73,7 @@ extension ReportBuilder {
     }
     if run.request.idMapPath != nil {
       md +=
-        "Id map: \(formatThousands(run.idMap.rowsRead)) rows read, \(formatThousands(run.idMap.entries.count)) refs mapped, \(formatThousands(run.idMap.repeatedRows)) repeated rows, \(formatThousands(run.idMap.rejects.count)) rejected (`id_map_conflict` and malformed rows).\n\n"
+        "Id map: \(formatThousands(run.idMap.rowsRead)) rows read, \(formatThousands(run.idMap.entries.count)) distinct refs accepted, \(formatThousands(run.idMap.repeatedRows)) repeated rows, \(formatThousands(run.idMap.rejects.count)) rejected (`id_map_conflict` and malformed rows).\n\n"
     }
     if let q = run.cleaning?.quality {
       var t = MarkdownTable([("Accepted orders", .left), ("Orders", .right), ("Amount", .right)])
@@ -131,7 +130,7 @@ extension ReportBuilder {
 
   func reproducibilitySection() -> String {
     var md = "## Reproducibility\n\n"
-    md += "Same inputs, configuration and seed give byte-identical files (the manifest's timings aside).\n\n"
+    md += "Same inputs, configuration, seed and history database give byte-identical files (the manifest's timings aside; `--no-timings` leaves them out, `--no-history` leaves out the comparison with earlier runs).\n\n"
     md +=
       "- Tool: loyalty \(loyaltyVersion); as-of \(run.request.asOf); seed \(run.request.config.run.seed); stages run up to `\(run.request.until.rawValue)`.\n"
     md +=
@@ -140,6 +139,7 @@ extension ReportBuilder {
       md += "- \(input.role) `\(input.path)`: \(formatThousands(input.bytes)) bytes, SHA-256 `\(input.sha256)`.\n"
     }
     md += "\nRerun: `loyalty run"
+    if let c = run.request.configPath { md += " --config \(c)" }
     for p in run.request.ordersPaths { md += " --orders \(p)" }
     if let m = run.request.idMapPath { md += " --id-map \(m)" }
     md += " --as-of \(run.request.asOf) --seed \(run.request.config.run.seed)`.\n"

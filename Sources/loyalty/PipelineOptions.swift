@@ -60,7 +60,7 @@ struct PipelineOptions: ParsableArguments {
     let threads = config.run.threads == 0 ? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) : config.run.threads
     return RunRequest(
       ordersPaths: orders, idMapPath: idMap, asOf: try resolveAsOf(config), config: config, threads: threads,
-      until: until)
+      until: until, configPath: self.config)
   }
 }
 

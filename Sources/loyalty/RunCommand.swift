@@ -67,6 +67,6 @@ struct RunCommand: ParsableCommand {
     for file in result.ingest.files {
       print("\(file.file): read \(file.read) = accepted \(file.accepted) + rejected \(file.rejected)")
     }
-    print("report written to \(folder)/\(until >= .report ? "report.md" : "")")
+    print("report written to \(folder)/report.md")
   }
 }

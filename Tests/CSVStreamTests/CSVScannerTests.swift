@@ -6,7 +6,7 @@ import Testing
 private func records(_ text: String) throws -> [(line: Int, fields: [String], raw: String, open: Bool)] {
   var out: [(Int, [String], String, Bool)] = []
   let bytes = Array(text.utf8)
-  try bytes.withUnsafeBytes { buffer in
+  _ = try bytes.withUnsafeBytes { buffer in
     try CSVScanner.scan(buffer, path: "test.csv") { record in
       out.append(
         (record.line, (0..<record.fieldCount).map { record.string($0) }, record.rawString, record.isUnterminated))

@@ -38,7 +38,7 @@ func readText(_ path: String) -> String? {
     let config = try ConfigLoader.load(path: "SampleData/pipeline.toml")
     let request = RunRequest(
       ordersPaths: ["SampleData/orders.csv"], idMapPath: "SampleData/id_map.csv", asOf: Day("2026-10-31")!,
-      config: config, threads: threads, until: .report)
+      config: config, threads: threads, until: .report, configPath: "SampleData/pipeline.toml")
     let run = try Pipeline.run(request)
     let inputs = [
       try InputFingerprint.of(path: "SampleData/orders.csv", role: "orders"),

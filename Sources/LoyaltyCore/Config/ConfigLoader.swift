@@ -99,12 +99,14 @@ public enum ConfigLoader {
       }
       try s.finish()
       let breakpoints = config.rfm.bins - 1
+      func ascending<T: Comparable>(_ xs: [T]) -> Bool { zip(xs, xs.dropFirst()).allSatisfy { $0 < $1 } }
       if config.rfm.method == .fixed,
         config.rfm.fixedRecency.count != breakpoints || config.rfm.fixedFrequency.count != breakpoints
-          || config.rfm.fixedMonetary.count != breakpoints
+          || config.rfm.fixedMonetary.count != breakpoints || !ascending(config.rfm.fixedRecency)
+          || !ascending(config.rfm.fixedFrequency) || !ascending(config.rfm.fixedMonetary)
       {
         throw .input(
-          "\(source): [rfm] method = \"fixed\" needs \(breakpoints) ascending breakpoints in each of fixed_recency_days, fixed_frequency and fixed_monetary."
+          "\(source): [rfm] method = \"fixed\" needs \(breakpoints) strictly ascending breakpoints in each of fixed_recency_days, fixed_frequency and fixed_monetary."
         )
       }
       if config.rfm.powerTagShares.count != 4 || config.rfm.powerTagShares != config.rfm.powerTagShares.sorted() {
@@ -191,12 +193,12 @@ public enum ConfigLoader {
       }
     }
     if !levels.thresholds.isEmpty {
-      guard levels.thresholds.count == levels.count - 1,
+      guard (1...9).contains(levels.thresholds.count),
         zip(levels.thresholds, levels.thresholds.dropFirst()).allSatisfy({ $0 < $1 }),
         levels.thresholds[0] > 0
       else {
         throw .input(
-          "\(source): [levels] thresholds needs \(levels.count - 1) positive, strictly ascending values for \(levels.count) levels."
+          "\(source): [levels] thresholds needs 1 to 9 positive, strictly ascending values (K = their count + 1 levels; count is then ignored)."
         )
       }
     }

@@ -34,7 +34,8 @@ public enum FieldParsers {
       guard bytes[i] == UInt8(ascii: "."), minorDigits > 0 else { return .invalid }
       i += 1
       while i < n, bytes[i] >= 48, bytes[i] <= 57 {
-        fraction = fraction * 10 + Int64(bytes[i] - 48)
+        // Stop accumulating past the currency's digits: the count alone rejects it.
+        if fractionDigits < minorDigits { fraction = fraction * 10 + Int64(bytes[i] - 48) }
         fractionDigits += 1
         i += 1
       }
