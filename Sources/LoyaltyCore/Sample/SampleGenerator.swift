@@ -165,7 +165,10 @@ public struct SampleGenerator {
     let hh = pad(second / 3600, 2)
     let mm = pad(second / 60 % 60, 2)
     let ss = pad(second % 60, 2)
-    switch rng.below(10) {
+    let form = rng.below(10)
+    // Clean exports use one local form, so that plain SQL can read the business date.
+    if options.clean { return "\(date)T\(hh):\(mm):\(ss)" }
+    switch form {
     case 0: return date
     case 1, 2: return "\(date)T\(hh):\(mm):\(ss)+08:00"
     case 3:
