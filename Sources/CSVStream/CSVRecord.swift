@@ -5,6 +5,8 @@ public struct CSVRecord {
   public let line: Int
   /// How many fields libcsv found.
   public let fieldCount: Int
+  /// Offset of the record's first byte in the scanned buffer.
+  public let offset: Int
   /// The record's bytes as they stand in the file, without the line end.
   public let raw: UnsafeRawBufferPointer
   /// True when the file ended inside a quoted field that never closed.

@@ -183,7 +183,7 @@ private final class ScanState {
     var rawEnd = lineEnd
     while rawEnd > recordStart, base[rawEnd - 1] == 0x0A || base[rawEnd - 1] == 0x0D { rawEnd -= 1 }
     let record = CSVRecord(
-      line: recordLine, fieldCount: fieldCount,
+      line: recordLine, fieldCount: fieldCount, offset: recordStart,
       raw: UnsafeRawBufferPointer(start: base + recordStart, count: rawEnd - recordStart),
       isUnterminated: unterminated, data: data, ends: ends)
     body(record)

@@ -69,7 +69,8 @@ public enum Pipeline {
     let config = request.config
     let ingest = try timed("ingest") { () throws(LoyaltyError) in
       try OrderIngest.run(
-        paths: request.ordersPaths, config: config.input, linkKeys: config.identity.linkKeys, asOf: request.asOf)
+        paths: request.ordersPaths, config: config.input, linkKeys: config.identity.linkKeys, asOf: request.asOf,
+        threads: request.threads)
     }
     for file in ingest.files {
       progress("\(file.file): read \(file.read) = accepted \(file.accepted) + rejected \(file.rejected)")

@@ -130,7 +130,8 @@ extension ReportBuilder {
 
   func reproducibilitySection() -> String {
     var md = "## Reproducibility\n\n"
-    md += "Same inputs, configuration, seed and history database give byte-identical files (the manifest's timings aside; `--no-timings` leaves them out, `--no-history` leaves out the comparison with earlier runs).\n\n"
+    md +=
+      "Same inputs, configuration, seed and history database give byte-identical files (the manifest's timings aside; `--no-timings` leaves them out, `--no-history` leaves out the comparison with earlier runs).\n\n"
     md +=
       "- Tool: loyalty \(loyaltyVersion); as-of \(run.request.asOf); seed \(run.request.config.run.seed); stages run up to `\(run.request.until.rawValue)`.\n"
     md +=

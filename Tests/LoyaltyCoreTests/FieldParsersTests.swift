@@ -23,7 +23,10 @@ private func time(_ s: String, offset: Int = 8 * 3600) -> FieldParsers.Timestamp
   }
 
   @Test func malformedAmountsAreRejected() {
-    for bad in ["", "1.12345678901234567890", "12,50", "1e3", "1.234", "12.", ".5", "+5", " 5", "5 ", "¥5", "1,000.00", "0x10", "1.2.3", "--1"] {
+    for bad in [
+      "", "1.12345678901234567890", "12,50", "1e3", "1.234", "12.", ".5", "+5", " 5", "5 ", "¥5", "1,000.00", "0x10",
+      "1.2.3", "--1",
+    ] {
       #expect(amount(bad) == .invalid, "\(bad)")
     }
     #expect(amount("7.5", 0) == .invalid)

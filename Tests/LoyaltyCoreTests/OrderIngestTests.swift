@@ -130,3 +130,51 @@ private func ingest(_ body: String, limit: Double = 1) throws(LoyaltyError) -> I
     #expect(r.rejects.isEmpty)
   }
 }
+
+@Suite struct ParallelIngestTests {
+  func snapshot(_ r: IngestResult) -> [String] {
+    var rows = r.rejects.map { "\($0.line) \($0.code.rawValue) \($0.reason) \($0.record)" }
+    for i in 0..<r.orders.count {
+      let p = r.orders.refParts(r.orders.ref[i])
+      rows.append(
+        "\(p.channel) \(p.customerRef) \(r.orders.day[i]) \(r.orders.amount[i]) \(r.orders.refund[i]) \(r.orders.status[i]) "
+          + r.orders.linkKeyValue.enumerated().map { k, v in v[i] < 0 ? "-" : r.orders.linkKeys[k].string(v[i]) }
+          .joined())
+    }
+    return rows + r.files.map { "\($0.read) \($0.accepted) \($0.rejected)" }
+  }
+
+  @Test(arguments: [2, 3, 7]) func chunkedReadingEqualsOneThread(threads: Int) throws {
+    let export = generatedExport(orders: 4000, seed: 5)
+    // Quoted line breaks spread through the file, so some chunk boundaries fall inside quotes.
+    var lines = export.orders.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    for i in stride(from: 7, to: lines.count - 1, by: 97) {
+      lines[i] = lines[i].replacing(",web,", with: ",\"w\neb\",")
+    }
+    let path = temporaryFile(lines.joined(separator: "\n"))
+    var config = InputConfig()
+    config.maxRejectShare = 1
+    let asOf = Day("2026-10-31")!
+    let one = try OrderIngest.run(
+      paths: [path], config: config, linkKeys: ["phone_hash", "email_hash"], asOf: asOf, threads: 1, chunkThreshold: 1)
+    let many = try OrderIngest.run(
+      paths: [path], config: config, linkKeys: ["phone_hash", "email_hash"], asOf: asOf, threads: threads,
+      chunkThreshold: 1)
+    #expect(snapshot(one) == snapshot(many))
+    #expect(one.files[0].read == 4000)
+  }
+
+  @Test func chunkedReadingKeepsLineNumbersAndDuplicates() throws {
+    let export = generatedExport(orders: 3000, seed: 9)
+    let path = temporaryFile(export.orders)
+    var config = InputConfig()
+    config.maxRejectShare = 1
+    let one = try OrderIngest.run(
+      paths: [path], config: config, linkKeys: [], asOf: Day("2026-10-31")!, threads: 1, chunkThreshold: 1 << 30)
+    let many = try OrderIngest.run(
+      paths: [path], config: config, linkKeys: [], asOf: Day("2026-10-31")!, threads: 4, chunkThreshold: 1)
+    #expect(one.rejects == many.rejects)
+    #expect(one.rejects.contains { $0.code == .duplicateOrder })
+    #expect(one.orders.amount == many.orders.amount)
+  }
+}

@@ -1,4 +1,6 @@
 import CSVStream
+import Dispatch
+import Foundation
 
 /// What ingest hands to identity: the accepted orders, every reject, and the counts
 /// per file (`read = accepted + rejected` for each).
@@ -23,10 +25,19 @@ public enum OrderIngest {
   /// Reads `paths`. Throws `.input` (exit 2) when a whole file cannot be used, and
   /// `.dataQuality` (exit 3) when rejects exceed `config.maxRejectShare`.
   public static func run(
-    paths: [String], config: InputConfig, linkKeys: [String], asOf: Day
+    paths: [String], config: InputConfig, linkKeys: [String], asOf: Day, threads: Int = 1
+  ) throws(LoyaltyError) -> IngestResult {
+    try run(paths: paths, config: config, linkKeys: linkKeys, asOf: asOf, threads: threads, chunkThreshold: 4 << 20)
+  }
+
+  /// `chunkThreshold`: files at least this large are split between threads (tests
+  /// lower it to exercise the split on small files).
+  static func run(
+    paths: [String], config: InputConfig, linkKeys: [String], asOf: Day, threads: Int, chunkThreshold: Int
   ) throws(LoyaltyError) -> IngestResult {
     guard !paths.isEmpty else { throw .input("No orders file given; pass --orders FILE.") }
-    var state = IngestState(config: config, linkKeys: linkKeys, asOf: asOf)
+    var state = IngestState(config: config, linkKeys: linkKeys, asOf: asOf, threads: threads)
+    state.chunkThreshold = chunkThreshold
     for (index, path) in paths.enumerated() {
       try state.read(path: path, fileIndex: index)
     }
@@ -64,7 +75,7 @@ func fmt1(_ x: Double) -> String {
 }
 
 /// Column positions of one file's header.
-struct ColumnLayout {
+struct ColumnLayout: Sendable {
   var count = 0
   var orderID = -1
   var channel = -1
@@ -78,26 +89,32 @@ struct ColumnLayout {
   var names: [String] = []
 }
 
+/// Reads the files one after another into one table. Within a file, large files are
+/// split at line feeds into one chunk per thread; each chunk validates its records
+/// into its own columns and interners, and the chunks are then merged in file order,
+/// where duplicates (first copy kept) and future orders are decided. The result is
+/// the same for any thread count.
 struct IngestState {
   let config: InputConfig
-  let linkKeyColumns: [String]
+  let linkKeyNames: [String]
   let asOf: Day
-  let offset: Int
+  let threads: Int
   var table: OrderTable
   var files: [FileCounts] = []
   var rejects: [Reject] = []
   var orderKeys = KeyHashSet()
   var keyBuffer: [UInt8] = []
 
-  init(config: InputConfig, linkKeys: [String], asOf: Day) {
+  init(config: InputConfig, linkKeys: [String], asOf: Day, threads: Int) {
     self.config = config
     self.asOf = asOf
-    offset = config.businessOffsetSeconds
-    linkKeyColumns = linkKeys.map { key in
-      key == "phone_hash" ? config.columns.phoneHash : key == "email_hash" ? config.columns.emailHash : key
-    }
+    self.threads = max(1, threads)
+    linkKeyNames = linkKeys
     table = OrderTable(linkKeyCount: linkKeys.count)
   }
+
+  /// Files smaller than this are read by one thread.
+  var chunkThreshold = 4 << 20
 
   mutating func read(path: String, fileIndex: Int) throws(LoyaltyError) {
     let file: MappedFile
@@ -106,42 +123,274 @@ struct IngestState {
     } catch {
       throw .input(error.description)
     }
+    let bytes = file.bytes
     var counts = FileCounts(file: path)
-    counts.bytes = file.bytes.count
+    counts.bytes = bytes.count
+
+    // The header: the first record.
     var layout: ColumnLayout? = nil
     var headerError: LoyaltyError? = nil
+    var headerEnd = bytes.count
+    let probe = ChunkState(config: config, linkKeyNames: linkKeyNames, layout: ColumnLayout())
     do {
-      try CSVScanner.scan(file.bytes, path: path) { record in
-        if headerError != nil { return }
-        guard let columns = layout else {
+      // Scan up to the first line feed; a header spanning lines (quoted line breaks)
+      // makes the whole file one chunk.
+      let firstLineEnd =
+        bytes.isEmpty
+        ? 0
+        : (memchr(bytes.baseAddress!, 0x0A, bytes.count).map { UnsafeRawPointer($0) - bytes.baseAddress! + 1 }
+          ?? bytes.count)
+      let closed = try CSVScanner.scan(bytes, range: 0..<firstLineEnd, path: path) { record in
+        if layout == nil && headerError == nil {
           do throws(LoyaltyError) {
-            layout = try self.header(record, path: path)
+            layout = try probe.header(record, path: path)
           } catch {
             headerError = error
           }
-          return
-        }
-        counts.read += 1
-        if let (code, reason) = self.accept(record, columns) {
-          counts.rejected += 1
-          counts.byCode[code, default: 0] += 1
-          self.rejects.append(
-            Reject(file: path, line: record.line, code: code, reason: reason, record: record.rawString))
-        } else {
-          counts.accepted += 1
         }
       }
+      headerEnd = closed ? firstLineEnd : 0
     } catch {
       throw .input(error.description)
     }
     if let headerError { throw headerError }
-    if layout == nil {
+    if headerEnd == 0 {
+      // A header with a quoted line break: read everything in one chunk.
+      layout = nil
+    } else if layout == nil {
       throw .input(
         "\(path): the file is empty; an orders file needs a header row (order_id, channel, customer_ref, order_time, amount, ...)."
       )
     }
-    file.release(0..<file.bytes.count)
+
+    // Chunk boundaries: just after a line feed.
+    var bounds = [headerEnd]
+    let chunkCount = bytes.count - headerEnd >= chunkThreshold && layout != nil ? threads : 1
+    for k in 1..<chunkCount {
+      let nominal = headerEnd + (bytes.count - headerEnd) * k / chunkCount
+      guard nominal > bounds.last!, let hit = memchr(bytes.baseAddress! + nominal, 0x0A, bytes.count - nominal) else {
+        continue
+      }
+      let boundary = UnsafeRawPointer(hit) - bytes.baseAddress! + 1
+      if boundary > bounds.last!, boundary < bytes.count { bounds.append(boundary) }
+    }
+    bounds.append(bytes.count)
+    var chunks = try scanChunks(bytes, bounds: bounds, layout: layout, path: path)
+    if chunks.contains(where: { !$0.endedAtBoundary }) && bounds.count > 2 {
+      // A quoted field runs across a boundary: read the file in one chunk instead.
+      chunks = try scanChunks(bytes, bounds: [headerEnd, bytes.count], layout: layout, path: path)
+    }
+    if let error = chunks.compactMap(\.headerError).first { throw error }
+    if layout == nil, chunks.first?.needsHeader ?? true {
+      throw .input(
+        "\(path): the file is empty; an orders file needs a header row (order_id, channel, customer_ref, order_time, amount, ...)."
+      )
+    }
+    var fileRejects: [Reject] = []
+    var lineCursor = (offset: 0, line: 1)
+    for chunk in chunks {
+      counts.read += chunk.read
+      counts.rejected += chunk.rejects.count
+      for reject in chunk.rejects { counts.byCode[reject.code, default: 0] += 1 }
+      fileRejects += chunk.rejects.map {
+        var r = $0; r.file = path; return r
+      }
+      merge(chunk, bytes: bytes, path: path, counts: &counts, rejects: &fileRejects, lineCursor: &lineCursor)
+    }
+    counts.accepted = counts.read - counts.rejected
+    fileRejects.sort { $0.line < $1.line }
+    rejects += fileRejects
+    file.release(0..<bytes.count)
     files.append(counts)
+  }
+
+  /// Validates `bytes` chunk by chunk, in parallel when there are several.
+  func scanChunks(_ bytes: UnsafeRawBufferPointer, bounds: [Int], layout: ColumnLayout?, path: String)
+    throws(LoyaltyError)
+    -> [ChunkState]
+  {
+    let count = bounds.count - 1
+    let shared = SharedBytes(bytes: bytes)
+    // The physical line where each chunk starts.
+    var lineFeeds = [Int](repeating: 0, count: count)
+    lineFeeds.withUnsafeMutableBufferPointer { out in
+      let slots = SharedSlots(buffer: out)
+      DispatchQueue.concurrentPerform(iterations: count) { k in
+        slots.buffer[k] = CSVScanner.countLineFeeds(shared.bytes, bounds[k]..<bounds[k + 1])
+      }
+    }
+    let headerLines = CSVScanner.countLineFeeds(bytes, 0..<bounds[0])
+    var firstLines = [Int](repeating: 1 + headerLines, count: count)
+    for k in 1..<max(1, count) { firstLines[k] = firstLines[k - 1] + lineFeeds[k - 1] }
+    let firstLine = firstLines
+    let config = self.config
+    let linkKeyNames = self.linkKeyNames
+    let results = ChunkResults(count: count)
+    let work: @Sendable (Int) -> Void = { k in
+      var chunk = ChunkState(config: config, linkKeyNames: linkKeyNames, layout: layout ?? ColumnLayout())
+      chunk.needsHeader = layout == nil
+      chunk.businessOffset = config.businessOffsetSeconds
+      do throws(CSVError) {
+        chunk.endedAtBoundary = try CSVScanner.scan(
+          shared.bytes, range: bounds[k]..<bounds[k + 1], firstLine: firstLine[k], path: path
+        ) { record in chunk.consume(record, path: path) }
+        results.set(k, .success(chunk))
+      } catch {
+        results.set(k, .failure(error))
+      }
+    }
+    if count == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: count, execute: work) }
+    var chunks: [ChunkState] = []
+    for k in 0..<count {
+      switch results.get(k) {
+      case .success(let chunk): chunks.append(chunk)
+      case .failure(let error): throw .input(error.description)
+      }
+    }
+    return chunks
+  }
+
+  /// Appends a chunk's valid rows to the table in order, deciding duplicates (the first
+  /// copy of a (channel, order_id) is kept) and future orders.
+  mutating func merge(
+    _ chunk: ChunkState, bytes: UnsafeRawBufferPointer, path: String, counts: inout FileCounts,
+    rejects: inout [Reject], lineCursor: inout (offset: Int, line: Int)
+  ) {
+    let local = chunk.table
+    let channelMap = (0..<Int32(local.channels.count)).map { id in
+      local.channels.withBytes(id) { table.channels.intern($0) }
+    }
+    // Refs are interned when their first accepted row arrives, so that refs seen only on
+    // rejected rows never become nodes.
+    var refMap = [Int32](repeating: -1, count: local.refs.count)
+    let keyMaps = (0..<local.linkKeys.count).map { k in
+      (0..<Int32(local.linkKeys[k].count)).map { id in local.linkKeys[k].withBytes(id) { table.linkKeys[k].intern($0) }
+      }
+    }
+    table.reserveAdditional(local.count)
+    for i in 0..<local.count {
+      let isNew = orderKeys.insert((chunk.keyA[i], chunk.keyB[i]))
+      let future = local.day[i] > asOf.number
+      if !isNew || future {
+        let start = chunk.rawStart[i]
+        // The record's line: count line feeds forward from the last position looked up.
+        lineCursor.line += CSVScanner.countLineFeeds(bytes, lineCursor.offset..<start)
+        lineCursor.offset = start
+        var raw = ""
+        var orderID = ""
+        var channel = ""
+        let end = min(bytes.count, start + CSVScanner.recordLimit)
+        _ = try? CSVScanner.scan(bytes, range: start..<end, path: path) { record in
+          if raw.isEmpty && record.line == 1 {
+            raw = record.rawString
+            orderID = record.string(chunk.layout.orderID)
+            channel = record.string(chunk.layout.channel)
+          }
+        }
+        let reject =
+          !isNew
+          ? Reject(
+            file: path, line: lineCursor.line, code: .duplicateOrder,
+            reason: "Order '\(orderID)' on channel '\(channel)' appeared earlier; the first is kept.", record: raw)
+          : Reject(
+            file: path, line: lineCursor.line, code: .futureOrder,
+            reason: "The order date \(Day(number: local.day[i])) is after the as-of date \(asOf).", record: raw)
+        rejects.append(reject)
+        counts.rejected += 1
+        counts.byCode[reject.code, default: 0] += 1
+        continue
+      }
+      let localRef = Int(local.ref[i])
+      if refMap[localRef] < 0 {
+        let channel = channelMap[Int(local.refChannel[localRef])]
+        let global = local.refs.withBytes(Int32(localRef), from: 4) { suffix in
+          RefKey.with(channel: channel, customerRef: suffix, buffer: &keyBuffer) { table.refs.intern($0) }
+        }
+        if Int(global) == table.refChannel.count { table.refChannel.append(channel) }
+        refMap[localRef] = global
+      }
+      table.ref.append(refMap[localRef])
+      table.status.append(local.status[i])
+      table.day.append(local.day[i])
+      table.instantMillis.append(local.instantMillis[i])
+      table.amount.append(local.amount[i])
+      table.refund.append(local.refund[i])
+      table.refundMillis.append(local.refundMillis[i])
+      table.refundDay.append(local.refundDay[i])
+      for k in 0..<keyMaps.count {
+        let v = local.linkKeyValue[k][i]
+        table.linkKeyValue[k].append(v >= 0 ? keyMaps[k][Int(v)] : -1)
+      }
+    }
+  }
+}
+
+/// The mapped file, read by several threads at once (read-only).
+struct SharedBytes: @unchecked Sendable {
+  let bytes: UnsafeRawBufferPointer
+}
+
+/// A buffer whose slots are written by different threads, each slot by exactly one.
+struct SharedSlots<Element>: @unchecked Sendable {
+  let buffer: UnsafeMutableBufferPointer<Element>
+}
+
+/// Per-chunk outcomes written by worker threads, each slot by one thread only.
+final class ChunkResults: @unchecked Sendable {
+  private var slots: [Result<ChunkState, CSVError>?]
+  private let lock = NSLock()
+  init(count: Int) { slots = Array(repeating: nil, count: count) }
+  func set(_ k: Int, _ value: Result<ChunkState, CSVError>) {
+    lock.lock()
+    slots[k] = value
+    lock.unlock()
+  }
+  func get(_ k: Int) -> Result<ChunkState, CSVError> { slots[k]! }
+}
+
+/// One chunk's validated rows, in its own columns and interners.
+struct ChunkState: @unchecked Sendable {
+  let config: InputConfig
+  var layout: ColumnLayout
+  var table: OrderTable
+  var needsHeader = false
+  var headerError: LoyaltyError? = nil
+  var businessOffset = 0
+  var endedAtBoundary = true
+  var read = 0
+  var rejects: [Reject] = []
+  /// 128-bit hash of (channel bytes, order_id) per valid row.
+  var keyA: [UInt64] = []
+  var keyB: [UInt64] = []
+  /// Offset of each valid row's record in the file.
+  var rawStart: [Int] = []
+  var keyBuffer: [UInt8] = []
+  let linkKeyColumns: [String]
+
+  init(config: InputConfig, linkKeyNames: [String], layout: ColumnLayout) {
+    self.config = config
+    self.layout = layout
+    linkKeyColumns = linkKeyNames.map { key in
+      key == "phone_hash" ? config.columns.phoneHash : key == "email_hash" ? config.columns.emailHash : key
+    }
+    table = OrderTable(linkKeyCount: linkKeyNames.count)
+  }
+
+  mutating func consume(_ record: CSVRecord, path: String) {
+    if needsHeader {
+      needsHeader = false
+      do throws(LoyaltyError) {
+        layout = try header(record, path: path)
+      } catch {
+        headerError = error
+      }
+      return
+    }
+    if headerError != nil { return }
+    read += 1
+    if let (code, reason) = accept(record, layout) {
+      rejects.append(Reject(file: path, line: record.line, code: code, reason: reason, record: record.rawString))
+    }
   }
 
   func header(_ record: CSVRecord, path: String) throws(LoyaltyError) -> ColumnLayout {
@@ -185,6 +434,7 @@ struct IngestState {
     ] where r[index].count == 0 {
       return (.missingField, "The required field \(name) is empty.")
     }
+    let offset = businessOffset
     guard let time = FieldParsers.timestamp(r[c.orderTime], businessOffsetSeconds: offset) else {
       return (.badDate, "order_time '\(r.string(c.orderTime))' is not an ISO 8601 date or date-time.")
     }
@@ -259,16 +509,10 @@ struct IngestState {
       }
     }
     let channelID = table.channels.intern(r[c.channel])
-    let isNew = KeyHashSet.key(channel: channelID, orderID: r[c.orderID], buffer: &keyBuffer)
-    guard orderKeys.insert(isNew) else {
-      return (
-        .duplicateOrder,
-        "Order '\(r.string(c.orderID))' on channel '\(r.string(c.channel))' appeared earlier; the first is kept."
-      )
-    }
-    if time.businessDay > asOf {
-      return (.futureOrder, "The order date \(time.businessDay) is after the as-of date \(asOf).")
-    }
+    let key = KeyHashSet.key(channel: r[c.channel], orderID: r[c.orderID], buffer: &keyBuffer)
+    keyA.append(key.0)
+    keyB.append(key.1)
+    rawStart.append(r.offset)
     let refID = RefKey.with(channel: channelID, customerRef: r[c.customerRef], buffer: &keyBuffer) {
       table.refs.intern($0)
     }
@@ -319,8 +563,14 @@ struct KeyHashSet {
     mask = 1023
   }
 
-  static func key(channel: Int32, orderID: UnsafeRawBufferPointer, buffer: inout [UInt8]) -> (UInt64, UInt64) {
-    RefKey.with(channel: channel, customerRef: orderID, buffer: &buffer) { bytes in
+  static func key(channel: UnsafeRawBufferPointer, orderID: UnsafeRawBufferPointer, buffer: inout [UInt8]) -> (
+    UInt64, UInt64
+  ) {
+    buffer.removeAll(keepingCapacity: true)
+    buffer.append(contentsOf: channel)
+    buffer.append(0)
+    buffer.append(contentsOf: orderID)
+    return buffer.withUnsafeBytes { bytes in
       var a = ByteHash.hash64(bytes, seed: 0x243F_6A88_85A3_08D3)
       let b = ByteHash.hash64(bytes, seed: 0x1319_8A2E_0370_7344)
       if a == 0 && b == 0 { a = 1 }

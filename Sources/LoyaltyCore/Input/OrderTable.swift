@@ -90,7 +90,31 @@ enum RefKey {
   }
 }
 
+extension OrderTable {
+  /// Reserves room for `n` more orders in every column.
+  mutating func reserveAdditional(_ n: Int) {
+    let total = count + n
+    ref.reserveCapacity(total)
+    status.reserveCapacity(total)
+    day.reserveCapacity(total)
+    instantMillis.reserveCapacity(total)
+    amount.reserveCapacity(total)
+    refund.reserveCapacity(total)
+    refundMillis.reserveCapacity(total)
+    refundDay.reserveCapacity(total)
+    for k in 0..<linkKeyValue.count { linkKeyValue[k].reserveCapacity(total) }
+  }
+}
+
 extension ByteInterner {
+  /// Calls `body` with the bytes of `id` from offset `from` on.
+  func withBytes<R>(_ id: Int32, from: Int = 0, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    let i = Int(id)
+    return arena.withUnsafeBytes { base in
+      body(UnsafeRawBufferPointer(rebasing: base[(offsets[i] + from)..<offsets[i + 1]]))
+    }
+  }
+
   /// The bytes of `id` from offset `from` on, as a String.
   func string(_ id: Int32, from: Int) -> String {
     let i = Int(id)
