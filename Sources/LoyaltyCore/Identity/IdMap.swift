@@ -24,9 +24,15 @@ public struct IdMap: Sendable {
     var map = IdMap()
     var layout: (channel: Int, ref: Int, member: Int, count: Int)? = nil
     var headerError: LoyaltyError? = nil
-    // Rows per ref, in order: (line, member id, raw).
-    var rows: [String: [(line: Int, member: String, raw: String)]] = [:]
-    var refOrder: [(String, String)] = []
+    // Refs and member ids interned as bytes; one row list in file order.
+    var refs = ByteInterner(capacity: 1 << 12)
+    var members = ByteInterner(capacity: 1 << 12)
+    var refFirstMember: [Int32] = []
+    var refConflict: [Bool] = []
+    var rowRef: [Int32] = []
+    var rowLine: [Int] = []
+    var rowOffset: [Int] = []
+    var buffer: [UInt8] = []
     do {
       try CSVScanner.scan(file.bytes, path: path) { record in
         if headerError != nil { return }
@@ -61,20 +67,32 @@ public struct IdMap: Sendable {
               record: record.rawString))
           return
         }
-        let channel = record.string(columns.channel)
-        let ref = record.string(columns.ref)
-        let member = record.string(columns.member)
-        if channel.isEmpty || ref.isEmpty || member.isEmpty {
-          let name = channel.isEmpty ? "channel" : ref.isEmpty ? "customer_ref" : "member_id"
+        let channel = record[columns.channel]
+        let ref = record[columns.ref]
+        let member = record[columns.member]
+        if channel.count == 0 || ref.count == 0 || member.count == 0 {
+          let name = channel.count == 0 ? "channel" : ref.count == 0 ? "customer_ref" : "member_id"
           map.rejects.append(
             Reject(
               file: path, line: record.line, code: .missingField, reason: "The required field \(name) is empty.",
               record: record.rawString))
           return
         }
-        let key = channel + "\u{0}" + ref
-        if rows[key] == nil { refOrder.append((channel, ref)) }
-        rows[key, default: []].append((record.line, member, record.rawString))
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(contentsOf: channel)
+        buffer.append(0)
+        buffer.append(contentsOf: ref)
+        let refID = buffer.withUnsafeBytes { refs.intern($0) }
+        let memberID = members.intern(member)
+        if Int(refID) == refFirstMember.count {
+          refFirstMember.append(memberID)
+          refConflict.append(false)
+        } else if refFirstMember[Int(refID)] != memberID {
+          refConflict[Int(refID)] = true
+        }
+        rowRef.append(refID)
+        rowLine.append(record.line)
+        rowOffset.append(record.offset)
       }
     } catch {
       throw .input(error.description)
@@ -83,22 +101,46 @@ public struct IdMap: Sendable {
     if layout == nil {
       throw .input("\(path): the id map is empty; it needs a header row channel, customer_ref, member_id.")
     }
-    for (channel, ref) in refOrder {
-      let list = rows[channel + "\u{0}" + ref]!
-      let first = list[0].member
-      if list.allSatisfy({ $0.member == first }) {
-        map.entries.append((channel, ref, first))
-        map.repeatedRows += list.count - 1
-      } else {
-        let ids = Set(list.map(\.member)).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        for row in list {
-          map.rejects.append(
-            Reject(
-              file: path, line: row.line, code: .idMapConflict,
-              reason:
-                "Ref '\(ref)' on channel '\(channel)' is mapped to different member_ids (\(ids.joined(separator: ", "))); the ref stays unmapped.",
-              record: row.raw))
+    var rowsOfRef = [Int](repeating: 0, count: refs.count)
+    for ref in rowRef { rowsOfRef[Int(ref)] += 1 }
+    for id in 0..<refs.count where !refConflict[id] {
+      let key = refs.string(Int32(id))
+      let parts = key.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false)
+      map.entries.append((String(parts[0]), String(parts[1]), members.string(refFirstMember[id])))
+      map.repeatedRows += rowsOfRef[id] - 1
+    }
+    // Every row of a conflicting ref is rejected, naming all the member ids it got.
+    if refConflict.contains(true) {
+      let rawOf: (Int) -> (raw: String, member: String) = { offset in
+        var raw = ""
+        var member = ""
+        _ = try? CSVScanner.scan(
+          file.bytes, range: offset..<min(file.bytes.count, offset + CSVScanner.recordLimit), path: path
+        ) {
+          record in
+          if raw.isEmpty && record.line == 1 {
+            raw = record.rawString
+            member = record.string(layout!.member)
+          }
         }
+        return (raw, member)
+      }
+      var conflictRows: [(ref: Int32, line: Int, raw: String, member: String)] = []
+      for (i, ref) in rowRef.enumerated() where refConflict[Int(ref)] {
+        let found = rawOf(rowOffset[i])
+        conflictRows.append((ref, rowLine[i], found.raw, found.member))
+      }
+      for row in conflictRows {
+        let parts = refs.string(row.ref).split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false)
+        let ids = Set(conflictRows.filter { $0.ref == row.ref }.map(\.member)).sorted {
+          $0.utf8.lexicographicallyPrecedes($1.utf8)
+        }
+        map.rejects.append(
+          Reject(
+            file: path, line: row.line, code: .idMapConflict,
+            reason:
+              "Ref '\(parts[1])' on channel '\(parts[0])' is mapped to different member_ids (\(ids.joined(separator: ", "))); the ref stays unmapped.",
+            record: row.raw))
       }
     }
     map.rejects.sort { $0.line < $1.line }
