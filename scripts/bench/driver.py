@@ -87,6 +87,8 @@ def main():
         diff = next((i for i, (a, b) in enumerate(zip(ours, theirs)) if a != b), None)
         results[size]["agree"] = (same, len(ours), len(theirs), diff, ours[diff] if diff is not None else None,
                                   theirs[diff] if diff is not None else None)
+        # Children forked later inherit this process's resident size in ru_maxrss: drop the tables.
+        del ours, theirs
 
     lines = [f"| orders | command | wall s (median of {reps}) | peak RSS MiB |", "|---|---|---:|---:|"]
     for size in sizes:
