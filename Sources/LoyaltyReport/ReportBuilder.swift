@@ -78,39 +78,55 @@ public struct ReportBuilder {
   }
 
   func membersCSV(_ history: MemberHistory, _ rfm: RFMResult) -> String {
-    var csv = CSVText(header: [
-      "member_id", "first_order_date", "last_order_date", "recency_days", "frequency", "monetary", "r_score",
-      "f_score", "m_score", "rfm_cell", "value_class", "segment", "lifecycle", "power_tag", "growth_value", "level",
-    ])
+    var csv = ByteCSV(
+      header: [
+        "member_id", "first_order_date", "last_order_date", "recency_days", "frequency", "monetary", "r_score",
+        "f_score", "m_score", "rfm_cell", "value_class", "segment", "lifecycle", "power_tag", "growth_value", "level",
+      ], reserve: history.memberCount * 110)
     let levels = run.levels
+    let segmentNames = rfm.segmentNames
     for m in 0..<history.memberCount {
       let orders = history.orders(of: m)
-      let scored = rfm.r[m] > 0
-      var row = [
-        CSVText.cell(history.memberIDs[m]),
-        Day(number: history.day[orders.lowerBound]).description,
-        Day(number: history.day[orders.upperBound - 1]).description,
-        String(rfm.recencyDays[m]), String(rfm.frequency[m]), plainMoney(rfm.monetary[m], digits),
-      ]
-      if scored {
-        row += [
-          String(rfm.r[m]), String(rfm.f[m]), String(rfm.m[m]), "\(rfm.r[m])\(rfm.f[m])\(rfm.m[m])",
-          rfm.valueClass[m]!.name, CSVText.cell(rfm.segmentNames[Int(rfm.segment[m])]),
-        ]
+      csv.text(history.memberIDs[m])
+      csv.comma()
+      csv.date(Day(number: history.day[orders.lowerBound]))
+      csv.comma()
+      csv.date(Day(number: history.day[orders.upperBound - 1]))
+      csv.comma()
+      csv.integer(Int64(rfm.recencyDays[m]))
+      csv.comma()
+      csv.integer(Int64(rfm.frequency[m]))
+      csv.comma()
+      csv.money(rfm.monetary[m], digits: digits)
+      csv.comma()
+      if rfm.r[m] > 0 {
+        for score in [rfm.r[m], rfm.f[m], rfm.m[m]] {
+          csv.integer(Int64(score))
+          csv.comma()
+        }
+        csv.integer(Int64(rfm.r[m]) * 100 + Int64(rfm.f[m]) * 10 + Int64(rfm.m[m]))
+        csv.comma()
+        csv.plain(rfm.valueClass[m]!.name)
+        csv.comma()
+        csv.text(segmentNames[Int(rfm.segment[m])])
       } else {
-        row += ["", "", "", "", "", ""]
+        csv.plain(",,,,,")
       }
-      row.append(rfm.lifecycle[m].name)
-      row.append(rfm.powerTag[m]?.name ?? "")
+      csv.comma()
+      csv.plain(rfm.lifecycle[m].name)
+      csv.comma()
+      if let tag = rfm.powerTag[m] { csv.plain(tag.name) }
+      csv.comma()
       if let levels {
-        row.append(plainMoney(levels.growthMinor[m], digits))
-        row.append(String(levels.levelAtAsOf[m]))
+        csv.money(levels.growthMinor[m], digits: digits)
+        csv.comma()
+        csv.integer(Int64(levels.levelAtAsOf[m]))
       } else {
-        row += ["", ""]
+        csv.comma()
       }
-      csv.appendRow(row)
+      csv.newline()
     }
-    return csv.text
+    return csv.string
   }
 
   func segmentsCSV(_ rfm: RFMResult) -> String {
