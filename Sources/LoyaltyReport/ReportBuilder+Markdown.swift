@@ -40,6 +40,18 @@ extension ReportBuilder {
         "- Scored in the \(run.request.config.rfm.windowDays)-day RFM window: \(formatThousands(rfm.scoredCount)) members, net spend \(currency) \(money(windowRevenue, digits)).\n"
     }
     md += summaryLevelsAndPoints()
+    if historyEnabled, let previous {
+      let before = Dictionary(previous.headline.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+      let now = RunSnapshot.headline(of: run)
+      let changes = now.compactMap { figure -> String? in
+        guard ["members_with_counted_orders", "active_members", "window_revenue"].contains(figure.name),
+          let was = before[figure.name], was != 0
+        else { return nil }
+        let delta = (figure.value - was) / abs(was)
+        return "\(figure.name.replacing("_", with: " ")) \(delta >= 0 ? "+" : "")\(formatPercent(delta))"
+      }
+      if !changes.isEmpty { md += "- Since \(previous.asOf): \(changes.joined(separator: ", ")) (details below).\n" }
+    }
     return md + "\n"
   }
 

@@ -56,25 +56,30 @@ public struct ReportBuilder {
   func identityCSV() -> String {
     guard let identity = run.identity else { return "" }
     let orders = run.ingest.orders
-    var csv = CSVText(header: ["channel", "customer_ref", "member_id", "rule"])
-    // By member_id, then (channel, customer_ref): the tuple order is already sorted.
-    var rows = identity.refsInTupleOrder
-    var memberPosition = [Int](repeating: 0, count: rows.count)
-    for (i, ref) in rows.enumerated() { memberPosition[Int(ref)] = i }
-    rows.sort { a, b in
-      let ma = identity.memberOfRef[Int(a)]
-      let mb = identity.memberOfRef[Int(b)]
-      return ma != mb ? ma < mb : memberPosition[Int(a)] < memberPosition[Int(b)]
+    var csv = ByteCSV(header: ["channel", "customer_ref", "member_id", "rule"], reserve: identity.refCount * 48)
+    // By member_id, then (channel, customer_ref): the tuple order is already sorted,
+    // so a stable counting sort by member keeps it within each member.
+    var start = [Int](repeating: 0, count: identity.memberCount + 1)
+    for ref in identity.refsInTupleOrder { start[Int(identity.memberOfRef[Int(ref)]) + 1] += 1 }
+    for m in 0..<identity.memberCount { start[m + 1] += start[m] }
+    var rows = [Int32](repeating: 0, count: identity.refCount)
+    for ref in identity.refsInTupleOrder {
+      let m = Int(identity.memberOfRef[Int(ref)])
+      rows[start[m]] = ref
+      start[m] += 1
     }
     for ref in rows {
       let parts = orders.refParts(ref)
-      csv.appendRow([
-        CSVText.cell(parts.channel), CSVText.cell(parts.customerRef),
-        CSVText.cell(identity.memberIDs[Int(identity.memberOfRef[Int(ref)])]),
-        identity.ruleOfRef[Int(ref)].name,
-      ])
+      csv.text(parts.channel)
+      csv.comma()
+      csv.text(parts.customerRef)
+      csv.comma()
+      csv.text(identity.memberIDs[Int(identity.memberOfRef[Int(ref)])])
+      csv.comma()
+      csv.plain(identity.ruleOfRef[Int(ref)].name)
+      csv.newline()
     }
-    return csv.text
+    return csv.string
   }
 
   func membersCSV(_ history: MemberHistory, _ rfm: RFMResult) -> String {
