@@ -195,9 +195,9 @@ private final class ScanState {
 }
 
 private func fieldCallback(_ bytes: UnsafeMutableRawPointer?, _ count: Int, _ context: UnsafeMutableRawPointer?) {
-  Unmanaged<ScanState>.fromOpaque(context!).takeUnretainedValue().appendField(bytes, count)
+  Unmanaged<ScanState>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.appendField(bytes, count) }
 }
 
 private func recordCallback(_ terminator: Int32, _ context: UnsafeMutableRawPointer?) {
-  Unmanaged<ScanState>.fromOpaque(context!).takeUnretainedValue().emit()
+  Unmanaged<ScanState>.fromOpaque(context!)._withUnsafeGuaranteedRef { $0.emit() }
 }

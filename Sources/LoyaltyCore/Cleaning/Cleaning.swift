@@ -90,21 +90,11 @@ public enum Cleaning {
       position[cursor[m]] = i
       cursor[m] += 1
     }
-    for m in 0..<memberIDs.count {
-      let range = orderStart[m]..<orderStart[m + 1]
-      if range.count > 1 {
-        var sortedInTime = true
-        for j in range.dropFirst() where orders.instantMillis[position[j]] < orders.instantMillis[position[j - 1]] {
-          sortedInTime = false
-          break
-        }
-        if !sortedInTime {
-          // Stable: ties keep file order.
-          let slice = position[range].sorted {
-            orders.instantMillis[$0] != orders.instantMillis[$1]
-              ? orders.instantMillis[$0] < orders.instantMillis[$1] : $0 < $1
-          }
-          position.replaceSubrange(range, with: slice)
+    // Time order within each member; ties keep file order (the sort is stable).
+    orders.instantMillis.withUnsafeBufferPointer { millis in
+      position.withUnsafeMutableBufferPointer { position in
+        for m in 0..<memberIDs.count {
+          Self.sortByTime(position, orderStart[m]..<orderStart[m + 1], millis: millis)
         }
       }
     }
@@ -118,6 +108,32 @@ public enum Cleaning {
       refundDay: position.map { orders.refundDay[$0] },
       asOf: asOf, minorDigits: minorDigits)
     return CleaningResult(history: history, quality: quality)
+  }
+
+  /// Sorts one member's order positions by time, ties in file order: insertion sort,
+  /// which is stable and quick for the few orders most members have, and the
+  /// library's stable sort for long histories.
+  static func sortByTime(
+    _ position: UnsafeMutableBufferPointer<Int>, _ range: Range<Int>, millis: UnsafeBufferPointer<Int64>
+  ) {
+    guard range.count > 1 else { return }
+    if range.count > 64 {
+      let sorted = position[range].sorted { millis[$0] != millis[$1] ? millis[$0] < millis[$1] : $0 < $1 }
+      for (k, value) in sorted.enumerated() { position[range.lowerBound + k] = value }
+      return
+    }
+    for j in (range.lowerBound + 1)..<range.upperBound {
+      let value = position[j]
+      let key = millis[value]
+      var k = j
+      // Positions within a member ascend in file order, so a strictly greater time is
+      // the only reason to move an earlier entry back.
+      while k > range.lowerBound, millis[position[k - 1]] > key {
+        position[k] = position[k - 1]
+        k -= 1
+      }
+      position[k] = value
+    }
   }
 }
 

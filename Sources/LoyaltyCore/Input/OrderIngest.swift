@@ -102,7 +102,7 @@ struct IngestState {
   var table: OrderTable
   var files: [FileCounts] = []
   var rejects: [Reject] = []
-  var orderKeys = KeyHashSet()
+  var orderKeys = PartitionedKeySet()
   var keyBuffer: [UInt8] = []
 
   init(config: InputConfig, linkKeys: [String], asOf: Day, threads: Int) {
@@ -230,6 +230,7 @@ struct IngestState {
       var chunk = ChunkState(config: config, linkKeyNames: linkKeyNames, layout: layout ?? ColumnLayout())
       chunk.needsHeader = layout == nil
       chunk.businessOffset = config.businessOffsetSeconds
+      chunk.reserve(rows: Self.estimatedRecords(shared.bytes, bounds[k]..<bounds[k + 1]))
       do throws(CSVError) {
         chunk.endedAtBoundary = try CSVScanner.scan(
           shared.bytes, range: bounds[k]..<bounds[k + 1], firstLine: firstLine[k], path: path
@@ -250,6 +251,15 @@ struct IngestState {
     return chunks
   }
 
+  /// About how many records `bytes[range]` holds, from the line length of its first
+  /// 64 KiB, so that columns are sized once instead of grown by doubling.
+  static func estimatedRecords(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int {
+    let probe = range.lowerBound..<min(range.upperBound, range.lowerBound + (64 << 10))
+    let lines = CSVScanner.countLineFeeds(bytes, probe)
+    guard lines > 0 else { return 0 }
+    return range.count / max(1, probe.count / lines) + 16
+  }
+
   /// Appends a chunk's valid rows to the table in order, deciding duplicates (the first
   /// copy of a (channel, order_id) is kept) and future orders.
   mutating func merge(
@@ -257,49 +267,48 @@ struct IngestState {
     rejects: inout [Reject], lineCursor: inout (offset: Int, line: Int)
   ) {
     let local = chunk.table
+    let firstCopy = orderKeys.insert(chunk.keyA, chunk.keyB, threads: threads)
+    // Duplicates and future orders become rejects; the other rows are kept.
+    var kept: [Int] = []
+    var keptAll = true
+    for i in 0..<local.count {
+      let isNew = firstCopy[i]
+      let future = local.day[i] > asOf.number
+      if isNew && !future {
+        if !keptAll { kept.append(i) }
+        continue
+      }
+      if keptAll {
+        keptAll = false
+        kept = Array(0..<i)
+        kept.reserveCapacity(local.count)
+      }
+      let reject = rejection(chunk, row: i, duplicate: !isNew, bytes: bytes, path: path, lineCursor: &lineCursor)
+      rejects.append(reject)
+      counts.rejected += 1
+      counts.byCode[reject.code, default: 0] += 1
+    }
+    if keptAll && table.count == 0 && table.refs.count == 0 && table.channels.count == 0
+      && table.linkKeys.allSatisfy({ $0.count == 0 })
+    {
+      // The first chunk with every row kept: its interners hand out the same ids the
+      // row-by-row merge would, so the table is the chunk's.
+      table = local
+      return
+    }
+
     let channelMap = (0..<Int32(local.channels.count)).map { id in
       local.channels.withBytes(id) { table.channels.intern($0) }
     }
-    // Refs are interned when their first accepted row arrives, so that refs seen only on
+    // Refs are interned when their first kept row arrives, so that refs seen only on
     // rejected rows never become nodes.
     var refMap = [Int32](repeating: -1, count: local.refs.count)
     let keyMaps = (0..<local.linkKeys.count).map { k in
       (0..<Int32(local.linkKeys[k].count)).map { id in local.linkKeys[k].withBytes(id) { table.linkKeys[k].intern($0) }
       }
     }
-    table.reserveAdditional(local.count)
-    for i in 0..<local.count {
-      let isNew = orderKeys.insert((chunk.keyA[i], chunk.keyB[i]))
-      let future = local.day[i] > asOf.number
-      if !isNew || future {
-        let start = chunk.rawStart[i]
-        // The record's line: count line feeds forward from the last position looked up.
-        lineCursor.line += CSVScanner.countLineFeeds(bytes, lineCursor.offset..<start)
-        lineCursor.offset = start
-        var raw = ""
-        var orderID = ""
-        var channel = ""
-        let end = min(bytes.count, start + CSVScanner.recordLimit)
-        _ = try? CSVScanner.scan(bytes, range: start..<end, path: path) { record in
-          if raw.isEmpty && record.line == 1 {
-            raw = record.rawString
-            orderID = record.string(chunk.layout.orderID)
-            channel = record.string(chunk.layout.channel)
-          }
-        }
-        let reject =
-          !isNew
-          ? Reject(
-            file: path, line: lineCursor.line, code: .duplicateOrder,
-            reason: "Order '\(orderID)' on channel '\(channel)' appeared earlier; the first is kept.", record: raw)
-          : Reject(
-            file: path, line: lineCursor.line, code: .futureOrder,
-            reason: "The order date \(Day(number: local.day[i])) is after the as-of date \(asOf).", record: raw)
-        rejects.append(reject)
-        counts.rejected += 1
-        counts.byCode[reject.code, default: 0] += 1
-        continue
-      }
+    table.reserveAdditional(keptAll ? local.count : kept.count)
+    func appendRef(_ i: Int) {
       let localRef = Int(local.ref[i])
       if refMap[localRef] < 0 {
         let channel = channelMap[Int(local.refChannel[localRef])]
@@ -310,6 +319,23 @@ struct IngestState {
         refMap[localRef] = global
       }
       table.ref.append(refMap[localRef])
+    }
+    if keptAll {
+      for i in 0..<local.count { appendRef(i) }
+      table.status += local.status
+      table.day += local.day
+      table.instantMillis += local.instantMillis
+      table.amount += local.amount
+      table.refund += local.refund
+      table.refundMillis += local.refundMillis
+      table.refundDay += local.refundDay
+      for k in 0..<keyMaps.count {
+        table.linkKeyValue[k] += local.linkKeyValue[k].lazy.map { $0 >= 0 ? keyMaps[k][Int($0)] : -1 }
+      }
+      return
+    }
+    for i in kept {
+      appendRef(i)
       table.status.append(local.status[i])
       table.day.append(local.day[i])
       table.instantMillis.append(local.instantMillis[i])
@@ -322,6 +348,36 @@ struct IngestState {
         table.linkKeyValue[k].append(v >= 0 ? keyMaps[k][Int(v)] : -1)
       }
     }
+  }
+
+  /// The reject of row `row` of `chunk`: a later copy of an order, or an order after
+  /// as-of. Its line is found by counting line feeds on from the last one looked up.
+  func rejection(
+    _ chunk: ChunkState, row: Int, duplicate: Bool, bytes: UnsafeRawBufferPointer, path: String,
+    lineCursor: inout (offset: Int, line: Int)
+  ) -> Reject {
+    let start = chunk.rawStart[row]
+    lineCursor.line += CSVScanner.countLineFeeds(bytes, lineCursor.offset..<start)
+    lineCursor.offset = start
+    var raw = ""
+    var orderID = ""
+    var channel = ""
+    let end = min(bytes.count, start + CSVScanner.recordLimit)
+    _ = try? CSVScanner.scan(bytes, range: start..<end, path: path) { record in
+      if raw.isEmpty && record.line == 1 {
+        raw = record.rawString
+        orderID = record.string(chunk.layout.orderID)
+        channel = record.string(chunk.layout.channel)
+      }
+    }
+    if duplicate {
+      return Reject(
+        file: path, line: lineCursor.line, code: .duplicateOrder,
+        reason: "Order '\(orderID)' on channel '\(channel)' appeared earlier; the first is kept.", record: raw)
+    }
+    return Reject(
+      file: path, line: lineCursor.line, code: .futureOrder,
+      reason: "The order date \(Day(number: chunk.table.day[row])) is after the as-of date \(asOf).", record: raw)
   }
 }
 
@@ -365,6 +421,8 @@ struct ChunkState: @unchecked Sendable {
   /// Offset of each valid row's record in the file.
   var rawStart: [Int] = []
   var keyBuffer: [UInt8] = []
+  /// The two hash seeds of each local channel id, for the order keys.
+  var channelSeeds: [(UInt64, UInt64)] = []
   let linkKeyColumns: [String]
 
   init(config: InputConfig, linkKeyNames: [String], layout: ColumnLayout) {
@@ -374,6 +432,15 @@ struct ChunkState: @unchecked Sendable {
       key == "phone_hash" ? config.columns.phoneHash : key == "email_hash" ? config.columns.emailHash : key
     }
     table = OrderTable(linkKeyCount: linkKeyNames.count)
+  }
+
+  /// Sizes the columns for about `rows` records (refs for a quarter of them).
+  mutating func reserve(rows: Int) {
+    table.reserveAdditional(rows)
+    keyA.reserveCapacity(rows)
+    keyB.reserveCapacity(rows)
+    rawStart.reserveCapacity(rows)
+    table.refs.reserve(ids: rows / 4, bytes: rows / 4 * 16)
   }
 
   mutating func consume(_ record: CSVRecord, path: String) {
@@ -388,7 +455,7 @@ struct ChunkState: @unchecked Sendable {
     }
     if headerError != nil { return }
     read += 1
-    if let (code, reason) = accept(record, layout) {
+    if let (code, reason) = accept(record) {
       rejects.append(Reject(file: path, line: record.line, code: code, reason: reason, record: record.rawString))
     }
   }
@@ -421,37 +488,44 @@ struct ChunkState: @unchecked Sendable {
   }
 
   /// Accepts the record into the table, or returns why not.
-  mutating func accept(_ r: CSVRecord, _ c: ColumnLayout) -> (RejectCode, String)? {
+  /// Reads the columns through `self.layout` rather than a copy: a copy would retain
+  /// the layout's arrays once per record.
+  mutating func accept(_ r: CSVRecord) -> (RejectCode, String)? {
     if r.isUnterminated {
       return (.unterminatedQuote, "A quoted field opened in this record is never closed before the end of the file.")
     }
-    guard r.fieldCount == c.count else {
-      return (.columnCount, "The record has \(r.fieldCount) fields but the header has \(c.count).")
+    guard r.fieldCount == layout.count else {
+      return (.columnCount, "The record has \(r.fieldCount) fields but the header has \(layout.count).")
     }
-    for (index, name) in [
-      (c.orderID, "order_id"), (c.channel, "channel"), (c.customerRef, "customer_ref"),
-      (c.orderTime, "order_time"), (c.amount, "amount"),
-    ] where r[index].count == 0 {
-      return (.missingField, "The required field \(name) is empty.")
+    if r[layout.orderID].count == 0 || r[layout.channel].count == 0 || r[layout.customerRef].count == 0
+      || r[layout.orderTime].count == 0 || r[layout.amount].count == 0
+    {
+      for (index, name) in [
+        (layout.orderID, "order_id"), (layout.channel, "channel"), (layout.customerRef, "customer_ref"),
+        (layout.orderTime, "order_time"), (layout.amount, "amount"),
+      ] where r[index].count == 0 {
+        return (.missingField, "The required field \(name) is empty.")
+      }
     }
     let offset = businessOffset
-    guard let time = FieldParsers.timestamp(r[c.orderTime], businessOffsetSeconds: offset) else {
-      return (.badDate, "order_time '\(r.string(c.orderTime))' is not an ISO 8601 date or date-time.")
+    guard let time = FieldParsers.timestamp(r[layout.orderTime], businessOffsetSeconds: offset) else {
+      return (.badDate, "order_time '\(r.string(layout.orderTime))' is not an ISO 8601 date or date-time.")
     }
     let amount: Int64
-    switch FieldParsers.amount(r[c.amount], minorDigits: config.minorDigits) {
+    switch FieldParsers.amount(r[layout.amount], minorDigits: config.minorDigits) {
     case .value(let v): amount = v
-    case .negative: return (.negativeAmount, "amount '\(r.string(c.amount))' is below zero.")
+    case .negative: return (.negativeAmount, "amount '\(r.string(layout.amount))' is below zero.")
     case .invalid:
       return (
-        .badAmount, "amount '\(r.string(c.amount))' is not a plain decimal with at most \(config.minorDigits) decimals."
+        .badAmount,
+        "amount '\(r.string(layout.amount))' is not a plain decimal with at most \(config.minorDigits) decimals."
       )
     }
     var status = OrderStatus.paid
-    if c.status >= 0, r[c.status].count > 0 {
-      guard let s = Self.status(r[c.status]) else {
+    if layout.status >= 0, r[layout.status].count > 0 {
+      guard let s = Self.status(r[layout.status]) else {
         return (
-          .badStatus, "status '\(r.string(c.status))' is not one of paid, refunded, partially_refunded, cancelled."
+          .badStatus, "status '\(r.string(layout.status))' is not one of paid, refunded, partially_refunded, cancelled."
         )
       }
       status = s
@@ -461,17 +535,19 @@ struct ChunkState: @unchecked Sendable {
     var refundDay: Int32 = 0
     if status != .cancelled {
       var given: Int64? = nil
-      if c.refundAmount >= 0, r[c.refundAmount].count > 0 {
-        switch FieldParsers.amount(r[c.refundAmount], minorDigits: config.minorDigits) {
+      if layout.refundAmount >= 0, r[layout.refundAmount].count > 0 {
+        switch FieldParsers.amount(r[layout.refundAmount], minorDigits: config.minorDigits) {
         case .value(let v): given = v
         case .negative, .invalid:
-          return (.badRefund, "refund_amount '\(r.string(c.refundAmount))' is not a plain decimal of at least zero.")
+          return (
+            .badRefund, "refund_amount '\(r.string(layout.refundAmount))' is not a plain decimal of at least zero."
+          )
         }
       }
       switch status {
       case .paid:
         if let given, given != 0 {
-          return (.badRefund, "refund_amount is \(r.string(c.refundAmount)) but the status is paid.")
+          return (.badRefund, "refund_amount is \(r.string(layout.refundAmount)) but the status is paid.")
         }
       case .partiallyRefunded:
         guard let given else {
@@ -480,40 +556,44 @@ struct ChunkState: @unchecked Sendable {
         guard given > 0, given < amount else {
           return (
             .badRefund,
-            "refund_amount '\(r.string(c.refundAmount))' must be above zero and below amount '\(r.string(c.amount))' for a partially_refunded order."
+            "refund_amount '\(r.string(layout.refundAmount))' must be above zero and below amount '\(r.string(layout.amount))' for a partially_refunded order."
           )
         }
         refund = given
       case .refunded:
         if let given, given > amount {
-          return (.badRefund, "refund_amount '\(r.string(c.refundAmount))' is above amount '\(r.string(c.amount))'.")
+          return (
+            .badRefund, "refund_amount '\(r.string(layout.refundAmount))' is above amount '\(r.string(layout.amount))'."
+          )
         }
         refund = amount
       case .cancelled:
         break
       }
-      if c.refundTime >= 0, r[c.refundTime].count > 0 {
-        guard let t = FieldParsers.timestamp(r[c.refundTime], businessOffsetSeconds: offset) else {
-          return (.badDate, "refund_time '\(r.string(c.refundTime))' is not an ISO 8601 date or date-time.")
+      if layout.refundTime >= 0, r[layout.refundTime].count > 0 {
+        guard let t = FieldParsers.timestamp(r[layout.refundTime], businessOffsetSeconds: offset) else {
+          return (.badDate, "refund_time '\(r.string(layout.refundTime))' is not an ISO 8601 date or date-time.")
         }
         if status == .paid {
           return (.badRefund, "refund_time is set but the status is paid.")
         }
         if t.instantMillis < time.instantMillis {
           return (
-            .badRefund, "refund_time '\(r.string(c.refundTime))' is before order_time '\(r.string(c.orderTime))'."
+            .badRefund,
+            "refund_time '\(r.string(layout.refundTime))' is before order_time '\(r.string(layout.orderTime))'."
           )
         }
         refundMillis = t.instantMillis
         refundDay = t.businessDay.number
       }
     }
-    let channelID = table.channels.intern(r[c.channel])
-    let key = KeyHashSet.key(channel: r[c.channel], orderID: r[c.orderID], buffer: &keyBuffer)
+    let channelID = table.channels.intern(r[layout.channel])
+    if Int(channelID) == channelSeeds.count { channelSeeds.append(KeyHashSet.seeds(channel: r[layout.channel])) }
+    let key = KeyHashSet.key(seeds: channelSeeds[Int(channelID)], orderID: r[layout.orderID])
     keyA.append(key.0)
     keyB.append(key.1)
     rawStart.append(r.offset)
-    let refID = RefKey.with(channel: channelID, customerRef: r[c.customerRef], buffer: &keyBuffer) {
+    let refID = RefKey.with(channel: channelID, customerRef: r[layout.customerRef], buffer: &keyBuffer) {
       table.refs.intern($0)
     }
     if Int(refID) == table.refChannel.count { table.refChannel.append(channelID) }
@@ -525,8 +605,8 @@ struct ChunkState: @unchecked Sendable {
     table.refund.append(refund)
     table.refundMillis.append(refundMillis)
     table.refundDay.append(refundDay)
-    for k in 0..<c.linkKeys.count {
-      let column = c.linkKeys[k]
+    for k in 0..<layout.linkKeys.count {
+      let column = layout.linkKeys[k]
       if column >= 0, r[column].count > 0 {
         table.linkKeyValue[k].append(table.linkKeys[k].intern(r[column]))
       } else {
@@ -536,22 +616,75 @@ struct ChunkState: @unchecked Sendable {
     return nil
   }
 
+  /// The status word, ASCII case-insensitive, without allocating.
   static func status(_ bytes: UnsafeRawBufferPointer) -> OrderStatus? {
-    var lower = [UInt8]()
-    lower.reserveCapacity(bytes.count)
-    for b in bytes { lower.append(b >= 65 && b <= 90 ? b + 32 : b) }
-    switch lower {
-    case Array("paid".utf8): return .paid
-    case Array("refunded".utf8): return .refunded
-    case Array("partially_refunded".utf8): return .partiallyRefunded
-    case Array("cancelled".utf8): return .cancelled
-    default: return nil
+    func matches(_ word: StaticString) -> Bool {
+      guard bytes.count == word.utf8CodeUnitCount else { return false }
+      let expected = word.utf8Start
+      for k in 0..<bytes.count {
+        let b = bytes[k]
+        if (b >= 65 && b <= 90 ? b + 32 : b) != expected[k] { return false }
+      }
+      return true
     }
+    if matches("paid") { return .paid }
+    if matches("refunded") { return .refunded }
+    if matches("partially_refunded") { return .partiallyRefunded }
+    if matches("cancelled") { return .cancelled }
+    return nil
   }
 }
 
-/// A set of order keys held as 128-bit hashes (two independent 64-bit hashes of
-/// channel id + order_id): 16 bytes per order instead of its text. A false duplicate
+/// The order keys seen so far, split by hash into partitions that threads fill side by
+/// side. Each partition takes its keys in file order, so which copy of a key counts as
+/// the first does not depend on the thread count.
+struct PartitionedKeySet {
+  static let partitionBits = 4
+  private var partitions = [KeyHashSet](repeating: KeyHashSet(), count: 1 << partitionBits)
+
+  @inline(__always) static func partition(_ a: UInt64) -> Int { Int(truncatingIfNeeded: a >> (64 - partitionBits)) }
+
+  /// Inserts the keys `(a[i], b[i])` in order; element i is true when that key was new.
+  mutating func insert(_ a: [UInt64], _ b: [UInt64], threads: Int) -> [Bool] {
+    let count = a.count
+    var isNew = [Bool](repeating: false, count: count)
+    let workers = max(1, min(threads, partitions.count))
+    partitions.withUnsafeMutableBufferPointer { sets in
+      isNew.withUnsafeMutableBufferPointer { out in
+        a.withUnsafeBufferPointer { a in
+          b.withUnsafeBufferPointer { b in
+            let shared = SharedKeyWork(sets: sets, out: out, a: a, b: b)
+            let work: @Sendable (Int) -> Void = { w in
+              // Sizes up front: the rows of this worker's partitions.
+              var counts = [Int](repeating: 0, count: shared.sets.count)
+              for i in 0..<count { counts[Self.partition(shared.a[i])] += 1 }
+              for p in 0..<shared.sets.count where p % workers == w { shared.sets[p].reserve(adding: counts[p]) }
+              for i in 0..<count {
+                let p = Self.partition(shared.a[i])
+                guard p % workers == w else { continue }
+                shared.out[i] = shared.sets[p].insert((shared.a[i], shared.b[i]))
+              }
+            }
+            if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
+          }
+        }
+      }
+    }
+    return isNew
+  }
+}
+
+/// The buffers the workers of `PartitionedKeySet.insert` share; each worker writes only
+/// its own partitions and the slots of their keys.
+private struct SharedKeyWork: @unchecked Sendable {
+  let sets: UnsafeMutableBufferPointer<KeyHashSet>
+  let out: UnsafeMutableBufferPointer<Bool>
+  let a: UnsafeBufferPointer<UInt64>
+  let b: UnsafeBufferPointer<UInt64>
+}
+
+/// A set of order keys held as 128-bit hashes (order_id hashed under two seeds that
+/// come from the channel's bytes): 16 bytes per order instead of its text. A false duplicate
 /// needs a 128-bit collision, about 1 in 10^21 for 10^8 orders.
 struct KeyHashSet {
   private var slots: [UInt64]
@@ -563,19 +696,28 @@ struct KeyHashSet {
     mask = 1023
   }
 
-  static func key(channel: UnsafeRawBufferPointer, orderID: UnsafeRawBufferPointer, buffer: inout [UInt8]) -> (
-    UInt64, UInt64
-  ) {
-    buffer.removeAll(keepingCapacity: true)
-    buffer.append(contentsOf: channel)
-    buffer.append(0)
-    buffer.append(contentsOf: orderID)
-    return buffer.withUnsafeBytes { bytes in
-      var a = ByteHash.hash64(bytes, seed: 0x243F_6A88_85A3_08D3)
-      let b = ByteHash.hash64(bytes, seed: 0x1319_8A2E_0370_7344)
-      if a == 0 && b == 0 { a = 1 }
-      return (a, b)
-    }
+  /// The seeds of a channel's order keys: the channel's bytes hashed under two seeds.
+  static func seeds(channel: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
+    (
+      ByteHash.hash64(channel, seed: 0x243F_6A88_85A3_08D3),
+      ByteHash.hash64(channel, seed: 0x1319_8A2E_0370_7344)
+    )
+  }
+
+  /// The key of (channel, order_id): order_id hashed under each of the channel's seeds.
+  @inline(__always)
+  static func key(seeds: (UInt64, UInt64), orderID: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
+    var a = ByteHash.hash64(orderID, seed: seeds.0)
+    let b = ByteHash.hash64(orderID, seed: seeds.1)
+    if a == 0 && b == 0 { a = 1 }
+    return (a, b)
+  }
+
+  /// Grows the table ahead so that `extra` more keys fit without rehashing on the way.
+  mutating func reserve(adding extra: Int) {
+    var size = mask + 1
+    while (used + extra) * 2 > size { size *= 2 }
+    if size > mask + 1 { grow(to: size) }
   }
 
   /// Inserts `key`; false when it was already there.
@@ -591,13 +733,12 @@ struct KeyHashSet {
     slots[2 * slot] = key.0
     slots[2 * slot + 1] = key.1
     used += 1
-    if used * 2 > mask + 1 { grow() }
+    if used * 2 > mask + 1 { grow(to: (mask + 1) * 2) }
     return true
   }
 
-  private mutating func grow() {
+  private mutating func grow(to size: Int) {
     let old = slots
-    let size = (mask + 1) * 2
     slots = Array(repeating: 0, count: 2 * size)
     mask = size - 1
     for i in stride(from: 0, to: old.count, by: 2) where old[i] != 0 || old[i + 1] != 0 {

@@ -11,7 +11,8 @@ public struct ByteInterner: Sendable {
   private(set) var offsets: [Int] = [0]
   /// Open-addressing table of `id + 1` (0 = empty).
   private var slots: [Int32]
-  private var hashes: [UInt32] = []
+  /// Hash of each id's bytes, so that growing the table never reads the arena.
+  private var hashes: [UInt64] = []
   private var mask: Int
 
   public init(capacity: Int = 1024) {
@@ -28,22 +29,32 @@ public struct ByteInterner: Sendable {
   @inline(__always)
   public mutating func intern(_ bytes: UnsafeRawBufferPointer) -> Int32 {
     let hash = ByteHash.hash64(bytes, seed: 0x9E37_79B9_7F4A_7C15)
-    let short = UInt32(truncatingIfNeeded: hash >> 32)
     var slot = Int(truncatingIfNeeded: hash) & mask
     while true {
       let entry = slots[slot]
       if entry == 0 { break }
       let id = Int(entry - 1)
-      if hashes[id] == short && equals(id, bytes) { return Int32(id) }
+      if hashes[id] == hash && equals(id, bytes) { return Int32(id) }
       slot = (slot + 1) & mask
     }
     let id = Int32(count)
     arena.append(contentsOf: bytes)
     offsets.append(arena.count)
-    hashes.append(short)
+    hashes.append(hash)
     slots[slot] = id + 1
-    if count * 2 > slots.count { grow() }
+    if count * 2 > slots.count { grow(to: slots.count * 2) }
     return id
+  }
+
+  /// Makes room for `ids` more byte strings of about `bytes` bytes in all, so that
+  /// interning them does not grow the table on the way.
+  public mutating func reserve(ids: Int, bytes: Int) {
+    arena.reserveCapacity(arena.count + bytes)
+    offsets.reserveCapacity(offsets.count + ids)
+    hashes.reserveCapacity(hashes.count + ids)
+    var size = slots.count
+    while (count + ids) * 2 > size { size <<= 1 }
+    if size > slots.count { grow(to: size) }
   }
 
   /// The id of `text`, interning it when new.
@@ -55,13 +66,12 @@ public struct ByteInterner: Sendable {
   /// The id of `bytes` if it was interned.
   public func lookup(_ bytes: UnsafeRawBufferPointer) -> Int32? {
     let hash = ByteHash.hash64(bytes, seed: 0x9E37_79B9_7F4A_7C15)
-    let short = UInt32(truncatingIfNeeded: hash >> 32)
     var slot = Int(truncatingIfNeeded: hash) & mask
     while true {
       let entry = slots[slot]
       if entry == 0 { return nil }
       let id = Int(entry - 1)
-      if hashes[id] == short && equals(id, bytes) { return Int32(id) }
+      if hashes[id] == hash && equals(id, bytes) { return Int32(id) }
       slot = (slot + 1) & mask
     }
   }
@@ -125,17 +135,13 @@ public struct ByteInterner: Sendable {
     return arena.withUnsafeBytes { memcmp($0.baseAddress! + start, bytes.baseAddress!, length) == 0 }
   }
 
-  private mutating func grow() {
-    let size = slots.count * 2
+  private mutating func grow(to size: Int) {
     var fresh = [Int32](repeating: 0, count: size)
     let newMask = size - 1
-    arena.withUnsafeBytes { base in
-      for id in 0..<count {
-        let bytes = UnsafeRawBufferPointer(rebasing: base[offsets[id]..<offsets[id + 1]])
-        var slot = Int(truncatingIfNeeded: ByteHash.hash64(bytes, seed: 0x9E37_79B9_7F4A_7C15)) & newMask
-        while fresh[slot] != 0 { slot = (slot + 1) & newMask }
-        fresh[slot] = Int32(id + 1)
-      }
+    for id in 0..<count {
+      var slot = Int(truncatingIfNeeded: hashes[id]) & newMask
+      while fresh[slot] != 0 { slot = (slot + 1) & newMask }
+      fresh[slot] = Int32(id + 1)
     }
     slots = fresh
     mask = newMask
