@@ -195,12 +195,18 @@ public enum IdentityResolution {
       if rootMapped[root] >= 0 {
         rootName[root] = names.intern(mappedIDs.string(rootMapped[root]))
       } else {
-        let parts = orders.refParts(ref)
-        rootName[root] = names.intern(parts.channel + ":" + parts.customerRef)
+        // channel:customer_ref, put together as bytes.
+        keyBuffer.removeAll(keepingCapacity: true)
+        orders.channels.withBytes(orders.refChannel[Int(ref)]) { keyBuffer.append(contentsOf: $0) }
+        keyBuffer.append(UInt8(ascii: ":"))
+        orders.refs.withBytes(ref, from: 4) { keyBuffer.append(contentsOf: $0) }
+        rootName[root] = keyBuffer.withUnsafeBytes { names.intern($0) }
       }
     }
-    let nameRank = names.byteOrderRanks()
-    let memberIDs = names.sortedIDs().map { names.string($0) }
+    let sortedNames = names.sortedIDs()
+    var nameRank = [Int32](repeating: 0, count: sortedNames.count)
+    for (position, id) in sortedNames.enumerated() { nameRank[Int(id)] = Int32(position) }
+    let memberIDs = sortedNames.map { names.string($0) }
     var memberOfRef = [Int32](repeating: 0, count: refCount)
     for ref in 0..<refCount {
       memberOfRef[ref] = nameRank[Int(rootName[Int(sets.find(Int32(ref)))])]

@@ -63,16 +63,16 @@ public struct OrderTable: Sendable {
   /// choose a member_id and our canonical order of linking.
   public func refsInTupleOrder() -> [Int32] {
     let channelRank = channels.byteOrderRanks()
-    var ids = (0..<Int32(refs.count)).map { $0 }
     // The interned key is the channel id (4 bytes) then the ref bytes; compare the
     // channel by rank, then the ref bytes.
-    ids.sort { a, b in
-      let ca = channelRank[Int(refChannel[Int(a)])]
-      let cb = channelRank[Int(refChannel[Int(b)])]
-      if ca != cb { return ca < cb }
-      return refs.compareSuffix(a, b, from: 4) < 0
+    let rankOfRef = refChannel.map { channelRank[Int($0)] }
+    return rankOfRef.withUnsafeBufferPointer { rank in
+      refs.sortedIDs(from: 4) { a, b in
+        let ca = rank[Int(a)]
+        let cb = rank[Int(b)]
+        return ca == cb ? 0 : (ca < cb ? -1 : 1)
+      }
     }
-    return ids
   }
 }
 
@@ -120,22 +120,6 @@ extension ByteInterner {
     let i = Int(id)
     return arena.withUnsafeBufferPointer {
       String(decoding: UnsafeBufferPointer(rebasing: $0[(offsets[i] + from)..<offsets[i + 1]]), as: UTF8.self)
-    }
-  }
-
-  /// Compares the bytes of two ids from offset `from` on.
-  func compareSuffix(_ a: Int32, _ b: Int32, from: Int) -> Int {
-    let a0 = offsets[Int(a)] + from
-    let a1 = offsets[Int(a) + 1]
-    let b0 = offsets[Int(b)] + from
-    let b1 = offsets[Int(b) + 1]
-    return arena.withUnsafeBytes { base -> Int in
-      let n = min(a1 - a0, b1 - b0)
-      if n > 0 {
-        let c = memcmp(base.baseAddress! + a0, base.baseAddress! + b0, n)
-        if c != 0 { return c < 0 ? -1 : 1 }
-      }
-      return (a1 - a0) == (b1 - b0) ? 0 : ((a1 - a0) < (b1 - b0) ? -1 : 1)
     }
   }
 }

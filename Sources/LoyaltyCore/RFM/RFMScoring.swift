@@ -32,10 +32,10 @@ public enum RFMScoring {
   public static func rank(_ values: [Int64], bins: Int, higherIsBetter: Bool) -> [UInt8] {
     let n = values.count
     guard n > 0 else { return [] }
-    let sorted = values.sorted()
-    return values.map { x in
+    let counts = TieCounts(values)
+    return (0..<n).map { i in
       // Strictly worse: below x when higher is better, above x otherwise.
-      let worse = higherIsBetter ? lowerBound(sorted, x) : n - upperBound(sorted, x)
+      let worse = higherIsBetter ? Int(counts.below[i]) : Int(counts.above[i])
       return UInt8(1 + bins * worse / n)
     }
   }
@@ -98,24 +98,36 @@ public enum RFMScoring {
     }
     return ScoreBreakpoints(dimension: dimension, members: members, lowest: lowest, highest: highest, cuts: cuts)
   }
+}
 
-  static func lowerBound(_ sorted: [Int64], _ x: Int64) -> Int {
-    var lo = 0
-    var hi = sorted.count
-    while lo < hi {
-      let mid = (lo + hi) / 2
-      if sorted[mid] < x { lo = mid + 1 } else { hi = mid }
-    }
-    return lo
-  }
+/// For each value of a list, how many values are strictly below it and strictly above
+/// it: one sort of (value, position) pairs and a walk over runs of equal values, so
+/// that no value is looked up in the sorted list (a binary search per member misses
+/// the cache on millions of members).
+public struct TieCounts: Sendable {
+  public var below: [Int32]
+  public var above: [Int32]
 
-  static func upperBound(_ sorted: [Int64], _ x: Int64) -> Int {
-    var lo = 0
-    var hi = sorted.count
-    while lo < hi {
-      let mid = (lo + hi) / 2
-      if sorted[mid] <= x { lo = mid + 1 } else { hi = mid }
+  public init(_ values: [Int64]) {
+    let n = values.count
+    var pairs = [(value: Int64, position: Int32)]()
+    pairs.reserveCapacity(n)
+    for (i, v) in values.enumerated() { pairs.append((v, Int32(i))) }
+    pairs.sort { $0.value < $1.value }
+    var below = [Int32](repeating: 0, count: n)
+    var above = [Int32](repeating: 0, count: n)
+    var start = 0
+    while start < n {
+      var end = start + 1
+      while end < n && pairs[end].value == pairs[start].value { end += 1 }
+      for k in start..<end {
+        let i = Int(pairs[k].position)
+        below[i] = Int32(start)
+        above[i] = Int32(n - end)
+      }
+      start = end
     }
-    return lo
+    self.below = below
+    self.above = above
   }
 }

@@ -200,7 +200,7 @@ public enum RFMStage {
     var segments = segmentNames.map { GroupSummary(name: $0) }
     var gridMembers = [[Int]](repeating: [Int](repeating: 0, count: bins), count: bins)
     var gridMonetary = [[Int64]](repeating: [Int64](repeating: 0, count: bins), count: bins)
-    let sortedMonetary = mValues.sorted()
+    let monetaryTies = TieCounts(mValues)
     for (position, member) in scored.enumerated() {
       let (sr, sf, sm) = (rs[position], fs[position], ms[position])
       r[member] = sr
@@ -215,18 +215,16 @@ public enum RFMStage {
           $0.recency.contains(Int(sr)) && $0.frequency.contains(Int(sf)) && $0.monetary.contains(Int(sm))
         } ?? config.segments.count
       segment[member] = Int16(rule)
-      for k in [cls.rawValue] {
-        classes[k].members += 1
-        classes[k].orders += Int(frequency[member])
-        classes[k].revenue += monetary[member]
-      }
+      classes[cls.rawValue].members += 1
+      classes[cls.rawValue].orders += Int(frequency[member])
+      classes[cls.rawValue].revenue += monetary[member]
       segments[rule].members += 1
       segments[rule].orders += Int(frequency[member])
       segments[rule].revenue += monetary[member]
       gridMembers[Int(sr) - 1][Int(sf) - 1] += 1
       gridMonetary[Int(sr) - 1][Int(sf) - 1] += monetary[member]
       // Members strictly better on monetary, as a share of the scored members.
-      let better = count - RFMScoring.upperBound(sortedMonetary, monetary[member])
+      let better = Int(monetaryTies.above[position])
       var tag = PowerTag.low
       for (k, bound) in config.powerTagShares.enumerated() where Double(better) < bound * Double(count) {
         tag = PowerTag(rawValue: k)!

@@ -113,8 +113,33 @@ public struct ByteInterner: Sendable {
 
   /// All ids sorted by their bytes.
   public func sortedIDs() -> [Int32] {
+    sortedIDs(from: 0) { _, _ in 0 }
+  }
+
+  /// All ids sorted by `first` (a cheaper key that decides most comparisons), then by
+  /// their bytes from offset `from` on. The comparison reads the arena through raw
+  /// pointers, once per sort rather than once per comparison.
+  func sortedIDs(from: Int, first: (Int32, Int32) -> Int) -> [Int32] {
     var ids = (0..<Int32(count)).map { $0 }
-    ids.sort { compare($0, $1) < 0 }
+    arena.withUnsafeBytes { arena in
+      offsets.withUnsafeBufferPointer { offsets in
+        let base = arena.baseAddress
+        ids.sort { a, b in
+          let c = first(a, b)
+          if c != 0 { return c < 0 }
+          let a0 = offsets[Int(a)] + from
+          let a1 = offsets[Int(a) + 1]
+          let b0 = offsets[Int(b)] + from
+          let b1 = offsets[Int(b) + 1]
+          let n = min(a1 - a0, b1 - b0)
+          if n > 0, let base {
+            let m = memcmp(base + a0, base + b0, n)
+            if m != 0 { return m < 0 }
+          }
+          return a1 - a0 < b1 - b0
+        }
+      }
+    }
     return ids
   }
 
