@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import LoyaltyCore
 
 /// The version written into every manifest.
@@ -28,9 +30,10 @@ public struct ReportBuilder {
   /// when `includeTimings` is set (the one part that is not reproducible).
   public func files(includeTimings: Bool = true) -> [(name: String, contents: String)] {
     var files: [(String, String)] = [("rejects.csv", rejectsCSV())]
-    if run.identity != nil { files.append(("identity.csv", identityCSV())) }
-    if let rfm = run.rfm, let history = run.cleaning?.history {
-      files.append(("members.csv", membersCSV(history, rfm)))
+    let (identity, members) = memberSizedFiles()
+    if let identity { files.append(("identity.csv", identity)) }
+    if let rfm = run.rfm, let members {
+      files.append(("members.csv", members))
       files.append(("segments.csv", segmentsCSV(rfm)))
     }
     files += levelFiles()
@@ -42,6 +45,32 @@ public struct ReportBuilder {
   }
 
   // MARK: CSV files
+
+  /// identity.csv and members.csv, the files with a row per ref or member, built side
+  /// by side when the run has more than one thread.
+  func memberSizedFiles() -> (identity: String?, members: String?) {
+    let parts = SendableBox(self)
+    let results = SendableBox([String?](repeating: nil, count: 2))
+    let build: @Sendable (Int) -> Void = { k in
+      let builder = parts.value
+      let text: String?
+      if k == 0 {
+        text = builder.run.identity != nil ? builder.identityCSV() : nil
+      } else if let rfm = builder.run.rfm, let history = builder.run.cleaning?.history {
+        text = builder.membersCSV(history, rfm)
+      } else {
+        text = nil
+      }
+      results.set(k, text)
+    }
+    if run.request.threads == 1 {
+      build(0)
+      build(1)
+    } else {
+      DispatchQueue.concurrentPerform(iterations: 2, execute: build)
+    }
+    return (results.value[0], results.value[1])
+  }
 
   func rejectsCSV() -> String {
     var csv = CSVText(header: ["file", "line", "code", "reason", "record"])
@@ -69,17 +98,18 @@ public struct ReportBuilder {
       start[m] += 1
     }
     for ref in rows {
-      let parts = orders.refParts(ref)
-      csv.text(parts.channel)
-      csv.comma()
-      csv.text(parts.customerRef)
+      orders.withRefParts(ref) { channel, customerRef in
+        csv.text(channel)
+        csv.comma()
+        csv.text(customerRef)
+      }
       csv.comma()
       csv.text(identity.memberIDs[Int(identity.memberOfRef[Int(ref)])])
       csv.comma()
       csv.plain(identity.ruleOfRef[Int(ref)].name)
       csv.newline()
     }
-    return csv.string
+    return csv.finish()
   }
 
   func membersCSV(_ history: MemberHistory, _ rfm: RFMResult) -> String {
@@ -105,10 +135,12 @@ public struct ReportBuilder {
       csv.money(rfm.monetary[m], digits: digits)
       csv.comma()
       if rfm.r[m] > 0 {
-        for score in [rfm.r[m], rfm.f[m], rfm.m[m]] {
-          csv.integer(Int64(score))
-          csv.comma()
-        }
+        csv.integer(Int64(rfm.r[m]))
+        csv.comma()
+        csv.integer(Int64(rfm.f[m]))
+        csv.comma()
+        csv.integer(Int64(rfm.m[m]))
+        csv.comma()
         csv.integer(Int64(rfm.r[m]) * 100 + Int64(rfm.f[m]) * 10 + Int64(rfm.m[m]))
         csv.comma()
         csv.plain(rfm.valueClass[m]!.name)
@@ -131,7 +163,7 @@ public struct ReportBuilder {
       }
       csv.newline()
     }
-    return csv.string
+    return csv.finish()
   }
 
   func segmentsCSV(_ rfm: RFMResult) -> String {
@@ -219,5 +251,19 @@ extension ReportBuilder {
   public func pointsOnly() -> (markdown: String, files: [(name: String, contents: String)]) {
     let md = "# Points economics, as of \(run.request.asOf)\n\n" + pointsSection()
     return (md, pointsFiles() + pointsCharts() + [("points.md", md)])
+  }
+}
+
+/// A value handed to worker threads that only read it, or write distinct slots of it
+/// under a lock.
+final class SendableBox<Value>: @unchecked Sendable {
+  private(set) var value: Value
+  private let lock = NSLock()
+  init(_ value: Value) { self.value = value }
+
+  func set<Element>(_ k: Int, _ element: Element) where Value == [Element] {
+    lock.lock()
+    value[k] = element
+    lock.unlock()
   }
 }

@@ -59,6 +59,11 @@ public struct OrderTable: Sendable {
     (channels.string(refChannel[Int(id)]), refs.string(id, from: 4))
   }
 
+  /// Calls `body` with the channel and customer_ref bytes of ref `id`.
+  public func withRefParts<R>(_ id: Int32, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> R) -> R {
+    channels.withBytes(refChannel[Int(id)]) { channel in refs.withBytes(id, from: 4) { body(channel, $0) } }
+  }
+
   /// Ref ids sorted by (channel bytes, customer_ref bytes): the order SPEC 2 uses to
   /// choose a member_id and our canonical order of linking.
   public func refsInTupleOrder() -> [Int32] {

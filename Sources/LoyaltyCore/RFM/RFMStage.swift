@@ -3,12 +3,11 @@ public enum ValueClass: Int, Sendable, CaseIterable {
   case importantValue, importantDevelopment, importantRetention, importantWinback
   case generalValue, generalDevelopment, generalRetention, generalWinback
 
-  public var name: String {
-    [
-      "important_value", "important_development", "important_retention", "important_winback",
-      "general_value", "general_development", "general_retention", "general_winback",
-    ][rawValue]
-  }
+  public var name: String { Self.names[rawValue] }
+  static let names = [
+    "important_value", "important_development", "important_retention", "important_winback",
+    "general_value", "general_development", "general_retention", "general_winback",
+  ]
 
   /// The class of a member whose R, F and M are above (true) or not above the mean.
   public static func of(r: Bool, f: Bool, m: Bool) -> ValueClass {
@@ -28,13 +27,15 @@ public enum ValueClass: Int, Sendable, CaseIterable {
 /// Lifecycle stage of a member with a counted order (SPEC 5).
 public enum LifecycleStage: Int, Sendable, CaseIterable {
   case new, active, silent, sleeping, lost
-  public var name: String { ["new", "active", "silent", "sleeping", "lost"][rawValue] }
+  public var name: String { Self.names[rawValue] }
+  static let names = ["new", "active", "silent", "sleeping", "lost"]
 }
 
 /// Consumption-power tag by monetary rank among scored members.
 public enum PowerTag: Int, Sendable, CaseIterable {
   case extremelyHigh, high, medium, general, low
-  public var name: String { ["extremely_high", "high", "medium", "general", "low"][rawValue] }
+  public var name: String { Self.names[rawValue] }
+  static let names = ["extremely_high", "high", "medium", "general", "low"]
 }
 
 /// Members, orders and revenue of one group (a value class or a segment).

@@ -3,11 +3,15 @@ import LoyaltyCore
 /// A CSV writer over raw bytes for the member-sized files (millions of rows): numbers,
 /// dates and money are formatted straight into the buffer, with no `String` per cell.
 /// Its output is byte for byte what `CSVText` writes.
-struct ByteCSV {
-  var bytes: [UInt8] = []
+struct ByteCSV: ~Copyable {
+  /// The text so far: `count` bytes of `capacity`, grown by doubling.
+  private var storage: UnsafeMutablePointer<UInt8>
+  private var capacity: Int
+  private(set) var count = 0
 
   init(header: [String], reserve: Int) {
-    bytes.reserveCapacity(reserve)
+    capacity = max(4096, reserve)
+    storage = .allocate(capacity: capacity)
     for (i, name) in header.enumerated() {
       if i > 0 { comma() }
       text(name)
@@ -15,35 +19,80 @@ struct ByteCSV {
     newline()
   }
 
-  @inline(__always) mutating func comma() { bytes.append(UInt8(ascii: ",")) }
-  @inline(__always) mutating func newline() { bytes.append(10) }
+  deinit { storage.deallocate() }
+
+  /// Makes room for `extra` more bytes.
+  @inline(__always) private mutating func ensure(_ extra: Int) {
+    if count + extra > capacity { grow(count + extra) }
+  }
+
+  private mutating func grow(_ needed: Int) {
+    var newCapacity = capacity * 2
+    while newCapacity < needed { newCapacity *= 2 }
+    let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+    grown.update(from: storage, count: count)
+    storage.deallocate()
+    storage = grown
+    capacity = newCapacity
+  }
+
+  @inline(__always) private mutating func append(_ byte: UInt8) {
+    ensure(1)
+    storage[count] = byte
+    count += 1
+  }
+
+  @inline(__always) private mutating func append(_ bytes: UnsafeRawBufferPointer) {
+    guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+    ensure(bytes.count)
+    UnsafeMutableRawPointer(storage + count).copyMemory(from: base, byteCount: bytes.count)
+    count += bytes.count
+  }
+
+  @inline(__always) mutating func comma() { append(UInt8(ascii: ",")) }
+  @inline(__always) mutating func newline() { append(10) }
 
   /// A text cell, guarded and quoted as `CSVText.cell` does.
   mutating func text(_ value: String) {
     var v = value
-    v.withUTF8 { utf8 in
-      guard let first = utf8.first else { return }
-      let guarded = [UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 9, 13].contains(first)
-      let needsQuotes = utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
-      if needsQuotes { bytes.append(UInt8(ascii: "\"")) }
-      if guarded { bytes.append(UInt8(ascii: "'")) }
-      for b in utf8 {
-        if b == UInt8(ascii: "\"") { bytes.append(b) }
-        bytes.append(b)
-      }
-      if needsQuotes { bytes.append(UInt8(ascii: "\"")) }
+    v.withUTF8 { text(UnsafeRawBufferPointer($0)) }
+  }
+
+  /// A text cell from UTF-8 bytes, guarded and quoted as `CSVText.cell` does.
+  mutating func text(_ utf8: UnsafeRawBufferPointer) {
+    guard let first = utf8.first else { return }
+    let guarded: Bool
+    switch first {
+    case UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"), 9, 13: guarded = true
+    default: guarded = false
     }
+    var needsQuotes = false
+    for b in utf8 where b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") || b == 10 || b == 13 {
+      needsQuotes = true
+      break
+    }
+    if !needsQuotes && !guarded {
+      append(utf8)
+      return
+    }
+    if needsQuotes { append(UInt8(ascii: "\"")) }
+    if guarded { append(UInt8(ascii: "'")) }
+    for b in utf8 {
+      if b == UInt8(ascii: "\"") { append(b) }
+      append(b)
+    }
+    if needsQuotes { append(UInt8(ascii: "\"")) }
   }
 
   /// A name the pipeline itself chose (no guard or quotes needed).
   mutating func plain(_ value: String) {
     var v = value
-    v.withUTF8 { bytes.append(contentsOf: $0) }
+    v.withUTF8 { append(UnsafeRawBufferPointer($0)) }
   }
 
   mutating func integer(_ value: Int64) {
     if value < 0 {
-      bytes.append(UInt8(ascii: "-"))
+      append(UInt8(ascii: "-"))
       unsigned(value.magnitude, width: 1)
     } else {
       unsigned(UInt64(value), width: 1)
@@ -52,29 +101,26 @@ struct ByteCSV {
 
   /// `value` in decimal, left-padded with zeros to `width` digits.
   mutating func unsigned(_ value: UInt64, width: Int) {
-    var digits:
-      (
-        UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-        UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
-      ) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-    var n = 0
-    var v = value
-    withUnsafeMutableBytes(of: &digits) { d in
-      repeat {
-        d[n] = UInt8(48 + v % 10)
-        v /= 10
-        n += 1
-      } while v > 0
-      while n < width {
-        d[n] = 48
-        n += 1
-      }
-      var i = n - 1
-      while i >= 0 {
-        bytes.append(d[i])
-        i -= 1
-      }
+    var digits = 1
+    var probe = value
+    while probe >= 10 {
+      probe /= 10
+      digits += 1
     }
+    let n = max(digits, width)
+    ensure(n)
+    var v = value
+    var i = count + n - 1
+    for _ in 0..<digits {
+      storage[i] = UInt8(48 + v % 10)
+      v /= 10
+      i -= 1
+    }
+    while i >= count {
+      storage[i] = 48
+      i -= 1
+    }
+    count += n
   }
 
   /// Minor units as major units with `digits` decimals, as `Money.format` writes them.
@@ -83,11 +129,11 @@ struct ByteCSV {
       integer(minor)
       return
     }
-    if minor < 0 { bytes.append(UInt8(ascii: "-")) }
+    if minor < 0 { append(UInt8(ascii: "-")) }
     let scale = UInt64(Money.pow10(digits))
     let magnitude = minor.magnitude
     unsigned(magnitude / scale, width: 1)
-    bytes.append(UInt8(ascii: "."))
+    append(UInt8(ascii: "."))
     unsigned(magnitude % scale, width: digits)
   }
 
@@ -95,11 +141,14 @@ struct ByteCSV {
   mutating func date(_ day: Day) {
     let c = day.civil
     unsigned(UInt64(c.year), width: 4)
-    bytes.append(UInt8(ascii: "-"))
+    append(UInt8(ascii: "-"))
     unsigned(UInt64(c.month), width: 2)
-    bytes.append(UInt8(ascii: "-"))
+    append(UInt8(ascii: "-"))
     unsigned(UInt64(c.day), width: 2)
   }
 
-  var string: String { String(decoding: bytes, as: UTF8.self) }
+  /// The text; consumes the writer.
+  consuming func finish() -> String {
+    String(decoding: UnsafeBufferPointer(start: storage, count: count), as: UTF8.self)
+  }
 }
