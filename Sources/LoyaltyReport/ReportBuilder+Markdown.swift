@@ -85,7 +85,7 @@ extension ReportBuilder {
     }
     if run.request.idMapPath != nil {
       md +=
-        "Id map: \(formatThousands(run.idMap.rowsRead)) rows read, \(formatThousands(run.idMap.entries.count)) distinct refs accepted, \(formatThousands(run.idMap.repeatedRows)) repeated rows, \(formatThousands(run.idMap.rejects.count)) rejected (`id_map_conflict` and malformed rows).\n\n"
+        "Id map: \(formatThousands(run.idMap.rowsRead)) rows read, \(formatThousands(run.idMap.entryCount)) distinct refs accepted, \(formatThousands(run.idMap.repeatedRows)) repeated rows, \(formatThousands(run.idMap.rejects.count)) rejected (`id_map_conflict` and malformed rows).\n\n"
     }
     if let q = run.cleaning?.quality {
       var t = MarkdownTable([("Accepted orders", .left), ("Orders", .right), ("Amount", .right)])

@@ -2,8 +2,14 @@ import CSVStream
 
 /// The id map file (SPEC 1.3): rows `channel, customer_ref, member_id`.
 public struct IdMap: Sendable {
-  /// Accepted mappings, one per (channel, customer_ref), in file order.
-  public var entries: [(channel: String, customerRef: String, memberID: String)] = []
+  /// `channel`, a 0 byte, then `customer_ref`, for every ref the file names.
+  var refKeys = ByteInterner(capacity: 16)
+  /// The member ids the file names.
+  var memberIDs = ByteInterner(capacity: 16)
+  /// The accepted mappings, one per (channel, customer_ref) in order of first row:
+  /// the ref (in `refKeys`) and its member id (in `memberIDs`).
+  var acceptedRefs: [Int32] = []
+  var acceptedMembers: [Int32] = []
   /// Rows read (header aside).
   public var rowsRead = 0
   /// Rows that repeat an earlier identical mapping (accepted, not rejected).
@@ -11,6 +17,35 @@ public struct IdMap: Sendable {
   public var rejects: [Reject] = []
 
   public init() {}
+
+  /// Accepted mappings, one per (channel, customer_ref), in order of first row.
+  public var entryCount: Int { acceptedRefs.count }
+
+  /// The accepted mappings as text (for tests and small maps).
+  public var entries: [(channel: String, customerRef: String, memberID: String)] {
+    (0..<entryCount).map { k in
+      withEntry(k) { channel, ref, member in
+        (
+          String(decoding: channel, as: UTF8.self), String(decoding: ref, as: UTF8.self),
+          String(decoding: member, as: UTF8.self)
+        )
+      }
+    }
+  }
+
+  /// Calls `body` with the channel, customer_ref and member_id bytes of mapping `k`.
+  func withEntry<R>(
+    _ k: Int, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> R
+  ) -> R {
+    refKeys.withBytes(acceptedRefs[k]) { key in
+      let split = key.firstIndex(of: 0)!
+      return memberIDs.withBytes(acceptedMembers[k]) { member in
+        body(
+          UnsafeRawBufferPointer(rebasing: key[..<split]), UnsafeRawBufferPointer(rebasing: key[(split + 1)...]),
+          member)
+      }
+    }
+  }
 
   /// Reads `path`. A row whose ref is mapped to two different member_ids by different
   /// rows makes every such row a reject (`id_map_conflict`) and leaves the ref unmapped.
@@ -104,9 +139,8 @@ public struct IdMap: Sendable {
     var rowsOfRef = [Int](repeating: 0, count: refs.count)
     for ref in rowRef { rowsOfRef[Int(ref)] += 1 }
     for id in 0..<refs.count where !refConflict[id] {
-      let key = refs.string(Int32(id))
-      let parts = key.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false)
-      map.entries.append((String(parts[0]), String(parts[1]), members.string(refFirstMember[id])))
+      map.acceptedRefs.append(Int32(id))
+      map.acceptedMembers.append(refFirstMember[id])
       map.repeatedRows += rowsOfRef[id] - 1
     }
     // Every row of a conflicting ref is rejected, naming all the member ids it got.
@@ -144,6 +178,8 @@ public struct IdMap: Sendable {
       }
     }
     map.rejects.sort { $0.line < $1.line }
+    map.refKeys = refs
+    map.memberIDs = members
     return map
   }
 }

@@ -82,28 +82,22 @@ public enum IdentityResolution {
     var tupleRank = [Int32](repeating: 0, count: refCount)
     for (position, ref) in tupleOrder.enumerated() { tupleRank[Int(ref)] = Int32(position) }
 
-    // The id map, resolved to ref ids.
-    var mappedIDs = ByteInterner(capacity: 1024)
+    // The id map, resolved to ref ids; mapped member ids are the map's own ids.
     var mappedOf = [Int32](repeating: -1, count: refCount)
     var mapRowsWithoutOrders = 0
     var keyBuffer: [UInt8] = []
-    for entry in idMap.entries {
-      guard let channel = orders.channels.lookup(entry.channel) else {
-        mapRowsWithoutOrders += 1
-        continue
-      }
-      var refText = entry.customerRef
-      let found = refText.withUTF8 { bytes in
-        RefKey.with(channel: channel, customerRef: UnsafeRawBufferPointer(bytes), buffer: &keyBuffer) {
-          orders.refs.lookup($0)
-        }
+    for k in 0..<idMap.entryCount {
+      let found: Int32? = idMap.withEntry(k) { channelBytes, refBytes, _ in
+        guard let channel = orders.channels.lookup(channelBytes) else { return nil }
+        return RefKey.with(channel: channel, customerRef: refBytes, buffer: &keyBuffer) { orders.refs.lookup($0) }
       }
       guard let ref = found else {
         mapRowsWithoutOrders += 1
         continue
       }
-      mappedOf[Int(ref)] = mappedIDs.intern(entry.memberID)
+      mappedOf[Int(ref)] = idMap.acceptedMembers[k]
     }
+    let mappedIDs = idMap.memberIDs
 
     var sets = UnionFind(count: refCount)
     // Mapped member id of each root, -1 when none.
@@ -193,7 +187,7 @@ public enum IdentityResolution {
       let root = Int(sets.find(ref))
       guard rootName[root] < 0 else { continue }
       if rootMapped[root] >= 0 {
-        rootName[root] = names.intern(mappedIDs.string(rootMapped[root]))
+        rootName[root] = mappedIDs.withBytes(rootMapped[root]) { names.intern($0) }
       } else {
         // channel:customer_ref, put together as bytes.
         keyBuffer.removeAll(keepingCapacity: true)

@@ -70,14 +70,7 @@ public struct OrderTable: Sendable {
     let channelRank = channels.byteOrderRanks()
     // The interned key is the channel id (4 bytes) then the ref bytes; compare the
     // channel by rank, then the ref bytes.
-    let rankOfRef = refChannel.map { channelRank[Int($0)] }
-    return rankOfRef.withUnsafeBufferPointer { rank in
-      refs.sortedIDs(from: 4) { a, b in
-        let ca = rank[Int(a)]
-        let cb = rank[Int(b)]
-        return ca == cb ? 0 : (ca < cb ? -1 : 1)
-      }
-    }
+    return refs.sortedIDs(from: 4) { UInt64(channelRank[Int(refChannel[Int($0)])]) }
   }
 }
 

@@ -113,24 +113,44 @@ public struct ByteInterner: Sendable {
 
   /// All ids sorted by their bytes.
   public func sortedIDs() -> [Int32] {
-    sortedIDs(from: 0) { _, _ in 0 }
+    sortedIDs(from: 0) { _ in 0 }
   }
 
-  /// All ids sorted by `first` (a cheaper key that decides most comparisons), then by
-  /// their bytes from offset `from` on. The comparison reads the arena through raw
-  /// pointers, once per sort rather than once per comparison.
-  func sortedIDs(from: Int, first: (Int32, Int32) -> Int) -> [Int32] {
-    var ids = (0..<Int32(count)).map { $0 }
-    arena.withUnsafeBytes { arena in
+  /// All ids sorted by `major` (a key per id that comes first), then by their bytes
+  /// from offset `from` on. The sort orders (major, first 8 bytes, id) records, so
+  /// most comparisons never leave the array; only equal prefixes compare the arena.
+  func sortedIDs(from: Int, major: (Int32) -> UInt64) -> [Int32] {
+    struct Key {
+      var major: UInt64
+      var prefix: UInt64
+      var id: Int32
+    }
+    return arena.withUnsafeBytes { arena in
       offsets.withUnsafeBufferPointer { offsets in
         let base = arena.baseAddress
-        ids.sort { a, b in
-          let c = first(a, b)
-          if c != 0 { return c < 0 }
-          let a0 = offsets[Int(a)] + from
-          let a1 = offsets[Int(a) + 1]
-          let b0 = offsets[Int(b)] + from
-          let b1 = offsets[Int(b) + 1]
+        var keys = [Key]()
+        keys.reserveCapacity(count)
+        for id in 0..<count {
+          // The first 8 bytes, big-endian and zero-padded: comparing them agrees with
+          // comparing the bytes whenever they differ.
+          var prefix: UInt64 = 0
+          let start = offsets[id] + from
+          let length = min(8, offsets[id + 1] - start)
+          for k in 0..<8 {
+            prefix <<= 8
+            if k < length { prefix |= UInt64(base!.load(fromByteOffset: start + k, as: UInt8.self)) }
+          }
+          keys.append(Key(major: major(Int32(id)), prefix: prefix, id: Int32(id)))
+        }
+        keys.sort { x, y in
+          if x.major != y.major { return x.major < y.major }
+          if x.prefix != y.prefix { return x.prefix < y.prefix }
+          let a = Int(x.id)
+          let b = Int(y.id)
+          let a0 = offsets[a] + from
+          let a1 = offsets[a + 1]
+          let b0 = offsets[b] + from
+          let b1 = offsets[b + 1]
           let n = min(a1 - a0, b1 - b0)
           if n > 0, let base {
             let m = memcmp(base + a0, base + b0, n)
@@ -138,9 +158,9 @@ public struct ByteInterner: Sendable {
           }
           return a1 - a0 < b1 - b0
         }
+        return keys.map(\.id)
       }
     }
-    return ids
   }
 
   /// rank[id] = position of `id` in byte order.
