@@ -379,6 +379,29 @@ private func expectLedgerBalances(_ result: PointsResult) {
   #expect(PointsRandomStream.redemptionPosition(monthIndex: 100) == 201)
 }
 
+/// The projection's earns kept as one block give the same figures as lots of their own
+/// when none of those lots can expire before the horizon.
+@Test func blockEarnsRedeemLikeLotsThatDoNotExpire() {
+  var lots = PointsLedger(capacity: 2)
+  var block = PointsLedger(capacity: 2)
+  let jan = month(2024, 1)
+  lots.earn(100, month: jan, expiry: jan + 12)
+  block.earn(100, month: jan, expiry: jan + 12)
+  lots.reverse(130, lot: 0)  // a debt of 30
+  block.reverse(130, lot: 0)
+  for (k, amount) in [(1, Int64(50)), (2, 40), (3, 70)] {
+    lots.earn(amount, month: jan + Int32(k), expiry: .max)
+    block.earnToBlock(amount)
+  }
+  #expect(lots.balance == block.balance)
+  lots.redeem(60)
+  block.redeem(60)
+  #expect(lots.balance == block.balance)
+  #expect(lots.lotsTotal == block.lotsTotal)
+  #expect(lots.expire(atEndOf: jan + 12) == block.expire(atEndOf: jan + 12))
+  #expect(lots.balance == 70 && block.balance == 70)
+}
+
 @Test func percentilesInterpolateLinearly() {
   let values: [Double] = [4, 1, 3, 2]
   let summary = PointsStatistics.summarize("x", values)

@@ -36,7 +36,11 @@ struct PointsLedger: ~Copyable {
   private(set) var count = 0
   /// Lots before `front` hold nothing.
   private(set) var front = 0
-  /// Sum of the lots' remaining points.
+  /// Points of earns made as one block behind the lots (`earnToBlock`): the projection's
+  /// lots when none of them can expire before the horizon, so that which of them a
+  /// redemption takes from changes no figure.
+  private(set) var block: Int64 = 0
+  /// Sum of the lots' remaining points, the block included.
   private(set) var lotsTotal: Int64 = 0
   /// Points owed after reversals exceeded the holdings (>= 0).
   private(set) var debt: Int64 = 0
@@ -69,6 +73,7 @@ struct PointsLedger: ~Copyable {
   mutating func reset() {
     count = 0
     front = 0
+    block = 0
     lotsTotal = 0
     debt = 0
   }
@@ -91,6 +96,17 @@ struct PointsLedger: ~Copyable {
     remaining[lot] = amount - paid
     lotsTotal += amount - paid
     return lot
+  }
+
+  /// Adds `amount` (> 0) points to the block behind the lots; a debt is paid first.
+  /// Only for earns after every lot (the block is consumed last) that never expire
+  /// while the ledger is still read.
+  @inline(__always)
+  mutating func earnToBlock(_ amount: Int64) {
+    let paid = min(debt, amount)
+    debt -= paid
+    block += amount - paid
+    lotsTotal += amount - paid
   }
 
   /// Reverses `amount` (> 0) points of the order that earned lot `lot`: from that lot,
@@ -117,6 +133,11 @@ struct PointsLedger: ~Copyable {
     var missing = amount
     lotsTotal -= amount
     while missing > 0 {
+      if front == count {
+        // The lots are spent; the block holds the rest.
+        block -= missing
+        return
+      }
       let take = min(missing, remaining[front])
       remaining[front] -= take
       redeemed[front] += take

@@ -259,6 +259,9 @@ private struct MemberSimulator {
   let paceFromDay: Int32
   let expiry: ExpiryRule
   let expiryMonths: Int
+  /// True when no lot earned in the projection expires by its last month-end: those
+  /// earns then go into the ledger's block instead of lots of their own.
+  let projectedEarnsOutliveHorizon: Bool
 
   init(plan: PointsPlan, settings: PointsSimulationSettings) {
     seed = settings.seed
@@ -289,6 +292,12 @@ private struct MemberSimulator {
     paceFromDay = plan.paceFromDay
     expiry = plan.expiry
     expiryMonths = plan.expiryMonths
+    let lastProjectedMonth = plan.firstProjectedMonth + Int32(plan.projectedMonths) - 1
+    projectedEarnsOutliveHorizon = (0..<plan.projectedMonths).allSatisfy { k in
+      PointsArithmetic.expiryMonth(
+        earnedIn: plan.firstProjectedMonth + Int32(k), rule: plan.expiry, months: plan.expiryMonths)
+        > lastProjectedMonth
+    }
   }
 
   /// Replays member `m` in run `run`, adds its figures to `sums`, and returns its
@@ -311,13 +320,22 @@ private struct MemberSimulator {
     while month <= lastHistoricMonthEnd {
       applyEvents(through: month, &state, &ledger, lotOfOrder, &sums)
       monthEnd(month, slot: Int(month - firstMonthIndex), projected: false, &state, &ledger, &sums)
+      let nextOrderMonth = state.nextOrder < orderEnd ? orderMonth[state.nextOrder] : Int32.max
+      let nextReversalMonth =
+        state.nextReversal < state.reversalEnd ? reversalMonth[state.nextReversal] : Int32.max
+      let nextDue = min(nextOrderMonth, nextReversalMonth, ledger.nextExpiryMonth())
       if ledger.lotsTotal > 0 && ledger.lotsTotal >= minRedeem {
+        // Quiet months (no event, no expiry due) change nothing unless their draw
+        // redeems: run through the draws alone up to the first that does.
+        let until = min(nextDue, lastHistoricMonthEnd + 1)
         month += 1
+        while month < until
+          && !(state.stream.unit(at: PointsRandomStream.redemptionPosition(monthIndex: month)) < redeemProbability)
+        {
+          month += 1
+        }
       } else {
-        let nextOrderMonth = state.nextOrder < orderEnd ? orderMonth[state.nextOrder] : Int32.max
-        let nextReversalMonth =
-          state.nextReversal < state.reversalEnd ? reversalMonth[state.nextReversal] : Int32.max
-        month = min(nextOrderMonth, nextReversalMonth, ledger.nextExpiryMonth())
+        month = nextDue
       }
     }
     applyEvents(through: Int32.max, &state, &ledger, lotOfOrder, &sums)
@@ -456,8 +474,12 @@ private struct MemberSimulator {
         cumulative += 1
       }
       if amount > 0 {
-        let expiryMonth = PointsArithmetic.expiryMonth(earnedIn: month, rule: expiry, months: expiryMonths)
-        ledger.earn(amount, month: month, expiry: expiryMonth)
+        if projectedEarnsOutliveHorizon {
+          ledger.earnToBlock(amount)
+        } else {
+          let expiryMonth = PointsArithmetic.expiryMonth(earnedIn: month, rule: expiry, months: expiryMonths)
+          ledger.earn(amount, month: month, expiry: expiryMonth)
+        }
         state.projectedIssued += amount
         sums.addFlow(Flow.issued, slot: slot, amount)
       }
