@@ -1,6 +1,8 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+import class Foundation.ProcessInfo
+
 let package = Package(
   name: "loyalty",
   platforms: [.macOS(.v13)],
@@ -69,3 +71,18 @@ let package = Package(
     ),
   ]
 )
+
+// Micro-benchmarks (ordo-one/benchmark) build only when asked for, so that the
+// everyday build and the tests do not compile the benchmark tooling:
+//   scripts/bench/micro        (sets LOYALTY_BENCHMARKS=1, own build folder)
+if ProcessInfo.processInfo.environment["LOYALTY_BENCHMARKS"] != nil {
+  package.dependencies.append(
+    .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]))
+  package.targets.append(
+    .executableTarget(
+      name: "LoyaltyMicro",
+      dependencies: ["CSVStream", "LoyaltyCore", .product(name: "Benchmark", package: "benchmark")],
+      path: "Benchmarks/LoyaltyMicro",
+      plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+    ))
+}
