@@ -308,6 +308,7 @@ struct IngestState {
       }
     }
     table.reserveAdditional(keptAll ? local.count : kept.count)
+    table.refs.reserve(ids: local.refs.count, bytes: local.refs.arena.count)
     func appendRef(_ i: Int) {
       let localRef = Int(local.ref[i])
       if refMap[localRef] < 0 {
@@ -434,13 +435,13 @@ struct ChunkState: @unchecked Sendable {
     table = OrderTable(linkKeyCount: linkKeyNames.count)
   }
 
-  /// Sizes the columns for about `rows` records (refs for a quarter of them).
+  /// Sizes the columns for about `rows` records (refs for a third of them).
   mutating func reserve(rows: Int) {
     table.reserveAdditional(rows)
     keyA.reserveCapacity(rows)
     keyB.reserveCapacity(rows)
     rawStart.reserveCapacity(rows)
-    table.refs.reserve(ids: rows / 4, bytes: rows / 4 * 16)
+    table.refs.reserve(ids: rows / 3, bytes: rows / 3 * 16)
   }
 
   mutating func consume(_ record: CSVRecord, path: String) {

@@ -9,8 +9,9 @@ public struct ByteInterner: Sendable {
   private(set) var arena: [UInt8] = []
   /// Start of id `i` in `arena`; `offsets[i + 1]` is its end.
   private(set) var offsets: [Int] = [0]
-  /// Open-addressing table of `id + 1` (0 = empty).
-  private var slots: [Int32]
+  /// Open-addressing table: the top 32 bits of the hash above `id + 1` (0 = empty),
+  /// so that a probe rejects most other strings without reading `hashes` or the arena.
+  private var slots: [UInt64]
   /// Hash of each id's bytes, so that growing the table never reads the arena.
   private var hashes: [UInt64] = []
   private var mask: Int
@@ -29,19 +30,22 @@ public struct ByteInterner: Sendable {
   @inline(__always)
   public mutating func intern(_ bytes: UnsafeRawBufferPointer) -> Int32 {
     let hash = ByteHash.hash64(bytes, seed: 0x9E37_79B9_7F4A_7C15)
+    let tag = hash & 0xFFFF_FFFF_0000_0000
     var slot = Int(truncatingIfNeeded: hash) & mask
     while true {
       let entry = slots[slot]
       if entry == 0 { break }
-      let id = Int(entry - 1)
-      if hashes[id] == hash && equals(id, bytes) { return Int32(id) }
+      if entry & 0xFFFF_FFFF_0000_0000 == tag {
+        let id = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+        if equals(id, bytes) { return Int32(id) }
+      }
       slot = (slot + 1) & mask
     }
     let id = Int32(count)
     arena.append(contentsOf: bytes)
     offsets.append(arena.count)
     hashes.append(hash)
-    slots[slot] = id + 1
+    slots[slot] = tag | UInt64(id + 1)
     if count * 2 > slots.count { grow(to: slots.count * 2) }
     return id
   }
@@ -66,12 +70,15 @@ public struct ByteInterner: Sendable {
   /// The id of `bytes` if it was interned.
   public func lookup(_ bytes: UnsafeRawBufferPointer) -> Int32? {
     let hash = ByteHash.hash64(bytes, seed: 0x9E37_79B9_7F4A_7C15)
+    let tag = hash & 0xFFFF_FFFF_0000_0000
     var slot = Int(truncatingIfNeeded: hash) & mask
     while true {
       let entry = slots[slot]
       if entry == 0 { return nil }
-      let id = Int(entry - 1)
-      if hashes[id] == hash && equals(id, bytes) { return Int32(id) }
+      if entry & 0xFFFF_FFFF_0000_0000 == tag {
+        let id = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+        if equals(id, bytes) { return Int32(id) }
+      }
       slot = (slot + 1) & mask
     }
   }
@@ -181,12 +188,13 @@ public struct ByteInterner: Sendable {
   }
 
   private mutating func grow(to size: Int) {
-    var fresh = [Int32](repeating: 0, count: size)
+    var fresh = [UInt64](repeating: 0, count: size)
     let newMask = size - 1
     for id in 0..<count {
-      var slot = Int(truncatingIfNeeded: hashes[id]) & newMask
+      let hash = hashes[id]
+      var slot = Int(truncatingIfNeeded: hash) & newMask
       while fresh[slot] != 0 { slot = (slot + 1) & newMask }
-      fresh[slot] = Int32(id + 1)
+      fresh[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(id + 1)
     }
     slots = fresh
     mask = newMask
