@@ -117,3 +117,15 @@ func makeHistory(_ orders: [(member: Int, day: String, net: Int64)], asOf: Strin
       ])
   }
 }
+
+/// Tie counts by counting (short ranges) and by sorting (wide ranges) against the
+/// definition: members strictly below and strictly above each value.
+@Test(arguments: [Int64(30), Int64(1) << 40]) func tieCountsMatchTheirDefinition(range: Int64) {
+  var rng = SplitMix64(seed: UInt64(range))
+  let values = (0..<2_000).map { _ in Int64(rng.next() % UInt64(range)) - range / 2 }
+  let ties = TieCounts(values)
+  for (i, v) in values.enumerated() {
+    #expect(Int(ties.below[i]) == values.filter { $0 < v }.count)
+    #expect(Int(ties.above[i]) == values.filter { $0 > v }.count)
+  }
+}

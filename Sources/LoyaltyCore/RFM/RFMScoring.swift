@@ -30,9 +30,13 @@ public enum RFMScoring {
   /// and monetary worse is smaller; for recency (`higherIsBetter` false) worse is more
   /// days. Tied values share a score.
   public static func rank(_ values: [Int64], bins: Int, higherIsBetter: Bool) -> [UInt8] {
-    let n = values.count
+    rank(TieCounts(values), bins: bins, higherIsBetter: higherIsBetter)
+  }
+
+  /// `rank` from the values' tie counts (shared with the power tags).
+  public static func rank(_ counts: TieCounts, bins: Int, higherIsBetter: Bool) -> [UInt8] {
+    let n = counts.below.count
     guard n > 0 else { return [] }
-    let counts = TieCounts(values)
     return (0..<n).map { i in
       // Strictly worse: below x when higher is better, above x otherwise.
       let worse = higherIsBetter ? Int(counts.below[i]) : Int(counts.above[i])
@@ -110,6 +114,24 @@ public struct TieCounts: Sendable {
 
   public init(_ values: [Int64]) {
     let n = values.count
+    // Values in a short range (days, order counts): count them instead of sorting.
+    if let low = values.min(), let high = values.max(), high.subtractingReportingOverflow(low).overflow == false,
+      high - low <= Int64(4 * n)
+    {
+      var atOrBelow = [Int32](repeating: 0, count: Int(high - low) + 1)
+      for v in values { atOrBelow[Int(v - low)] += 1 }
+      var running: Int32 = 0
+      for k in atOrBelow.indices {
+        running += atOrBelow[k]
+        atOrBelow[k] = running
+      }
+      below = values.map { v in
+        let k = Int(v - low)
+        return k == 0 ? 0 : atOrBelow[k - 1]
+      }
+      above = values.map { v in Int32(n) - atOrBelow[Int(v - low)] }
+      return
+    }
     var pairs = [(value: Int64, position: Int32)]()
     pairs.reserveCapacity(n)
     for (i, v) in values.enumerated() { pairs.append((v, Int32(i))) }

@@ -159,6 +159,9 @@ public enum RFMStage {
     let rValues = scored.map { Int64(recency[$0]) }
     let fValues = scored.map { Int64(frequency[$0]) }
     let mValues = scored.map { monetary[$0] }
+    // Members strictly below and above each monetary value: the rank scores and the
+    // power tags both read them.
+    let monetaryTies = TieCounts(mValues)
     var rs: [UInt8]
     var fs: [UInt8]
     var ms: [UInt8]
@@ -167,7 +170,7 @@ public enum RFMStage {
     case .rank:
       rs = RFMScoring.rank(rValues, bins: bins, higherIsBetter: false)
       fs = RFMScoring.rank(fValues, bins: bins, higherIsBetter: true)
-      ms = RFMScoring.rank(mValues, bins: bins, higherIsBetter: true)
+      ms = RFMScoring.rank(monetaryTies, bins: bins, higherIsBetter: true)
     case .quantile:
       let r = RFMScoring.quantile(rValues, bins: bins, higherIsBetter: false, one: 1)
       let f = RFMScoring.quantile(fValues, bins: bins, higherIsBetter: true, one: 1)
@@ -201,7 +204,6 @@ public enum RFMStage {
     var segments = segmentNames.map { GroupSummary(name: $0) }
     var gridMembers = [[Int]](repeating: [Int](repeating: 0, count: bins), count: bins)
     var gridMonetary = [[Int64]](repeating: [Int64](repeating: 0, count: bins), count: bins)
-    let monetaryTies = TieCounts(mValues)
     for (position, member) in scored.enumerated() {
       let (sr, sf, sm) = (rs[position], fs[position], ms[position])
       r[member] = sr
