@@ -180,6 +180,10 @@ struct IngestState {
       // A quoted field runs across a boundary: read the file in one chunk instead.
       chunks = try scanChunks(bytes, bounds: [headerEnd, bytes.count], layout: layout, path: path)
     }
+    // The file's pages are not needed for the merge (a reject's raw text is read
+    // again from the page cache), so they leave resident memory before the merge's
+    // own tables arrive.
+    file.release(0..<bytes.count)
     if let error = chunks.compactMap(\.headerError).first { throw error }
     if layout == nil, chunks.first?.needsHeader ?? true {
       throw .input(
@@ -188,7 +192,10 @@ struct IngestState {
     }
     var fileRejects: [Reject] = []
     var lineCursor = (offset: 0, line: 1)
-    for chunk in chunks {
+    // Chunks leave the list as they are merged, so each one's columns are freed
+    // before the next one's are copied.
+    chunks.reverse()
+    while let chunk = chunks.popLast() {
       counts.read += chunk.read
       counts.rejected += chunk.rejects.count
       for reject in chunk.rejects { counts.byCode[reject.code, default: 0] += 1 }
