@@ -7,22 +7,14 @@ import Benchmark
 import CSVStream
 import LoyaltyCore
 
-/// A small fixed-seed generator (SplitMix64) for the inputs.
-struct Seeded {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
+extension SplitMix64 {
+  /// A number in 0..<n (the inputs need no better spread than this).
   mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
 
 /// `count` order rows as the sample generator writes them (one quoted field per 50 rows).
 func orderRows(_ count: Int) -> [UInt8] {
-  var rng = Seeded(state: 7)
+  var rng = SplitMix64(seed: 7)
   var text = "order_id,channel,customer_ref,order_time,amount,status,refund_amount,refund_time\n"
   let channels = ["web", "app", "jd", "tmall"]
   for i in 0..<count {
@@ -61,7 +53,7 @@ let benchmarks: @Sendable () -> Void = {
     blackHole(fields)
   }
 
-  var rng = Seeded(state: 11)
+  var rng = SplitMix64(seed: 11)
   let amounts = PackedTexts((0..<100_000).map { _ in "\(rng.below(1_000_000)).\(rng.below(10))\(rng.below(10))" })
   Benchmark("Money: parse 100k amounts to minor units") { benchmark in
     var total: Int64 = 0

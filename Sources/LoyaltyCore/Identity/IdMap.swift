@@ -164,11 +164,12 @@ public struct IdMap: Sendable {
         let found = rawOf(rowOffset[i])
         conflictRows.append((ref, rowLine[i], found.raw, found.member))
       }
+      // The member ids of each conflicting ref, gathered once.
+      var idsOfRef: [Int32: Set<String>] = [:]
+      for row in conflictRows { idsOfRef[row.ref, default: []].insert(row.member) }
       for row in conflictRows {
         let parts = refs.string(row.ref).split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false)
-        let ids = Set(conflictRows.filter { $0.ref == row.ref }.map(\.member)).sorted {
-          $0.utf8.lexicographicallyPrecedes($1.utf8)
-        }
+        let ids = idsOfRef[row.ref]!.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         map.rejects.append(
           Reject(
             file: path, line: row.line, code: .idMapConflict,

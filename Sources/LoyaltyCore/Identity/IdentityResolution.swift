@@ -191,9 +191,11 @@ public enum IdentityResolution {
       } else {
         // channel:customer_ref, put together as bytes.
         keyBuffer.removeAll(keepingCapacity: true)
-        orders.channels.withBytes(orders.refChannel[Int(ref)]) { keyBuffer.append(contentsOf: $0) }
-        keyBuffer.append(UInt8(ascii: ":"))
-        orders.refs.withBytes(ref, from: 4) { keyBuffer.append(contentsOf: $0) }
+        orders.withRefParts(ref) { channel, customerRef in
+          keyBuffer.append(contentsOf: channel)
+          keyBuffer.append(UInt8(ascii: ":"))
+          keyBuffer.append(contentsOf: customerRef)
+        }
         rootName[root] = keyBuffer.withUnsafeBytes { names.intern($0) }
       }
     }

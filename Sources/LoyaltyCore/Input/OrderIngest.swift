@@ -207,7 +207,6 @@ struct IngestState {
     counts.accepted = counts.read - counts.rejected
     fileRejects.sort { $0.line < $1.line }
     rejects += fileRejects
-    file.release(0..<bytes.count)
     files.append(counts)
   }
 
@@ -232,25 +231,28 @@ struct IngestState {
     let firstLine = firstLines
     let config = self.config
     let linkKeyNames = self.linkKeyNames
-    let results = ChunkResults(count: count)
-    let work: @Sendable (Int) -> Void = { k in
-      var chunk = ChunkState(config: config, linkKeyNames: linkKeyNames, layout: layout ?? ColumnLayout())
-      chunk.needsHeader = layout == nil
-      chunk.businessOffset = config.businessOffsetSeconds
-      chunk.reserve(rows: Self.estimatedRecords(shared.bytes, bounds[k]..<bounds[k + 1]))
-      do throws(CSVError) {
-        chunk.endedAtBoundary = try CSVScanner.scan(
-          shared.bytes, range: bounds[k]..<bounds[k + 1], firstLine: firstLine[k], path: path
-        ) { record in chunk.consume(record, path: path) }
-        results.set(k, .success(chunk))
-      } catch {
-        results.set(k, .failure(error))
+    var outcomes = [Result<ChunkState, CSVError>?](repeating: nil, count: count)
+    outcomes.withUnsafeMutableBufferPointer { buffer in
+      let results = SharedSlots(buffer: buffer)
+      let work: @Sendable (Int) -> Void = { k in
+        var chunk = ChunkState(config: config, linkKeyNames: linkKeyNames, layout: layout ?? ColumnLayout())
+        chunk.needsHeader = layout == nil
+        chunk.businessOffset = config.businessOffsetSeconds
+        chunk.reserve(rows: Self.estimatedRecords(shared.bytes, bounds[k]..<bounds[k + 1]))
+        do throws(CSVError) {
+          chunk.endedAtBoundary = try CSVScanner.scan(
+            shared.bytes, range: bounds[k]..<bounds[k + 1], firstLine: firstLine[k], path: path
+          ) { record in chunk.consume(record, path: path) }
+          results.buffer[k] = .success(chunk)
+        } catch {
+          results.buffer[k] = .failure(error)
+        }
       }
+      if count == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: count, execute: work) }
     }
-    if count == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: count, execute: work) }
     var chunks: [ChunkState] = []
-    for k in 0..<count {
-      switch results.get(k) {
+    for outcome in outcomes {
+      switch outcome! {
       case .success(let chunk): chunks.append(chunk)
       case .failure(let error): throw .input(error.description)
       }
@@ -399,19 +401,6 @@ struct SharedSlots<Element>: @unchecked Sendable {
   let buffer: UnsafeMutableBufferPointer<Element>
 }
 
-/// Per-chunk outcomes written by worker threads, each slot by one thread only.
-final class ChunkResults: @unchecked Sendable {
-  private var slots: [Result<ChunkState, CSVError>?]
-  private let lock = NSLock()
-  init(count: Int) { slots = Array(repeating: nil, count: count) }
-  func set(_ k: Int, _ value: Result<ChunkState, CSVError>) {
-    lock.lock()
-    slots[k] = value
-    lock.unlock()
-  }
-  func get(_ k: Int) -> Result<ChunkState, CSVError> { slots[k]! }
-}
-
 /// One chunk's validated rows, in its own columns and interners.
 struct ChunkState: @unchecked Sendable {
   let config: InputConfig
@@ -505,15 +494,8 @@ struct ChunkState: @unchecked Sendable {
     guard r.fieldCount == layout.count else {
       return (.columnCount, "The record has \(r.fieldCount) fields but the header has \(layout.count).")
     }
-    if r[layout.orderID].count == 0 || r[layout.channel].count == 0 || r[layout.customerRef].count == 0
-      || r[layout.orderTime].count == 0 || r[layout.amount].count == 0
-    {
-      for (index, name) in [
-        (layout.orderID, "order_id"), (layout.channel, "channel"), (layout.customerRef, "customer_ref"),
-        (layout.orderTime, "order_time"), (layout.amount, "amount"),
-      ] where r[index].count == 0 {
-        return (.missingField, "The required field \(name) is empty.")
-      }
+    if let name = emptyRequiredField(r) {
+      return (.missingField, "The required field \(name) is empty.")
     }
     let offset = businessOffset
     guard let time = FieldParsers.timestamp(r[layout.orderTime], businessOffsetSeconds: offset) else {
@@ -624,6 +606,16 @@ struct ChunkState: @unchecked Sendable {
     return nil
   }
 
+  /// The first required field that is empty, in the order the checks name them.
+  func emptyRequiredField(_ r: CSVRecord) -> String? {
+    if r[layout.orderID].count == 0 { return "order_id" }
+    if r[layout.channel].count == 0 { return "channel" }
+    if r[layout.customerRef].count == 0 { return "customer_ref" }
+    if r[layout.orderTime].count == 0 { return "order_time" }
+    if r[layout.amount].count == 0 { return "amount" }
+    return nil
+  }
+
   /// The status word, ASCII case-insensitive, without allocating.
   static func status(_ bytes: UnsafeRawBufferPointer) -> OrderStatus? {
     func matches(_ word: StaticString) -> Bool {
@@ -661,12 +653,13 @@ struct PartitionedKeySet {
       isNew.withUnsafeMutableBufferPointer { out in
         a.withUnsafeBufferPointer { a in
           b.withUnsafeBufferPointer { b in
+            // Sizes up front: the keys of each partition.
+            var sizes = [Int](repeating: 0, count: sets.count)
+            for key in a { sizes[Self.partition(key)] += 1 }
+            let perPartition = sizes
             let shared = SharedKeyWork(sets: sets, out: out, a: a, b: b)
             let work: @Sendable (Int) -> Void = { w in
-              // Sizes up front: the rows of this worker's partitions.
-              var counts = [Int](repeating: 0, count: shared.sets.count)
-              for i in 0..<count { counts[Self.partition(shared.a[i])] += 1 }
-              for p in 0..<shared.sets.count where p % workers == w { shared.sets[p].reserve(adding: counts[p]) }
+              for p in 0..<shared.sets.count where p % workers == w { shared.sets[p].reserve(adding: perPartition[p]) }
               for i in 0..<count {
                 let p = Self.partition(shared.a[i])
                 guard p % workers == w else { continue }

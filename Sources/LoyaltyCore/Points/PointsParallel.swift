@@ -37,7 +37,7 @@ enum PointsParallel {
     if workerCount == 1 { return ranges.map(work) }
     var results = [Partial?](repeating: nil, count: ranges.count)
     results.withUnsafeMutableBufferPointer { buffer in
-      let slots = PointsSharedSlots(buffer: buffer)
+      let slots = SharedSlots(buffer: buffer)
       DispatchQueue.concurrentPerform(iterations: workerCount) { w in
         var c = w
         while c < ranges.count {
@@ -48,9 +48,4 @@ enum PointsParallel {
     }
     return results.map { $0! }
   }
-}
-
-/// A buffer whose slots are written by different threads, each slot by exactly one.
-struct PointsSharedSlots<Element>: @unchecked Sendable {
-  let buffer: UnsafeMutableBufferPointer<Element>
 }

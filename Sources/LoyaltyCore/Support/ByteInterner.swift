@@ -30,17 +30,9 @@ public struct ByteInterner: Sendable {
   @inline(__always)
   public mutating func intern(_ bytes: UnsafeRawBufferPointer) -> Int32 {
     let hash = ByteHash.hash64(bytes, seed: 0x9E37_79B9_7F4A_7C15)
+    let (found, slot) = probe(bytes, hash: hash)
+    if let found { return found }
     let tag = hash & 0xFFFF_FFFF_0000_0000
-    var slot = Int(truncatingIfNeeded: hash) & mask
-    while true {
-      let entry = slots[slot]
-      if entry == 0 { break }
-      if entry & 0xFFFF_FFFF_0000_0000 == tag {
-        let id = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-        if equals(id, bytes) { return Int32(id) }
-      }
-      slot = (slot + 1) & mask
-    }
     let id = Int32(count)
     arena.append(contentsOf: bytes)
     offsets.append(arena.count)
@@ -69,15 +61,20 @@ public struct ByteInterner: Sendable {
 
   /// The id of `bytes` if it was interned.
   public func lookup(_ bytes: UnsafeRawBufferPointer) -> Int32? {
-    let hash = ByteHash.hash64(bytes, seed: 0x9E37_79B9_7F4A_7C15)
+    probe(bytes, hash: ByteHash.hash64(bytes, seed: 0x9E37_79B9_7F4A_7C15)).id
+  }
+
+  /// The id of `bytes` when interned, else the empty slot where it would go.
+  @inline(__always)
+  private func probe(_ bytes: UnsafeRawBufferPointer, hash: UInt64) -> (id: Int32?, slot: Int) {
     let tag = hash & 0xFFFF_FFFF_0000_0000
     var slot = Int(truncatingIfNeeded: hash) & mask
     while true {
       let entry = slots[slot]
-      if entry == 0 { return nil }
+      if entry == 0 { return (nil, slot) }
       if entry & 0xFFFF_FFFF_0000_0000 == tag {
         let id = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-        if equals(id, bytes) { return Int32(id) }
+        if equals(id, bytes) { return (Int32(id), slot) }
       }
       slot = (slot + 1) & mask
     }
