@@ -1,10 +1,12 @@
-// Micro-benchmarks of the hot parts of ingest and identity: the CSV stream over libcsv,
-// money and date parsing, interning and union-find. Run with `scripts/bench/micro`.
+// Micro-benchmarks of the hot parts: the CSV stream over libcsv, money and date parsing,
+// interning and union-find (ingest and identity), and the points simulation's member
+// replay. Run with `scripts/bench/micro`.
 // Each benchmark builds its input before the measurement starts; inputs come from a
 // fixed seed, so runs compare like with like.
 
 import Benchmark
 import CSVStream
+import Foundation
 import LoyaltyCore
 
 extension SplitMix64 {
@@ -105,5 +107,38 @@ let benchmarks: @Sendable () -> Void = {
     var roots = 0
     for x in 0..<Int32(nodes) where sets.find(x) == x { roots += 1 }
     blackHole(roots)
+  }
+
+  // The points simulation: the sample's members (100k orders, hash linking off as in
+  // scripts/bench) replayed for 10 runs on one thread, calibration and grid left out.
+  // The stages before points run once, outside the measurement.
+  let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loyalty-micro-points").path
+  try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+  let asOf = Day(year: 2026, month: 10, day: 31)!
+  var generator = SampleGenerator(options: .init(orders: 100_000, seed: 1, end: asOf, clean: true))
+  var ordersText = ""
+  var mapText = ""
+  generator.generate(ordersSink: { ordersText += $0 }, mapSink: { mapText += $0 })
+  try? ordersText.write(toFile: folder + "/orders.csv", atomically: true, encoding: .utf8)
+  try? mapText.write(toFile: folder + "/id_map.csv", atomically: true, encoding: .utf8)
+  var config = LoyaltyConfig()
+  config.identity.linkKeys = []
+  config.input.businessTimeZone = "+08:00"
+  do {
+    let before = try Pipeline.run(
+      RunRequest(
+        ordersPaths: [folder + "/orders.csv"], idMapPath: folder + "/id_map.csv", asOf: asOf, config: config,
+        threads: 1, until: .levels))
+    guard let history = before.cleaning?.history, let ladder = before.levels?.ladder else { return }
+    var points = config.points
+    points.runs = 40
+    points.targetRedemptionRate = nil
+    points.sensitivityClaimRatios = []
+    Benchmark("Points: 40 runs of \(history.memberCount) members, one thread") { benchmark in
+      let result = try PointsStage.run(history: history, ladder: ladder, config: points, seed: 1, threads: 1)
+      blackHole(result.summary.count)
+    }
+  } catch {
+    print("points benchmark: \(error)")
   }
 }

@@ -379,6 +379,27 @@ private func expectLedgerBalances(_ result: PointsResult) {
   #expect(PointsRandomStream.redemptionPosition(monthIndex: 100) == 201)
 }
 
+/// The simulation's integer draws decide as the documented Double test does, and the
+/// per-run key gives the same stream as the full derivation.
+@Test func integerThresholdsDecideLikeUnitDraws() {
+  let probabilities =
+    [0, 1e-300, 0.1, 0.15, 1.0 / 3, 0.5, 0.7, 0.999_999_999_999, 1] + (0..<200).map { Double($0) / 199 }
+  for (k, p) in probabilities.enumerated() {
+    let threshold = PointsRandomStream.threshold(probability: p)
+    let stream = PointsRandomStream(seed: 7, run: k % 5, member: k)
+    #expect(stream == PointsRandomStream(runKey: PointsRandomStream.runKey(seed: 7, run: k % 5), member: k))
+    for n in 0..<500 as Range<UInt64> {
+      #expect(stream.isBelow(threshold, at: n) == (stream.unit(at: n) < p))
+    }
+    // The draws nearest the threshold: 53-bit values just below, at and above it.
+    for x in [threshold &- 1, threshold, threshold &+ 1] where x < 1 << 53 {
+      #expect((x < threshold) == (Double(x) * 0x1p-53 < p))
+    }
+  }
+  #expect(PointsRandomStream.threshold(probability: 1) == 1 << 53)
+  #expect(PointsRandomStream.threshold(probability: 0) == 0)
+}
+
 /// The projection's earns kept as one block give the same figures as lots of their own
 /// when none of those lots can expire before the horizon.
 @Test func blockEarnsRedeemLikeLotsThatDoNotExpire() {

@@ -29,6 +29,33 @@ public struct PointsRandomStream: Sendable, Equatable {
     key = Self.mix(Self.mix(Self.mix(seed &+ Self.golden) &+ UInt64(run)) &+ UInt64(member))
   }
 
+  /// The stream of `member` in the run whose `runKey(seed:run:)` is `runKey`: the same
+  /// stream as `init(seed:run:member:)`, with the member-independent part computed once.
+  @inline(__always)
+  public init(runKey: UInt64, member: Int) {
+    key = Self.mix(runKey &+ UInt64(member))
+  }
+
+  /// mix(mix(seed + γ) + run): the part of every key of run `run` that does not depend
+  /// on the member.
+  public static func runKey(seed: UInt64, run: Int) -> UInt64 {
+    mix(mix(seed &+ golden) &+ UInt64(run))
+  }
+
+  /// ceil(probability * 2^53): `unit(at: n) < probability` exactly when
+  /// `value(at: n) >> 11 < threshold(probability)`, since unit is (value >> 11) * 2^-53
+  /// without rounding and the left side is an integer. `probability` is in [0, 1].
+  public static func threshold(probability: Double) -> UInt64 {
+    UInt64((min(max(probability, 0), 1) * 0x1p53).rounded(.up))
+  }
+
+  /// Whether the draw at `position` falls below `threshold` (see `threshold(probability:)`):
+  /// the same decision as `unit(at: position) < probability`, in integers.
+  @inline(__always)
+  public func isBelow(_ threshold: UInt64, at position: UInt64) -> Bool {
+    value(at: position) >> 11 < threshold
+  }
+
   /// SplitMix64's finaliser (Stafford's variant 13): a bijection on UInt64 with full
   /// avalanche.
   @inline(__always)

@@ -231,9 +231,11 @@ private struct MemberRun {
 
 /// The replay of one member in one run, reading the plan's columns.
 private struct MemberSimulator {
-  let seed: UInt64
-  let claimRatio: Double
-  let redeemProbability: Double
+  /// `PointsRandomStream.runKey` of each run.
+  let runKeys: [UInt64]
+  /// Thresholds of the claim and redemption draws (`PointsRandomStream.threshold`).
+  let claimThreshold: UInt64
+  let redeemThreshold: UInt64
   let minRedeem: Int64
   let redeemFractionMillionths: Int64
   let projection: Bool
@@ -264,9 +266,9 @@ private struct MemberSimulator {
   let projectedEarnsOutliveHorizon: Bool
 
   init(plan: PointsPlan, settings: PointsSimulationSettings) {
-    seed = settings.seed
-    claimRatio = settings.claimRatio
-    redeemProbability = settings.redeemProbability
+    runKeys = (0..<settings.runs).map { PointsRandomStream.runKey(seed: settings.seed, run: $0) }
+    claimThreshold = PointsRandomStream.threshold(probability: settings.claimRatio)
+    redeemThreshold = PointsRandomStream.threshold(probability: settings.redeemProbability)
     minRedeem = settings.minRedeem
     redeemFractionMillionths = settings.redeemFractionMillionths
     projection = settings.projection
@@ -312,7 +314,7 @@ private struct MemberSimulator {
     if firstOrder == orderEnd { return 0 }
     ledger.reset()
     var state = MemberRun(
-      stream: PointsRandomStream(seed: seed, run: run, member: m), firstOrder: firstOrder,
+      stream: PointsRandomStream(runKey: runKeys[run], member: m), firstOrder: firstOrder,
       orderEnd: orderEnd, reversalEnd: reversalStart[m + 1], nextOrder: firstOrder,
       nextReversal: reversalStart[m])
 
@@ -330,7 +332,7 @@ private struct MemberSimulator {
         let until = min(nextDue, lastHistoricMonthEnd + 1)
         month += 1
         while month < until
-          && !(state.stream.unit(at: PointsRandomStream.redemptionPosition(monthIndex: month)) < redeemProbability)
+          && !state.stream.isBelow(redeemThreshold, at: PointsRandomStream.redemptionPosition(monthIndex: month))
         {
           month += 1
         }
@@ -394,8 +396,8 @@ private struct MemberSimulator {
         let points = orderEarnPoints[order]
         guard points > 0 else { continue }
         let ordinal = order - state.firstOrder
-        let draw = state.stream.unit(at: PointsRandomStream.claimPosition(orderOrdinal: ordinal))
-        guard draw < claimRatio else { continue }
+        guard state.stream.isBelow(claimThreshold, at: PointsRandomStream.claimPosition(orderOrdinal: ordinal))
+        else { continue }
         let earnedIn = orderMonth[order]
         let expiryMonth = PointsArithmetic.expiryMonth(earnedIn: earnedIn, rule: expiry, months: expiryMonths)
         lotOfOrder[ordinal] = Int32(truncatingIfNeeded: ledger.earn(points, month: earnedIn, expiry: expiryMonth))
@@ -405,8 +407,8 @@ private struct MemberSimulator {
       } else if reversalReady {
         state.nextReversal += 1
         let ordinal = Int(reversalOrder[reversal]) - state.firstOrder
-        let draw = state.stream.unit(at: PointsRandomStream.claimPosition(orderOrdinal: ordinal))
-        guard draw < claimRatio else { continue }
+        guard state.stream.isBelow(claimThreshold, at: PointsRandomStream.claimPosition(orderOrdinal: ordinal))
+        else { continue }
         let points = reversalPoints[reversal]
         ledger.reverse(points, lot: Int(lotOfOrder[ordinal]))
         state.reversed += points
@@ -431,8 +433,8 @@ private struct MemberSimulator {
     }
     let balance = ledger.lotsTotal
     guard balance > 0 && balance >= minRedeem else { return }
-    let draw = state.stream.unit(at: PointsRandomStream.redemptionPosition(monthIndex: month))
-    guard draw < redeemProbability else { return }
+    guard state.stream.isBelow(redeemThreshold, at: PointsRandomStream.redemptionPosition(monthIndex: month))
+    else { return }
     let amount =
       redeemFractionMillionths == 1_000_000
       ? balance : PointsArithmetic.share(of: balance, millionths: redeemFractionMillionths)
