@@ -25,15 +25,14 @@ extension ReportBuilder {
   func paretoCurve(_ levels: LevelsResult) -> [Double] {
     let n = levels.growthMinor.count
     guard n > 0 else { return [] }
-    let order = (0..<n).sorted { a, b in
-      let (ga, gb) = (levels.growthMinor[a], levels.growthMinor[b])
-      if ga != gb { return ga > gb }
-      let (sa, sb) = (levels.windowSpendMinor[a], levels.windowSpendMinor[b])
-      return sa != sb ? sa > sb : a < b
-    }
+    // Members by growth, then window spend, both descending. Members that tie on both
+    // add the same spend, so the cumulative sums need no further tie-break and the
+    // pairs can be sorted as plain values.
+    var ranked = (0..<n).map { GrowthAndSpend(growth: levels.growthMinor[$0], spend: levels.windowSpendMinor[$0]) }
+    ranked.sort(by: >)
     let total = levels.windowSpendMinor.reduce(0, +)
     var cumulative = [Int64](repeating: 0, count: n + 1)
-    for (i, m) in order.enumerated() { cumulative[i + 1] = cumulative[i] + levels.windowSpendMinor[m] }
+    for (i, member) in ranked.enumerated() { cumulative[i + 1] = cumulative[i] + member.spend }
     return (0...100).map { x in
       let k = (n * x + 99) / 100
       return total > 0 ? Double(cumulative[k]) / Double(total) : 0
@@ -108,4 +107,12 @@ extension ReportBuilder {
     md += d.text + "\n"
     return md
   }
+}
+
+/// A member's growth value and window spend, ordered by growth, then spend.
+private struct GrowthAndSpend: Comparable {
+  var growth: Int64
+  var spend: Int64
+
+  static func < (a: Self, b: Self) -> Bool { a.growth != b.growth ? a.growth < b.growth : a.spend < b.spend }
 }

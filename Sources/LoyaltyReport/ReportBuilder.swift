@@ -119,14 +119,19 @@ public struct ReportBuilder {
         "f_score", "m_score", "rfm_cell", "value_class", "segment", "lifecycle", "power_tag", "growth_value", "level",
       ], reserve: history.memberCount * 110)
     let levels = run.levels
-    let segmentNames = rfm.segmentNames
+    // Names and dates repeat across millions of rows: rendered once, copied per row.
+    let segmentNames = rfm.segmentNames.map(ByteCSV.rendered)
+    let classNames = ValueClass.allCases.map { ByteCSV.rendered($0.name) }
+    let lifecycleNames = LifecycleStage.allCases.map { ByteCSV.rendered($0.name) }
+    let powerTagNames = PowerTag.allCases.map { ByteCSV.rendered($0.name) }
+    let dates = DateCells(first: history.day.min() ?? 0, last: history.day.max() ?? -1)
     for m in 0..<history.memberCount {
       let orders = history.orders(of: m)
       csv.text(history.memberIDs[m])
       csv.comma()
-      csv.date(Day(number: history.day[orders.lowerBound]))
+      csv.date(Day(number: history.day[orders.lowerBound]), from: dates)
       csv.comma()
-      csv.date(Day(number: history.day[orders.upperBound - 1]))
+      csv.date(Day(number: history.day[orders.upperBound - 1]), from: dates)
       csv.comma()
       csv.integer(Int64(rfm.recencyDays[m]))
       csv.comma()
@@ -143,16 +148,16 @@ public struct ReportBuilder {
         csv.comma()
         csv.integer(Int64(rfm.r[m]) * 100 + Int64(rfm.f[m]) * 10 + Int64(rfm.m[m]))
         csv.comma()
-        csv.plain(rfm.valueClass[m]!.name)
+        csv.cell(classNames[rfm.valueClass[m]!.rawValue])
         csv.comma()
-        csv.text(segmentNames[Int(rfm.segment[m])])
+        csv.cell(segmentNames[Int(rfm.segment[m])])
       } else {
         csv.plain(",,,,,")
       }
       csv.comma()
-      csv.plain(rfm.lifecycle[m].name)
+      csv.cell(lifecycleNames[rfm.lifecycle[m].rawValue])
       csv.comma()
-      if let tag = rfm.powerTag[m] { csv.plain(tag.name) }
+      if let tag = rfm.powerTag[m] { csv.cell(powerTagNames[tag.rawValue]) }
       csv.comma()
       if let levels {
         csv.money(levels.growthMinor[m], digits: digits)

@@ -9,9 +9,14 @@ struct ByteCSV: ~Copyable {
   private var capacity: Int
   private(set) var count = 0
 
-  init(header: [String], reserve: Int) {
-    capacity = max(4096, reserve)
+  /// An empty writer with room for `reserve` bytes.
+  init(reserve: Int) {
+    capacity = max(64, reserve)
     storage = .allocate(capacity: capacity)
+  }
+
+  init(header: [String], reserve: Int) {
+    self.init(reserve: max(4096, reserve))
     for (i, name) in header.enumerated() {
       if i > 0 { comma() }
       text(name)
@@ -84,6 +89,18 @@ struct ByteCSV: ~Copyable {
     if needsQuotes { append(UInt8(ascii: "\"")) }
   }
 
+  /// Bytes already rendered as a cell (see `rendered(_:)`).
+  mutating func cell(_ bytes: [UInt8]) {
+    bytes.withUnsafeBytes { append($0) }
+  }
+
+  /// `value` as `text(_:)` writes it, for cells written many times over.
+  static func rendered(_ value: String) -> [UInt8] {
+    var csv = ByteCSV(reserve: 64)
+    csv.text(value)
+    return csv.bytes()
+  }
+
   /// A name the pipeline itself chose (no guard or quotes needed).
   mutating func plain(_ value: String) {
     var v = value
@@ -137,6 +154,15 @@ struct ByteCSV: ~Copyable {
     unsigned(magnitude % scale, width: digits)
   }
 
+  /// `YYYY-MM-DD`, copied from `dates` when it holds the day.
+  mutating func date(_ day: Day, from dates: DateCells) {
+    let offset = Int(day.number) - Int(dates.first)
+    guard offset >= 0 && offset < dates.count else { return date(day) }
+    ensure(10)
+    dates.bytes.withUnsafeBufferPointer { (storage + count).update(from: $0.baseAddress! + offset * 10, count: 10) }
+    count += 10
+  }
+
   /// `YYYY-MM-DD`.
   mutating func date(_ day: Day) {
     let c = day.civil
@@ -147,8 +173,29 @@ struct ByteCSV: ~Copyable {
     unsigned(UInt64(c.day), width: 2)
   }
 
+  /// A copy of the bytes so far.
+  func bytes() -> [UInt8] { Array(UnsafeBufferPointer(start: storage, count: count)) }
+
   /// The text; consumes the writer.
   consuming func finish() -> String {
     String(decoding: UnsafeBufferPointer(start: storage, count: count), as: UTF8.self)
+  }
+}
+
+/// The days `first ..< first + count` rendered as `YYYY-MM-DD`, ten bytes each, for files
+/// that write the same dates millions of times.
+struct DateCells {
+  let first: Int32
+  let count: Int
+  let bytes: [UInt8]
+
+  /// The days from `first` through `last`; none when the span is over `limit` days.
+  init(first: Int32, last: Int32, limit: Int = 100_000) {
+    let span = Int(last) - Int(first) + 1
+    self.first = first
+    count = span > 0 && span <= limit ? span : 0
+    var csv = ByteCSV(reserve: count * 10)
+    for k in 0..<count { csv.date(Day(number: first + Int32(k))) }
+    bytes = csv.bytes()
   }
 }
