@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import LoyaltyReport
 
 #if canImport(Glibc)
   import Glibc
@@ -36,28 +37,11 @@ struct JSONLogHandler: LogHandler {
     for (key, value) in metadata.merging(extra ?? [:], uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
       fields.append((key, value.description))
     }
-    let body = fields.map { "\"\($0.0)\":\"\(jsonEscape($0.1))\"" }.joined(separator: ",")
+    // The same string escaping as manifest.json.
+    let body = fields.map { JSONValue.string($0.0).render() + ":" + JSONValue.string($0.1).render() }
+      .joined(separator: ",")
     printError("{" + body + "}")
   }
-}
-
-func jsonEscape(_ s: String) -> String {
-  var out = ""
-  for scalar in s.unicodeScalars {
-    switch scalar {
-    case "\"": out += "\\\""
-    case "\\": out += "\\\\"
-    case "\n": out += "\\n"
-    case "\t": out += "\\t"
-    default:
-      if scalar.value < 0x20 {
-        out += "\\u00" + String(scalar.value, radix: 16).leftPadded(2)
-      } else {
-        out.unicodeScalars.append(scalar)
-      }
-    }
-  }
-  return out
 }
 
 extension String {
