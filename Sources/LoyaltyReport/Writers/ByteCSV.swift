@@ -8,7 +8,7 @@ import LoyaltyCore
 
 /// A CSV writer over raw bytes for the member-sized files (millions of rows): numbers,
 /// dates and money are formatted straight into the buffer, with no `String` per cell.
-/// Its output is byte for byte what `CSVText` writes.
+/// Text cells follow one guard-and-quote rule, which `CSVText.cell` uses as well.
 struct ByteCSV: ~Copyable {
   /// The text so far: `count` bytes of `capacity`, grown by doubling. Large buffers are
   /// mapped pages of their own, so `finish()` can give each part back once it is copied.

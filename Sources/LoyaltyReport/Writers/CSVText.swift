@@ -8,27 +8,14 @@ public struct CSVText {
     appendRow(header.map(CSVText.cell))
   }
 
-  /// A text cell: guarded and quoted as needed.
+  /// A text cell: guarded and quoted as needed, by the rule `ByteCSV.text` writes
+  /// the member-sized files with.
   public static func cell(_ value: String) -> String {
-    var v = value
-    if let first = v.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) {
-      v = "'" + v
-    }
-    return quote(v)
+    String(decoding: ByteCSV.rendered(value), as: UTF8.self)
   }
 
   /// A numeric or date cell written by the pipeline itself (never guarded).
   public static func number(_ value: String) -> String { value }
-
-  static func quote(_ v: String) -> String {
-    var needs = false
-    for b in v.utf8 where b == UInt8(ascii: ",") || b == UInt8(ascii: "\"") || b == 10 || b == 13 {
-      needs = true
-      break
-    }
-    guard needs else { return v }
-    return "\"" + v.replacing("\"", with: "\"\"") + "\""
-  }
 
   /// Appends a row of cells already made with `cell` or `number`.
   public mutating func appendRow(_ cells: [String]) {
