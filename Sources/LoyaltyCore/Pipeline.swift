@@ -78,21 +78,23 @@ public enum Pipeline {
     let idMap = try timed("id_map") { () throws(LoyaltyError) in
       try request.idMapPath.map { path throws(LoyaltyError) in try IdMap.read(path: path) } ?? IdMap()
     }
-    var result = RunResult(request: request, ingest: ingest, idMap: idMap)
+    var result = RunResult(request: request, ingest: consume ingest, idMap: idMap)
     guard request.until >= .identity else {
       result.timings = timings
       return result
     }
     let identity = try timed("identity") { () throws(LoyaltyError) in
       IdentityResolution.run(
-        orders: ingest.orders, idMap: idMap, linkKeys: config.identity.linkKeys,
+        orders: result.ingest.orders, idMap: idMap, linkKeys: config.identity.linkKeys,
         maxRefsPerKey: config.identity.maxRefsPerKey)
     }
     result.identity = identity
     let cleaning = try timed("cleaning") { () throws(LoyaltyError) in
-      Cleaning.run(orders: ingest.orders, identity: identity, asOf: request.asOf, minorDigits: config.input.minorDigits)
+      Cleaning.run(
+        orders: result.ingest.orders, identity: identity, asOf: request.asOf, minorDigits: config.input.minorDigits)
     }
     result.cleaning = cleaning
+    result.ingest.orders.releaseRowColumns()
     guard request.until >= .rfm else {
       result.timings = timings
       return result
