@@ -28,12 +28,14 @@ public struct ReportBuilder {
 
   /// Every file of the folder, in a fixed order. Timings go into the manifest only
   /// when `includeTimings` is set (the one part that is not reproducible).
-  public func files(includeTimings: Bool = true) -> [(name: String, contents: String)] {
+  /// With `memberSized` false, identity.csv and members.csv are left out, for
+  /// `writeMemberSizedFiles(in:)` to stream.
+  public func files(includeTimings: Bool = true, memberSized: Bool = true) -> [(name: String, contents: String)] {
     var files: [(String, String)] = [("rejects.csv", rejectsCSV())]
-    let (identity, members) = memberSizedFiles()
+    let (identity, members) = memberSized ? memberSizedFiles() : (nil, nil)
     if let identity { files.append(("identity.csv", identity)) }
-    if let rfm = run.rfm, let members {
-      files.append(("members.csv", members))
+    if let rfm = run.rfm {
+      if let members { files.append(("members.csv", members)) }
       files.append(("segments.csv", segmentsCSV(rfm)))
     }
     files += levelFiles()
@@ -72,6 +74,38 @@ public struct ReportBuilder {
     return (results.value[0], results.value[1])
   }
 
+  /// Writes identity.csv and members.csv into `folder` (a report's staging folder) as
+  /// they are built, a few megabytes at a time, side by side when the run has more than
+  /// one thread: the same bytes as `files()` gives them, without holding either file
+  /// in memory. Pair with `files(includeTimings:memberSized: false)`.
+  public func writeMemberSizedFiles(in folder: String) throws(LoyaltyError) {
+    let parts = SendableBox(self)
+    let errors = SendableBox([LoyaltyError?](repeating: nil, count: 2))
+    let build: @Sendable (Int) -> Void = { k in
+      let builder = parts.value
+      do throws(LoyaltyError) {
+        if k == 0, let identity = builder.run.identity {
+          try ReportFolder.streamCSV(folder + "/identity.csv", header: Self.identityHeader) { csv in
+            builder.identityRows(identity, into: &csv)
+          }
+        } else if k == 1, let rfm = builder.run.rfm, let history = builder.run.cleaning?.history {
+          try ReportFolder.streamCSV(folder + "/members.csv", header: Self.membersHeader) { csv in
+            builder.memberRows(history, rfm, into: &csv)
+          }
+        }
+      } catch {
+        errors.set(k, error)
+      }
+    }
+    if run.request.threads == 1 {
+      build(0)
+      build(1)
+    } else {
+      DispatchQueue.concurrentPerform(iterations: 2, execute: build)
+    }
+    if let error = errors.value.compactMap({ $0 }).first { throw error }
+  }
+
   func rejectsCSV() -> String {
     var csv = CSVText(header: ["file", "line", "code", "reason", "record"])
     for r in run.allRejects {
@@ -82,10 +116,22 @@ public struct ReportBuilder {
     return csv.text
   }
 
+  static let identityHeader = ["channel", "customer_ref", "member_id", "rule"]
+  static let membersHeader = [
+    "member_id", "first_order_date", "last_order_date", "recency_days", "frequency", "monetary", "r_score",
+    "f_score", "m_score", "rfm_cell", "value_class", "segment", "lifecycle", "power_tag", "growth_value", "level",
+  ]
+
   func identityCSV() -> String {
     guard let identity = run.identity else { return "" }
+    var csv = ByteCSV(header: Self.identityHeader, reserve: identity.refCount * 48)
+    identityRows(identity, into: &csv)
+    return csv.finish()
+  }
+
+  /// The rows of identity.csv.
+  func identityRows(_ identity: IdentityResult, into csv: inout ByteCSV) {
     let orders = run.ingest.orders
-    var csv = ByteCSV(header: ["channel", "customer_ref", "member_id", "rule"], reserve: identity.refCount * 48)
     // By member_id, then (channel, customer_ref): the tuple order is already sorted,
     // so a stable counting sort by member keeps it within each member.
     var start = [Int](repeating: 0, count: identity.memberCount + 1)
@@ -109,15 +155,16 @@ public struct ReportBuilder {
       csv.plain(identity.ruleOfRef[Int(ref)].name)
       csv.newline()
     }
-    return csv.finish()
   }
 
   func membersCSV(_ history: MemberHistory, _ rfm: RFMResult) -> String {
-    var csv = ByteCSV(
-      header: [
-        "member_id", "first_order_date", "last_order_date", "recency_days", "frequency", "monetary", "r_score",
-        "f_score", "m_score", "rfm_cell", "value_class", "segment", "lifecycle", "power_tag", "growth_value", "level",
-      ], reserve: history.memberCount * 110)
+    var csv = ByteCSV(header: Self.membersHeader, reserve: history.memberCount * 110)
+    memberRows(history, rfm, into: &csv)
+    return csv.finish()
+  }
+
+  /// The rows of members.csv.
+  func memberRows(_ history: MemberHistory, _ rfm: RFMResult, into csv: inout ByteCSV) {
     let levels = run.levels
     // Names and dates repeat across millions of rows: rendered once, copied per row.
     let segmentNames = rfm.segmentNames.map(ByteCSV.rendered)
@@ -168,7 +215,6 @@ public struct ReportBuilder {
       }
       csv.newline()
     }
-    return csv.finish()
   }
 
   func segmentsCSV(_ rfm: RFMResult) -> String {

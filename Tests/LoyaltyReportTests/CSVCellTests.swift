@@ -67,3 +67,36 @@ func textCellsAreGuardedAndQuoted(value: String, expected: String) {
     #expect(String(decoding: lines[k], as: UTF8.self) == "\(k),")
   }
 }
+
+/// A streaming writer with a tiny buffer hands over the same bytes, in order, as an
+/// in-memory one, including cells longer than its whole buffer.
+@Test func streamingWriterMatchesTheInMemoryText() {
+  final class Collected { var bytes: [UInt8] = [] }
+  let collected = Collected()
+  let header = ["id", "note"]
+  let long = String(repeating: "long, \"quoted\" text ", count: 20)
+  var streamed = ByteCSV(header: header, bufferSize: 64) { part in
+    collected.bytes += part
+    return true
+  }
+  var memory = ByteCSV(header: header, reserve: 16)
+  for k in 0..<500 {
+    for csv in [0, 1] {
+      func row(_ w: inout ByteCSV) {
+        w.integer(Int64(k * 7919 - 100_000))
+        w.comma()
+        w.text(k % 50 == 0 ? long : "=cell \(k)")
+        w.newline()
+      }
+      if csv == 0 { row(&streamed) } else { row(&memory) }
+    }
+  }
+  let flushed = streamed.flush()
+  #expect(flushed)
+  #expect(collected.bytes == memory.bytes())
+
+  var refused = ByteCSV(header: header, bufferSize: 64) { _ in false }
+  refused.text(long)
+  let accepted = refused.flush()
+  #expect(!accepted)
+}

@@ -34,6 +34,10 @@ func readText(_ path: String) -> String? {
 /// thread count.
 @Suite(.serialized) struct GoldenReportTests {
   func sampleReport(threads: Int) throws -> [(name: String, contents: String)] {
+    try sampleBuilder(threads: threads).files(includeTimings: false)
+  }
+
+  func sampleBuilder(threads: Int) throws -> ReportBuilder {
     #expect(chdir(repositoryRoot) == 0)
     let config = try ConfigLoader.load(path: "SampleData/pipeline.toml")
     let request = RunRequest(
@@ -44,7 +48,32 @@ func readText(_ path: String) -> String? {
       try InputFingerprint.of(path: "SampleData/orders.csv", role: "orders"),
       try InputFingerprint.of(path: "SampleData/id_map.csv", role: "id_map"),
     ]
-    return ReportBuilder(run: run, inputs: inputs).files(includeTimings: false)
+    return ReportBuilder(run: run, inputs: inputs)
+  }
+
+  /// `loyalty run` streams identity.csv and members.csv into the staging folder; the
+  /// folder it writes holds exactly the files, and the bytes, of `files()`.
+  @Test(arguments: [1, 2]) func streamedFolderHoldsTheSameFiles(threads: Int) throws {
+    let builder = try sampleBuilder(threads: threads)
+    let folder = "/tmp/loyalty-streamed-\(getpid())-\(threads)"
+    defer { ReportFolder.removeTree(folder) }
+    try ReportFolder.write(builder.files(includeTimings: false, memberSized: false), to: folder) {
+      staging throws(LoyaltyError) in try builder.writeMemberSizedFiles(in: staging)
+    }
+    let files = builder.files(includeTimings: false)
+    #expect(files.contains { $0.name == "members.csv" } && files.contains { $0.name == "identity.csv" })
+    for file in files {
+      #expect(readText(folder + "/" + file.name) == file.contents, "\(file.name) differs (threads \(threads))")
+    }
+    var written = 0
+    if let dir = opendir(folder) {
+      while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        if !name.hasPrefix(".") { written += 1 }
+      }
+      closedir(dir)
+    }
+    #expect(written == files.count)
   }
 
   @Test(arguments: [1, 2]) func sampleReportIsByteIdentical(threads: Int) throws {

@@ -15,6 +15,11 @@ struct ByteCSV: ~Copyable {
   private var storage: UnsafeMutablePointer<UInt8>
   private var capacity: Int
   private(set) var count = 0
+  /// Where a streaming writer sends its buffer when it is full (see `init(header:sink:)`);
+  /// nil keeps the whole text in memory.
+  private let sink: ((UnsafeRawBufferPointer) -> Bool)?
+  /// Set once the sink has refused a part.
+  private(set) var sinkFailed = false
 
   /// Buffers from this size on are mapped rather than allocated.
   private static let mappedFrom = 1 << 20
@@ -23,15 +28,41 @@ struct ByteCSV: ~Copyable {
   init(reserve: Int) {
     capacity = max(64, reserve)
     storage = Self.obtain(capacity)
+    sink = nil
   }
 
   init(header: [String], reserve: Int) {
     self.init(reserve: max(4096, reserve))
+    writeHeader(header)
+  }
+
+  /// A writer that hands its text to `sink` in parts of about `bufferSize` bytes, in
+  /// order, instead of keeping it; `sink` returns false when it could not take a part.
+  /// Call `flush()` after the last row.
+  init(header: [String], bufferSize: Int = 1 << 22, sink: @escaping (UnsafeRawBufferPointer) -> Bool) {
+    capacity = max(64, bufferSize)
+    storage = Self.obtain(capacity)
+    self.sink = sink
+    writeHeader(header)
+  }
+
+  private mutating func writeHeader(_ header: [String]) {
     for (i, name) in header.enumerated() {
       if i > 0 { comma() }
       text(name)
     }
     newline()
+  }
+
+  /// Hands the buffered text to the sink (streaming writers only); false when the sink
+  /// refused this or an earlier part.
+  @discardableResult
+  mutating func flush() -> Bool {
+    if let sink, count > 0, !sinkFailed {
+      if !sink(UnsafeRawBufferPointer(start: storage, count: count)) { sinkFailed = true }
+    }
+    if sink != nil { count = 0 }
+    return !sinkFailed
   }
 
   deinit { Self.release(storage, capacity) }
@@ -55,6 +86,15 @@ struct ByteCSV: ~Copyable {
   }
 
   private mutating func grow(_ needed: Int) {
+    var needed = needed
+    if sink != nil {
+      // A streaming writer empties its buffer instead, and grows only for a single
+      // piece larger than the whole buffer.
+      let extra = needed - count
+      flush()
+      if extra <= capacity { return }
+      needed = extra
+    }
     var newCapacity = capacity * 2
     while newCapacity < needed { newCapacity *= 2 }
     let grown = Self.obtain(newCapacity)

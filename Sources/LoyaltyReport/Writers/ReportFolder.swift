@@ -11,7 +11,12 @@ import LoyaltyCore
 /// renamed into place. A run that dies midway leaves the previous report untouched.
 public enum ReportFolder {
   /// Writes `files` (name, contents) as the folder `path`, replacing an earlier one.
-  public static func write(_ files: [(name: String, contents: String)], to path: String) throws(LoyaltyError) {
+  /// `alsoWrite`, when given, writes further files into the staging folder (its
+  /// argument) before the folder is moved into place.
+  public static func write(
+    _ files: [(name: String, contents: String)], to path: String,
+    alsoWrite: ((String) throws(LoyaltyError) -> Void)? = nil
+  ) throws(LoyaltyError) {
     let parent = parentDirectory(path)
     try makeDirectories(parent)
     let staging = parent + "/." + lastComponent(path) + ".partial-\(getpid())"
@@ -23,6 +28,7 @@ public enum ReportFolder {
     for file in files {
       try writeFile(staging + "/" + file.name, file.contents)
     }
+    if let alsoWrite { try alsoWrite(staging) }
     let previous = parent + "/." + lastComponent(path) + ".previous-\(getpid())"
     var moved = false
     if access(path, F_OK) == 0 {
@@ -50,6 +56,24 @@ public enum ReportFolder {
     let flushed = fflush(handle) == 0 && fsync(fileno(handle)) == 0
     fclose(handle)
     guard written == contents.utf8.count, flushed, rename(temporary, path) == 0 else {
+      unlink(temporary)
+      throw .input("\(path): cannot be written completely (\(String(cString: strerror(errno)))).")
+    }
+  }
+
+  /// Writes one CSV file atomically as its rows are made: `rows` fills a streaming
+  /// `ByteCSV` (header written) whose parts go straight to the file.
+  static func streamCSV(_ path: String, header: [String], rows: (inout ByteCSV) -> Void) throws(LoyaltyError) {
+    let temporary = path + ".tmp-\(getpid())"
+    guard let handle = fopen(temporary, "wb") else {
+      throw .input("\(path): cannot be written (\(String(cString: strerror(errno)))).")
+    }
+    var csv = ByteCSV(header: header) { part in fwrite(part.baseAddress, 1, part.count, handle) == part.count }
+    rows(&csv)
+    let written = csv.flush()
+    let flushed = fflush(handle) == 0 && fsync(fileno(handle)) == 0
+    fclose(handle)
+    guard written, flushed, rename(temporary, path) == 0 else {
       unlink(temporary)
       throw .input("\(path): cannot be written completely (\(String(cString: strerror(errno)))).")
     }
