@@ -36,6 +36,8 @@ public struct RunRequest: Sendable {
 /// Every stage's output; later stages are nil when `--until` stopped before them.
 public struct RunResult: Sendable {
   public var request: RunRequest
+  /// After a run that reached cleaning, `ingest.orders` keeps its count, refs and
+  /// their parts, but its row columns are empty (see `OrderTable.releaseRowColumns`).
   public var ingest: IngestResult
   public var idMap: IdMap
   public var identity: IdentityResult?

@@ -65,12 +65,7 @@ public struct ReportBuilder {
       }
       results.set(k, text)
     }
-    if run.request.threads == 1 {
-      build(0)
-      build(1)
-    } else {
-      DispatchQueue.concurrentPerform(iterations: 2, execute: build)
-    }
+    bothFiles(build)
     return (results.value[0], results.value[1])
   }
 
@@ -97,13 +92,19 @@ public struct ReportBuilder {
         errors.set(k, error)
       }
     }
+    bothFiles(build)
+    if let error = errors.value.compactMap({ $0 }).first { throw error }
+  }
+
+  /// Runs `build(0)` (identity.csv) and `build(1)` (members.csv) side by side when the
+  /// run has more than one thread, one after the other otherwise.
+  private func bothFiles(_ build: @Sendable (Int) -> Void) {
     if run.request.threads == 1 {
       build(0)
       build(1)
     } else {
       DispatchQueue.concurrentPerform(iterations: 2, execute: build)
     }
-    if let error = errors.value.compactMap({ $0 }).first { throw error }
   }
 
   func rejectsCSV() -> String {

@@ -20,6 +20,9 @@ import Testing
   ("line\nbreak", "\"line\nbreak\""),
   ("=HYPERLINK(\"x\",\"y\")", "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\""),
   ("a=b", "a=b"),
+  // A quote that starts a grapheme cluster (here with a combining acute) is doubled
+  // too: quoting works on bytes, not on characters.
+  ("a\"\u{301}b", "\"a\"\"\u{301}b\""),
 ])
 func textCellsAreGuardedAndQuoted(value: String, expected: String) {
   #expect(CSVText.cell(value) == expected)

@@ -70,12 +70,14 @@ public enum ReportFolder {
     }
     var csv = ByteCSV(header: header) { part in fwrite(part.baseAddress, 1, part.count, handle) == part.count }
     rows(&csv)
-    let written = csv.flush()
-    let flushed = fflush(handle) == 0 && fsync(fileno(handle)) == 0
+    // The reason is read where the first failure happens, before later calls reset errno.
+    var reason: String? = csv.flush() ? nil : String(cString: strerror(errno))
+    if !(fflush(handle) == 0 && fsync(fileno(handle)) == 0) { reason = reason ?? String(cString: strerror(errno)) }
     fclose(handle)
-    guard written, flushed, rename(temporary, path) == 0 else {
+    if reason == nil && rename(temporary, path) != 0 { reason = String(cString: strerror(errno)) }
+    if let reason {
       unlink(temporary)
-      throw .input("\(path): cannot be written completely (\(String(cString: strerror(errno)))).")
+      throw .input("\(path): cannot be written completely (\(reason)).")
     }
   }
 
