@@ -26,16 +26,41 @@ public struct ReportBuilder {
     currency = run.request.config.input.currency
   }
 
-  /// Every file of the folder, in a fixed order. Timings go into the manifest only
-  /// when `includeTimings` is set (the one part that is not reproducible).
-  /// With `memberSized` false, identity.csv and members.csv are left out, for
-  /// `writeMemberSizedFiles(in:)` to stream.
-  public func files(includeTimings: Bool = true, memberSized: Bool = true) -> [(name: String, contents: String)] {
+  /// Every file of the folder, in a fixed order, each whole in memory. Timings go into
+  /// the manifest only when `includeTimings` is set (the one part that is not
+  /// reproducible).
+  public func files(includeTimings: Bool = true) -> [(name: String, contents: String)] {
+    files(includeTimings: includeTimings, memberSized: true)
+  }
+
+  /// Writes the report folder `folder` whole or not at all (`ReportFolder.write`): the
+  /// files of `files()`, with identity.csv and members.csv streamed into the staging
+  /// folder as their rows are made, so neither is ever held in memory.
+  public func write(to folder: String, includeTimings: Bool = true) throws(LoyaltyError) {
+    try ReportFolder.write(files(includeTimings: includeTimings, memberSized: false), to: folder) {
+      staging throws(LoyaltyError) in
+      try eachMemberSizedFile { file throws(LoyaltyError) in
+        try ReportFolder.streamCSV(staging + "/" + file.name, header: file.header, rows: file.rows)
+      }
+    }
+  }
+
+  /// `files()`, leaving out identity.csv and members.csv when `memberSized` is false.
+  func files(includeTimings: Bool, memberSized: Bool) -> [(name: String, contents: String)] {
     var files: [(String, String)] = [("rejects.csv", rejectsCSV())]
-    let (identity, members) = memberSized ? memberSizedFiles() : (nil, nil)
-    if let identity { files.append(("identity.csv", identity)) }
+    var memberSizedTexts: [String: String] = [:]
+    if memberSized {
+      let texts = SendableBox([String: String]())
+      eachMemberSizedFile { (file: MemberSizedFile) in
+        var csv = ByteCSV(header: file.header, reserve: file.reserve)
+        file.rows(&csv)
+        texts.set(file.name, csv.finish())
+      }
+      memberSizedTexts = texts.value
+    }
+    if let identity = memberSizedTexts["identity.csv"] { files.append(("identity.csv", identity)) }
     if let rfm = run.rfm {
-      if let members { files.append(("members.csv", members)) }
+      if let members = memberSizedTexts["members.csv"] { files.append(("members.csv", members)) }
       files.append(("segments.csv", segmentsCSV(rfm)))
     }
     files += levelFiles()
@@ -48,62 +73,48 @@ public struct ReportBuilder {
 
   // MARK: CSV files
 
-  /// identity.csv and members.csv, the files with a row per ref or member, built side
-  /// by side when the run has more than one thread.
-  func memberSizedFiles() -> (identity: String?, members: String?) {
-    let parts = SendableBox(self)
-    let results = SendableBox([String?](repeating: nil, count: 2))
-    let build: @Sendable (Int) -> Void = { k in
-      let builder = parts.value
-      let text: String?
-      if k == 0 {
-        text = builder.run.identity != nil ? builder.identityCSV() : nil
-      } else if let rfm = builder.run.rfm, let history = builder.run.cleaning?.history {
-        text = builder.membersCSV(history, rfm)
+  /// A file with a row per ref or per member: its header, a size hint for building it
+  /// in memory, and the writer of its rows.
+  struct MemberSizedFile {
+    let name: String
+    let header: [String]
+    let reserve: Int
+    let rows: (inout ByteCSV) -> Void
+  }
+
+  /// identity.csv (when identity ran) and members.csv (when RFM ran).
+  func memberSizedFiles() -> [MemberSizedFile] {
+    var files: [MemberSizedFile] = []
+    if let identity = run.identity {
+      files.append(
+        MemberSizedFile(
+          name: "identity.csv", header: Self.identityHeader, reserve: identity.refCount * 48,
+          rows: { identityRows(identity, into: &$0) }))
+    }
+    if let rfm = run.rfm, let history = run.cleaning?.history {
+      files.append(
+        MemberSizedFile(
+          name: "members.csv", header: Self.membersHeader, reserve: history.memberCount * 110,
+          rows: { memberRows(history, rfm, into: &$0) }))
+    }
+    return files
+  }
+
+  /// Runs `body` on each member-sized file, side by side when the run has more than
+  /// one thread; the first error is rethrown once all are done.
+  func eachMemberSizedFile<E: Error>(_ body: (MemberSizedFile) throws(E) -> Void) throws(E) {
+    try withoutActuallyEscaping(body) { body throws(E) in
+      let shared = SendableBox((files: memberSizedFiles(), body: body))
+      let errors = SendableBox([E?](repeating: nil, count: shared.value.files.count))
+      let work: @Sendable (Int) -> Void = { k in
+        do throws(E) { try shared.value.body(shared.value.files[k]) } catch { errors.set(k, error) }
+      }
+      if run.request.threads == 1 {
+        for k in shared.value.files.indices { work(k) }
       } else {
-        text = nil
+        DispatchQueue.concurrentPerform(iterations: shared.value.files.count, execute: work)
       }
-      results.set(k, text)
-    }
-    bothFiles(build)
-    return (results.value[0], results.value[1])
-  }
-
-  /// Writes identity.csv and members.csv into `folder` (a report's staging folder) as
-  /// they are built, a few megabytes at a time, side by side when the run has more than
-  /// one thread: the same bytes as `files()` gives them, without holding either file
-  /// in memory. Pair with `files(includeTimings:memberSized: false)`.
-  public func writeMemberSizedFiles(in folder: String) throws(LoyaltyError) {
-    let parts = SendableBox(self)
-    let errors = SendableBox([LoyaltyError?](repeating: nil, count: 2))
-    let build: @Sendable (Int) -> Void = { k in
-      let builder = parts.value
-      do throws(LoyaltyError) {
-        if k == 0, let identity = builder.run.identity {
-          try ReportFolder.streamCSV(folder + "/identity.csv", header: Self.identityHeader) { csv in
-            builder.identityRows(identity, into: &csv)
-          }
-        } else if k == 1, let rfm = builder.run.rfm, let history = builder.run.cleaning?.history {
-          try ReportFolder.streamCSV(folder + "/members.csv", header: Self.membersHeader) { csv in
-            builder.memberRows(history, rfm, into: &csv)
-          }
-        }
-      } catch {
-        errors.set(k, error)
-      }
-    }
-    bothFiles(build)
-    if let error = errors.value.compactMap({ $0 }).first { throw error }
-  }
-
-  /// Runs `build(0)` (identity.csv) and `build(1)` (members.csv) side by side when the
-  /// run has more than one thread, one after the other otherwise.
-  private func bothFiles(_ build: @Sendable (Int) -> Void) {
-    if run.request.threads == 1 {
-      build(0)
-      build(1)
-    } else {
-      DispatchQueue.concurrentPerform(iterations: 2, execute: build)
+      if let error = errors.value.compactMap({ $0 }).first { throw error }
     }
   }
 
@@ -122,13 +133,6 @@ public struct ReportBuilder {
     "member_id", "first_order_date", "last_order_date", "recency_days", "frequency", "monetary", "r_score",
     "f_score", "m_score", "rfm_cell", "value_class", "segment", "lifecycle", "power_tag", "growth_value", "level",
   ]
-
-  func identityCSV() -> String {
-    guard let identity = run.identity else { return "" }
-    var csv = ByteCSV(header: Self.identityHeader, reserve: identity.refCount * 48)
-    identityRows(identity, into: &csv)
-    return csv.finish()
-  }
 
   /// The rows of identity.csv.
   func identityRows(_ identity: IdentityResult, into csv: inout ByteCSV) {
@@ -156,12 +160,6 @@ public struct ReportBuilder {
       csv.plain(identity.ruleOfRef[Int(ref)].name)
       csv.newline()
     }
-  }
-
-  func membersCSV(_ history: MemberHistory, _ rfm: RFMResult) -> String {
-    var csv = ByteCSV(header: Self.membersHeader, reserve: history.memberCount * 110)
-    memberRows(history, rfm, into: &csv)
-    return csv.finish()
   }
 
   /// The rows of members.csv.
@@ -316,6 +314,12 @@ final class SendableBox<Value>: @unchecked Sendable {
   func set<Element>(_ k: Int, _ element: Element) where Value == [Element] {
     lock.lock()
     value[k] = element
+    lock.unlock()
+  }
+
+  func set<Key, Element>(_ key: Key, _ element: Element) where Value == [Key: Element] {
+    lock.lock()
+    value[key] = element
     lock.unlock()
   }
 }

@@ -58,9 +58,7 @@ struct RunCommand: ParsableCommand {
     let store = noHistory ? nil : try HistoryStore(path: history ?? request.config.report.historyDatabase)
     let previous = try store?.previous(before: request.asOf)
     let builder = ReportBuilder(run: result, inputs: inputs, previous: previous, historyEnabled: store != nil)
-    try ReportFolder.write(builder.files(includeTimings: !noTimings, memberSized: false), to: folder) {
-      staging throws(LoyaltyError) in try builder.writeMemberSizedFiles(in: staging)
-    }
+    try builder.write(to: folder, includeTimings: !noTimings)
     if let store, until >= .rfm {
       try store.save(RunSnapshot(run: result, inputs: inputs))
       logger.info("run stored in \(store.path)")

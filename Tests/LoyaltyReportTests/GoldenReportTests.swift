@@ -57,9 +57,7 @@ func readText(_ path: String) -> String? {
     let builder = try sampleBuilder(threads: threads)
     let folder = "/tmp/loyalty-streamed-\(getpid())-\(threads)"
     defer { ReportFolder.removeTree(folder) }
-    try ReportFolder.write(builder.files(includeTimings: false, memberSized: false), to: folder) {
-      staging throws(LoyaltyError) in try builder.writeMemberSizedFiles(in: staging)
-    }
+    try builder.write(to: folder, includeTimings: false)
     let files = builder.files(includeTimings: false)
     #expect(files.contains { $0.name == "members.csv" } && files.contains { $0.name == "identity.csv" })
     for file in files {

@@ -26,7 +26,7 @@ public struct PointsRandomStream: Sendable, Equatable {
   /// The stream of `member` (index in byte order of member ids) in run `run` (0-based).
   @inline(__always)
   public init(seed: UInt64, run: Int, member: Int) {
-    key = Self.mix(Self.mix(Self.mix(seed &+ Self.golden) &+ UInt64(run)) &+ UInt64(member))
+    self.init(runKey: Self.runKey(seed: seed, run: run), member: member)
   }
 
   /// The stream of `member` in the run whose `runKey(seed:run:)` is `runKey`: the same

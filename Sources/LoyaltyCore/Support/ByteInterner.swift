@@ -12,6 +12,8 @@ public struct ByteInterner: Sendable {
   /// Open-addressing table: the top 32 bits of the hash above `id + 1` (0 = empty),
   /// so that a probe rejects most other strings without reading `hashes` or the arena.
   private var slots: [UInt64]
+  /// The part of a slot (and of a hash) that is the tag.
+  private static let tagBits: UInt64 = 0xFFFF_FFFF_0000_0000
   /// Hash of each id's bytes, so that growing the table never reads the arena.
   private var hashes: [UInt64] = []
   private var mask: Int
@@ -32,7 +34,7 @@ public struct ByteInterner: Sendable {
     let hash = ByteHash.hash64(bytes, seed: 0x9E37_79B9_7F4A_7C15)
     let (found, slot) = probe(bytes, hash: hash)
     if let found { return found }
-    let tag = hash & 0xFFFF_FFFF_0000_0000
+    let tag = hash & Self.tagBits
     let id = Int32(count)
     arena.append(contentsOf: bytes)
     offsets.append(arena.count)
@@ -67,12 +69,12 @@ public struct ByteInterner: Sendable {
   /// The id of `bytes` when interned, else the empty slot where it would go.
   @inline(__always)
   private func probe(_ bytes: UnsafeRawBufferPointer, hash: UInt64) -> (id: Int32?, slot: Int) {
-    let tag = hash & 0xFFFF_FFFF_0000_0000
+    let tag = hash & Self.tagBits
     var slot = Int(truncatingIfNeeded: hash) & mask
     while true {
       let entry = slots[slot]
       if entry == 0 { return (nil, slot) }
-      if entry & 0xFFFF_FFFF_0000_0000 == tag {
+      if entry & Self.tagBits == tag {
         let id = Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
         if equals(id, bytes) { return (Int32(id), slot) }
       }
@@ -191,7 +193,7 @@ public struct ByteInterner: Sendable {
       let hash = hashes[id]
       var slot = Int(truncatingIfNeeded: hash) & newMask
       while fresh[slot] != 0 { slot = (slot + 1) & newMask }
-      fresh[slot] = (hash & 0xFFFF_FFFF_0000_0000) | UInt64(id + 1)
+      fresh[slot] = (hash & Self.tagBits) | UInt64(id + 1)
     }
     slots = fresh
     mask = newMask

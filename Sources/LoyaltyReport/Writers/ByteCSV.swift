@@ -1,17 +1,10 @@
 import LoyaltyCore
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// A CSV writer over raw bytes for the member-sized files (millions of rows): numbers,
 /// dates and money are formatted straight into the buffer, with no `String` per cell.
 /// Text cells follow one guard-and-quote rule, which `CSVText.cell` uses as well.
 struct ByteCSV: ~Copyable {
-  /// The text so far: `count` bytes of `capacity`, grown by doubling. Large buffers are
-  /// mapped pages of their own, so `finish()` can give each part back once it is copied.
+  /// The text so far: `count` bytes of `capacity`, grown by doubling.
   private var storage: UnsafeMutablePointer<UInt8>
   private var capacity: Int
   private(set) var count = 0
@@ -21,13 +14,10 @@ struct ByteCSV: ~Copyable {
   /// Set once the sink has refused a part.
   private(set) var sinkFailed = false
 
-  /// Buffers from this size on are mapped rather than allocated.
-  private static let mappedFrom = 1 << 20
-
   /// An empty writer with room for `reserve` bytes.
   init(reserve: Int) {
     capacity = max(64, reserve)
-    storage = Self.obtain(capacity)
+    storage = .allocate(capacity: capacity)
     sink = nil
   }
 
@@ -41,7 +31,7 @@ struct ByteCSV: ~Copyable {
   /// Call `flush()` after the last row.
   init(header: [String], bufferSize: Int = 1 << 22, sink: @escaping (UnsafeRawBufferPointer) -> Bool) {
     capacity = max(64, bufferSize)
-    storage = Self.obtain(capacity)
+    storage = .allocate(capacity: capacity)
     self.sink = sink
     writeHeader(header)
   }
@@ -65,20 +55,7 @@ struct ByteCSV: ~Copyable {
     return !sinkFailed
   }
 
-  deinit { Self.release(storage, capacity) }
-
-  private static func obtain(_ capacity: Int) -> UnsafeMutablePointer<UInt8> {
-    guard capacity >= mappedFrom else { return .allocate(capacity: capacity) }
-    let pages = mmap(nil, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
-    guard let pages, pages != MAP_FAILED else {
-      fatalError("out of memory: could not map \(capacity) bytes for a report file")
-    }
-    return pages.assumingMemoryBound(to: UInt8.self)
-  }
-
-  private static func release(_ storage: UnsafeMutablePointer<UInt8>, _ capacity: Int) {
-    if capacity >= mappedFrom { munmap(storage, capacity) } else { storage.deallocate() }
-  }
+  deinit { storage.deallocate() }
 
   /// Makes room for `extra` more bytes.
   @inline(__always) private mutating func ensure(_ extra: Int) {
@@ -97,9 +74,9 @@ struct ByteCSV: ~Copyable {
     }
     var newCapacity = capacity * 2
     while newCapacity < needed { newCapacity *= 2 }
-    let grown = Self.obtain(newCapacity)
+    let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
     grown.update(from: storage, count: count)
-    Self.release(storage, capacity)
+    storage.deallocate()
     storage = grown
     capacity = newCapacity
   }
@@ -239,26 +216,9 @@ struct ByteCSV: ~Copyable {
   /// A copy of the bytes so far.
   func bytes() -> [UInt8] { Array(UnsafeBufferPointer(start: storage, count: count)) }
 
-  /// The text; consumes the writer. A mapped buffer is copied in parts of 64 MiB and
-  /// each part's pages are given back once copied, so a file of hundreds of megabytes
-  /// is not held twice.
+  /// The text; consumes the writer.
   consuming func finish() -> String {
-    let total = count
-    let source = storage
-    let mapped = capacity >= Self.mappedFrom
-    return String(unsafeUninitializedCapacity: total) { target in
-      let part = 1 << 26
-      var done = 0
-      while done < total {
-        let n = min(part, total - done)
-        (target.baseAddress! + done).update(from: source + done, count: n)
-        done += n
-        // `part` is a multiple of the page size, so the copied prefix ends on a page
-        // boundary until the last part, whose pages go with the mapping.
-        if mapped && done < total { madvise(source + done - n, n, MADV_DONTNEED) }
-      }
-      return total
-    }
+    String(decoding: UnsafeBufferPointer(start: storage, count: count), as: UTF8.self)
   }
 }
 
