@@ -423,6 +423,30 @@ private func expectLedgerBalances(_ result: PointsResult) {
   #expect(lots.balance == 70 && block.balance == 70)
 }
 
+@Test func wholeRedemptionShortcutGivesTheFiguresOfTheLedger() {
+  // Month-end and mid-month as-of; a high p_redeem and low min_redeem so that members
+  // redeem between an earn and its refund and some balances go negative.
+  for asOf in ["2024-12-31", "2024-12-17"] {
+    let history = generatedHistory(members: 900, seed: 41, asOf: asOf)
+    var config = generatedConfig()
+    config.minRedeem = 50
+    let plan = PointsPlan(history: history, ladder: nil, config: config, threads: 1)
+    var settings = PointsSimulationSettings(
+      claimRatio: 0.7, redeemProbability: 0.6, minRedeem: 50, redeemFractionMillionths: 1_000_000, runs: 5,
+      seed: 3, projection: true, recordMemberOutstanding: true)
+    let shortcut = PointsSimulation.run(plan: plan, settings: settings, sample: nil, threads: 2)
+    settings.wholeRedemptionShortcut = false
+    let ledger = PointsSimulation.run(plan: plan, settings: settings, sample: nil, threads: 2)
+    #expect(shortcut.runs == ledger.runs)
+    #expect(shortcut.issued == ledger.issued)
+    #expect(shortcut.redeemed == ledger.redeemed)
+    #expect(shortcut.expired == ledger.expired)
+    #expect(shortcut.reversed == ledger.reversed)
+    #expect(shortcut.memberOutstanding == ledger.memberOutstanding)
+    #expect(shortcut.runs.contains { $0.negativeBalanceMembers > 0 && $0.projectedExpired > 0 })
+  }
+}
+
 @Test func percentilesInterpolateLinearly() {
   let values: [Double] = [4, 1, 3, 2]
   let summary = PointsStatistics.summarize("x", values)
@@ -477,6 +501,13 @@ private func generatedConfig() -> PointsConfig {
   #expect(abs(asOfRow.outstanding - meanOutstanding) < 1e-6)
   #expect(abs((result.metric("outstanding")?.mean ?? 0) - meanOutstanding) < 1e-6)
   #expect(result.monthly.suffix(6).allSatisfy { $0.projected })
+  // The development table's columns add up to the runs' own totals.
+  func mean(_ figure: (PointsRunTotals) -> Int64) -> Double {
+    Double(result.runTotals.map(figure).reduce(0, +)) / Double(result.runTotals.count)
+  }
+  #expect(abs(result.development.map(\.issued).reduce(0, +) - mean(\.issued)) < 1e-6)
+  #expect(abs(result.development.map(\.redeemed).reduce(0, +) - mean(\.redeemed)) < 1e-6)
+  #expect(abs(result.development.map(\.expired).reduce(0, +) - mean(\.expired)) < 1e-6)
   let development = result.development.map { $0.issued - $0.reversed - $0.redeemed - $0.expired - $0.open }
   #expect(development.allSatisfy { abs($0) < 1e-6 })
   for row in result.deferredRevenue {

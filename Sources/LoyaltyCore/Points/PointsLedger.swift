@@ -179,19 +179,21 @@ struct PointsLedger: ~Copyable {
 
   private mutating func grow() {
     let newCapacity = capacity * 2
-    issueMonth = Self.moved(issueMonth, count: count, capacity: newCapacity)
-    expiryMonth = Self.moved(expiryMonth, count: count, capacity: newCapacity)
-    points = Self.moved(points, count: count, capacity: newCapacity)
-    remaining = Self.moved(remaining, count: count, capacity: newCapacity)
-    redeemed = Self.moved(redeemed, count: count, capacity: newCapacity)
-    expired = Self.moved(expired, count: count, capacity: newCapacity)
+    issueMonth = reallocated(issueMonth, count: count, capacity: newCapacity)
+    expiryMonth = reallocated(expiryMonth, count: count, capacity: newCapacity)
+    points = reallocated(points, count: count, capacity: newCapacity)
+    remaining = reallocated(remaining, count: count, capacity: newCapacity)
+    redeemed = reallocated(redeemed, count: count, capacity: newCapacity)
+    expired = reallocated(expired, count: count, capacity: newCapacity)
     capacity = newCapacity
   }
+}
 
-  private static func moved<T>(_ old: UnsafeMutablePointer<T>, count: Int, capacity: Int) -> UnsafeMutablePointer<T> {
-    let new = UnsafeMutablePointer<T>.allocate(capacity: capacity)
-    new.moveInitialize(from: old, count: count)
-    old.deallocate()
-    return new
-  }
+/// Moves the first `count` elements of `old` into a new allocation of `capacity`
+/// elements and frees `old`: how the ledger and the member script grow.
+func reallocated<T>(_ old: UnsafeMutablePointer<T>, count: Int, capacity: Int) -> UnsafeMutablePointer<T> {
+  let new = UnsafeMutablePointer<T>.allocate(capacity: capacity)
+  new.moveInitialize(from: old, count: count)
+  old.deallocate()
+  return new
 }

@@ -15,6 +15,10 @@ struct PointsSimulationSettings: Sendable {
   var projection: Bool
   /// Whether to keep every member's balance at as-of in run 0 (for concentration).
   var recordMemberOutstanding: Bool
+  /// Whether the projection may take its shortcut for whole-balance redemptions (see
+  /// `MemberSimulator.projectWholeRedemptions`); the figures are the same either way,
+  /// and the tests compare the two.
+  var wholeRedemptionShortcut = true
 }
 
 /// Integer sums of a batch of runs. Flow and development arrays are summed over runs
@@ -66,14 +70,17 @@ enum PointsSimulation {
       var accumulators = PointsAccumulators(
         runs: settings.runs, slots: plan.slots, months: plan.historicMonths)
       var ledger = PointsLedger(capacity: plan.maxOrdersPerMember + plan.projectedMonths + 1)
+      var script = MemberScript(capacity: 2 * plan.maxOrdersPerMember)
       let lotOfOrder = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, plan.maxOrdersPerMember))
       defer { lotOfOrder.deallocate() }
       let simulator = MemberSimulator(plan: plan, settings: settings)
       for position in positions {
         let member = sample.map { Int($0[position]) } ?? position
+        script.load(member: member, plan: plan)
         for run in 0..<settings.runs {
           let balance = simulator.simulate(
-            member: member, run: run, ledger: &ledger, lotOfOrder: lotOfOrder, into: &accumulators)
+            member: member, run: run, script: script, ledger: &ledger, lotOfOrder: lotOfOrder,
+            into: &accumulators)
           if run == 0, let memberOutstanding { memberOutstanding[member] = balance }
         }
       }
@@ -107,9 +114,11 @@ private enum RunField {
 private enum Flow {
   static let issued = 0, redeemed = 1, expired = 2, reversed = 3, count = 4
 }
+/// The issued and reversed columns are not summed: a lot's points are issued in its
+/// issue month, so issued by issue month is the issued flow of the history slots, and
+/// per lot points = open + redeemed + expired + reversed gives the reversed column.
 private enum Development {
-  static let issued = 0, reversed = 1, redeemed = 2, expired = 3, open = 4
-  static let closedRedeemed = 5, closedExpired = 6, count = 7
+  static let redeemed = 0, expired = 1, open = 2, closedRedeemed = 3, closedExpired = 4, count = 5
 }
 
 /// One chunk's integer sums, as plain arrays.
@@ -154,12 +163,19 @@ private struct PointsChunkTotals: Sendable {
     }
     func flow(_ kind: Int) -> [Int64] { Array(flows[(kind * slots)..<((kind + 1) * slots)]) }
     func column(_ kind: Int) -> [Int64] { Array(development[(kind * months)..<((kind + 1) * months)]) }
+    let developmentIssued = Array(flow(Flow.issued)[..<months])
+    let developmentRedeemed = column(Development.redeemed)
+    let developmentExpired = column(Development.expired)
+    let developmentOpen = column(Development.open)
+    let developmentReversed = (0..<months).map {
+      developmentIssued[$0] - developmentRedeemed[$0] - developmentExpired[$0] - developmentOpen[$0]
+    }
     return PointsSimulationTotals(
       runs: runTotals, issued: flow(Flow.issued), redeemed: flow(Flow.redeemed),
       expired: flow(Flow.expired), reversed: flow(Flow.reversed),
-      developmentIssued: column(Development.issued), developmentReversed: column(Development.reversed),
-      developmentRedeemed: column(Development.redeemed), developmentExpired: column(Development.expired),
-      developmentOpen: column(Development.open),
+      developmentIssued: developmentIssued, developmentReversed: developmentReversed,
+      developmentRedeemed: developmentRedeemed, developmentExpired: developmentExpired,
+      developmentOpen: developmentOpen,
       developmentClosedRedeemed: column(Development.closedRedeemed),
       developmentClosedExpired: column(Development.closedExpired),
       memberOutstanding: memberOutstanding)
@@ -210,14 +226,9 @@ private struct PointsAccumulators: ~Copyable {
   }
 }
 
-/// A member's position in its event lists and its running figures in one run.
+/// A member's running figures in one run.
 private struct MemberRun {
   let stream: PointsRandomStream
-  let firstOrder: Int
-  let orderEnd: Int
-  let reversalEnd: Int
-  var nextOrder: Int
-  var nextReversal: Int
   var issued: Int64 = 0
   var redeemed: Int64 = 0
   var expired: Int64 = 0
@@ -239,18 +250,7 @@ private struct MemberSimulator {
   let minRedeem: Int64
   let redeemFractionMillionths: Int64
   let projection: Bool
-  let orderStart: [Int]
-  let orderDay: [Int32]
-  let orderMillis: [Int64]
-  let orderEarnPoints: PointsColumn<Int64>
-  let orderMonth: PointsColumn<Int32>
   let memberFirstMonth: PointsColumn<Int32>
-  let reversalStart: [Int]
-  let reversalOrder: [Int32]
-  let reversalPoints: [Int64]
-  let reversalMonth: [Int32]
-  let reversalDay: [Int32]
-  let reversalMillis: [Int64]
   let firstMonthIndex: Int32
   let historicMonths: Int
   let lastHistoricMonthEnd: Int32
@@ -258,12 +258,13 @@ private struct MemberSimulator {
   let projectedMonths: Int
   let daysInAsOfMonth: Int64
   let firstProjectionDays: Int64
-  let paceFromDay: Int32
   let expiry: ExpiryRule
   let expiryMonths: Int
   /// True when no lot earned in the projection expires by its last month-end: those
   /// earns then go into the ledger's block instead of lots of their own.
   let projectedEarnsOutliveHorizon: Bool
+  /// Whether the projection takes `projectWholeRedemptions`.
+  let projectsWholeRedemptions: Bool
 
   init(plan: PointsPlan, settings: PointsSimulationSettings) {
     runKeys = (0..<settings.runs).map { PointsRandomStream.runKey(seed: settings.seed, run: $0) }
@@ -272,18 +273,7 @@ private struct MemberSimulator {
     minRedeem = settings.minRedeem
     redeemFractionMillionths = settings.redeemFractionMillionths
     projection = settings.projection
-    orderStart = plan.history.orderStart
-    orderDay = plan.history.day
-    orderMillis = plan.history.instantMillis
-    orderEarnPoints = plan.orderEarnPoints
-    orderMonth = plan.orderMonth
     memberFirstMonth = plan.memberFirstMonth
-    reversalStart = plan.reversalStart
-    reversalOrder = plan.reversalOrder
-    reversalPoints = plan.reversalPoints
-    reversalMonth = plan.reversalMonth
-    reversalDay = plan.reversalDay
-    reversalMillis = plan.reversalMillis
     firstMonthIndex = plan.firstMonth.index
     historicMonths = plan.historicMonths
     lastHistoricMonthEnd = plan.lastHistoricMonthEnd
@@ -291,7 +281,6 @@ private struct MemberSimulator {
     projectedMonths = plan.projectedMonths
     daysInAsOfMonth = plan.daysInAsOfMonth
     firstProjectionDays = plan.firstProjectionDays
-    paceFromDay = plan.paceFromDay
     expiry = plan.expiry
     expiryMonths = plan.expiryMonths
     let lastProjectedMonth = plan.firstProjectedMonth + Int32(plan.projectedMonths) - 1
@@ -300,32 +289,30 @@ private struct MemberSimulator {
         earnedIn: plan.firstProjectedMonth + Int32(k), rule: plan.expiry, months: plan.expiryMonths)
         > lastProjectedMonth
     }
+    projectsWholeRedemptions =
+      settings.wholeRedemptionShortcut && projectedEarnsOutliveHorizon
+      && settings.redeemFractionMillionths == 1_000_000
   }
 
-  /// Replays member `m` in run `run`, adds its figures to `sums`, and returns its
-  /// balance at as-of.
+  /// Replays member `m`, whose events `script` holds, in run `run`, adds its figures to
+  /// `sums`, and returns its balance at as-of.
   @inline(__always)
   func simulate(
-    member m: Int, run: Int, ledger: inout PointsLedger, lotOfOrder: UnsafeMutablePointer<Int32>,
-    into sums: inout PointsAccumulators
+    member m: Int, run: Int, script: borrowing MemberScript, ledger: inout PointsLedger,
+    lotOfOrder: UnsafeMutablePointer<Int32>, into sums: inout PointsAccumulators
   ) -> Int64 {
-    let firstOrder = orderStart[m]
-    let orderEnd = orderStart[m + 1]
-    if firstOrder == orderEnd { return 0 }
+    // A member without events earns, holds and projects nothing in any run.
+    if script.count == 0 { return 0 }
     ledger.reset()
-    var state = MemberRun(
-      stream: PointsRandomStream(runKey: runKeys[run], member: m), firstOrder: firstOrder,
-      orderEnd: orderEnd, reversalEnd: reversalStart[m + 1], nextOrder: firstOrder,
-      nextReversal: reversalStart[m])
+    var state = MemberRun(stream: PointsRandomStream(runKey: runKeys[run], member: m))
 
+    var event = 0
     var month = memberFirstMonth[m]
     while month <= lastHistoricMonthEnd {
-      applyEvents(through: month, &state, &ledger, lotOfOrder, &sums)
+      event = applyEvents(from: event, through: month, script, &state, &ledger, lotOfOrder, &sums)
       monthEnd(month, slot: Int(month - firstMonthIndex), projected: false, &state, &ledger, &sums)
-      let nextOrderMonth = state.nextOrder < orderEnd ? orderMonth[state.nextOrder] : Int32.max
-      let nextReversalMonth =
-        state.nextReversal < state.reversalEnd ? reversalMonth[state.nextReversal] : Int32.max
-      let nextDue = min(nextOrderMonth, nextReversalMonth, ledger.nextExpiryMonth())
+      let nextEventMonth = event < script.count ? script.month[event] : Int32.max
+      let nextDue = min(nextEventMonth, ledger.nextExpiryMonth())
       if ledger.lotsTotal > 0 && ledger.lotsTotal >= minRedeem {
         // Quiet months (no event, no expiry due) change nothing unless their draw
         // redeems: run through the draws alone up to the first that does.
@@ -340,7 +327,7 @@ private struct MemberSimulator {
         month = nextDue
       }
     }
-    applyEvents(through: Int32.max, &state, &ledger, lotOfOrder, &sums)
+    _ = applyEvents(from: event, through: Int32.max, script, &state, &ledger, lotOfOrder, &sums)
 
     // The snapshot at as-of.
     let outstanding = ledger.balance
@@ -357,8 +344,6 @@ private struct MemberSimulator {
       let held = ledger.remaining[lot]
       let redeemed = ledger.redeemed[lot]
       let expired = ledger.expired[lot]
-      sums.addDevelopment(Development.issued, month: month, ledger.points[lot])
-      sums.addDevelopment(Development.reversed, month: month, ledger.reversed(lot: lot))
       sums.addDevelopment(Development.redeemed, month: month, redeemed)
       sums.addDevelopment(Development.expired, month: month, expired)
       sums.addDevelopment(Development.open, month: month, held)
@@ -372,52 +357,55 @@ private struct MemberSimulator {
     sums.addRun(run, RunField.closedRedeemed, closedRedeemed)
     sums.addRun(run, RunField.closedExpired, closedExpired)
 
-    if projection { project(&state, &ledger, &sums) }
+    var balanceAtHorizon = ledger.balance
+    if projection {
+      balanceAtHorizon =
+        projectsWholeRedemptions
+        ? projectWholeRedemptions(&state, &ledger, &sums) : project(&state, &ledger, &sums)
+    }
     sums.addRun(run, RunField.projectedIssued, state.projectedIssued)
     sums.addRun(run, RunField.projectedRedeemed, state.projectedRedeemed)
     sums.addRun(run, RunField.projectedExpired, state.projectedExpired)
-    sums.addRun(run, RunField.outstandingAtHorizon, ledger.balance)
+    sums.addRun(run, RunField.outstandingAtHorizon, balanceAtHorizon)
     return outstanding
   }
 
-  /// Applies the member's earns and reversals dated in months up to `month`, in time order.
+  /// Applies the script's events from `event` on whose month is `month` or earlier, in
+  /// time order; returns the index of the first event not applied. An earn is claimed
+  /// when its draw falls below the claim threshold and records its lot (or -1) under its
+  /// order's ordinal; a reversal of an order that was not claimed has nothing to reverse.
   @inline(__always)
   private func applyEvents(
-    through month: Int32, _ state: inout MemberRun, _ ledger: inout PointsLedger,
-    _ lotOfOrder: UnsafeMutablePointer<Int32>, _ sums: inout PointsAccumulators
-  ) {
-    while true {
-      let order = state.nextOrder
-      let reversal = state.nextReversal
-      let earnReady = order < state.orderEnd && orderMonth[order] <= month
-      let reversalReady = reversal < state.reversalEnd && reversalMonth[reversal] <= month
-      if earnReady && (!reversalReady || orderMillis[order] <= reversalMillis[reversal]) {
-        state.nextOrder += 1
-        let points = orderEarnPoints[order]
-        guard points > 0 else { continue }
-        let ordinal = order - state.firstOrder
-        guard state.stream.isBelow(claimThreshold, at: PointsRandomStream.claimPosition(orderOrdinal: ordinal))
-        else { continue }
-        let earnedIn = orderMonth[order]
-        let expiryMonth = PointsArithmetic.expiryMonth(earnedIn: earnedIn, rule: expiry, months: expiryMonths)
-        lotOfOrder[ordinal] = Int32(truncatingIfNeeded: ledger.earn(points, month: earnedIn, expiry: expiryMonth))
+    from event: Int, through month: Int32, _ script: borrowing MemberScript, _ state: inout MemberRun,
+    _ ledger: inout PointsLedger, _ lotOfOrder: UnsafeMutablePointer<Int32>, _ sums: inout PointsAccumulators
+  ) -> Int {
+    var e = event
+    while e < script.count && script.month[e] <= month {
+      defer { e += 1 }
+      let points = script.points[e]
+      let eventMonth = script.month[e]
+      let ordinal = Int(script.ordinal[e])
+      let flags = script.flags[e]
+      if flags & MemberScript.reversalFlag == 0 {
+        guard PointsRandomStream.mix(state.stream.key &+ script.claimOffset[e]) >> 11 < claimThreshold else {
+          lotOfOrder[ordinal] = -1
+          continue
+        }
+        lotOfOrder[ordinal] = Int32(
+          truncatingIfNeeded: ledger.earn(points, month: eventMonth, expiry: script.expiryMonth[e]))
         state.issued += points
-        sums.addFlow(Flow.issued, slot: Int(earnedIn - firstMonthIndex), points)
-        if orderDay[order] >= paceFromDay { state.trailingNet += points }
-      } else if reversalReady {
-        state.nextReversal += 1
-        let ordinal = Int(reversalOrder[reversal]) - state.firstOrder
-        guard state.stream.isBelow(claimThreshold, at: PointsRandomStream.claimPosition(orderOrdinal: ordinal))
-        else { continue }
-        let points = reversalPoints[reversal]
-        ledger.reverse(points, lot: Int(lotOfOrder[ordinal]))
-        state.reversed += points
-        sums.addFlow(Flow.reversed, slot: Int(reversalMonth[reversal] - firstMonthIndex), points)
-        if reversalDay[reversal] >= paceFromDay { state.trailingNet -= points }
+        sums.addFlow(Flow.issued, slot: Int(eventMonth - firstMonthIndex), points)
+        if flags & MemberScript.paceFlag != 0 { state.trailingNet += points }
       } else {
-        return
+        let lot = Int(lotOfOrder[ordinal])
+        guard lot >= 0 else { continue }
+        ledger.reverse(points, lot: lot)
+        state.reversed += points
+        sums.addFlow(Flow.reversed, slot: Int(eventMonth - firstMonthIndex), points)
+        if flags & MemberScript.paceFlag != 0 { state.trailingNet -= points }
       }
     }
+    return e
   }
 
   /// The month-end of `month`: expiry first, then the redemption draw.
@@ -446,35 +434,19 @@ private struct MemberSimulator {
 
   /// The projection: each projected month-end earns the next part of the trailing pace
   /// (max(0, points earned - reversed dated in the 365 days to as-of) per 12 months) as
-  /// one lot, then runs expiry and redemption. Month k (1-based) ends
-  /// t_k = (left + (k - 1) * days) / days months after as-of, where days is the length
-  /// of the as-of month and left its days after as-of (a whole month when as-of is a
-  /// month-end); the lot is floor(pace * t_k / 12) - floor(pace * t_{k-1} / 12).
+  /// one lot (`ProjectedEarns`), then runs expiry and redemption. Returns the balance at
+  /// the horizon.
   @inline(__always)
-  private func project(_ state: inout MemberRun, _ ledger: inout PointsLedger, _ sums: inout PointsAccumulators) {
+  private func project(
+    _ state: inout MemberRun, _ ledger: inout PointsLedger, _ sums: inout PointsAccumulators
+  ) -> Int64 {
     let pace = max(0, state.trailingNet)
-    guard pace > 0 || ledger.lotsTotal > 0 else { return }
-    // floor(pace * (left + k * days) / (12 * days)), advanced by quotient and remainder
-    // so that the loop does not divide.
-    let denominator = 12 * daysInAsOfMonth
-    let start = pace * firstProjectionDays
-    var cumulative = start / denominator
-    var remainder = start % denominator
-    let step = pace * daysInAsOfMonth
-    let stepQuotient = step / denominator
-    let stepRemainder = step % denominator
-    var earnedSoFar: Int64 = 0
+    guard pace > 0 || ledger.lotsTotal > 0 else { return ledger.balance }
+    var earns = ProjectedEarns(pace: pace, firstDays: firstProjectionDays, daysInMonth: daysInAsOfMonth)
     for k in 0..<projectedMonths {
       let month = firstProjectedMonth + Int32(k)
       let slot = historicMonths + k
-      let amount = cumulative - earnedSoFar
-      earnedSoFar = cumulative
-      cumulative += stepQuotient
-      remainder += stepRemainder
-      if remainder >= denominator {
-        remainder -= denominator
-        cumulative += 1
-      }
+      let amount = earns.next()
       if amount > 0 {
         if projectedEarnsOutliveHorizon {
           ledger.earnToBlock(amount)
@@ -487,5 +459,92 @@ private struct MemberSimulator {
       }
       monthEnd(month, slot: slot, projected: true, &state, &ledger, &sums)
     }
+    return ledger.balance
+  }
+
+  /// `project` when no projected earn expires before the horizon and a redemption takes
+  /// the whole balance (the defaults), with the same figures: the first redemption
+  /// empties the lots, so the ledger is read only while lots from the history can still
+  /// expire, and the balance runs as a local figure. Returns the balance at the horizon.
+  @inline(__always)
+  private func projectWholeRedemptions(
+    _ state: inout MemberRun, _ ledger: inout PointsLedger, _ sums: inout PointsAccumulators
+  ) -> Int64 {
+    let pace = max(0, state.trailingNet)
+    var held = ledger.lotsTotal
+    var debt = ledger.debt
+    guard pace > 0 || held > 0 else { return held - debt }
+    var lotsMayExpire = ledger.front < ledger.count
+    var earns = ProjectedEarns(pace: pace, firstDays: firstProjectionDays, daysInMonth: daysInAsOfMonth)
+    for k in 0..<projectedMonths {
+      let month = firstProjectedMonth + Int32(k)
+      let slot = historicMonths + k
+      let amount = earns.next()
+      if amount > 0 {
+        let paid = min(debt, amount)
+        debt -= paid
+        held += amount - paid
+        state.projectedIssued += amount
+        sums.addFlow(Flow.issued, slot: slot, amount)
+      }
+      if lotsMayExpire {
+        let expired = ledger.expire(atEndOf: month)
+        if expired > 0 {
+          held -= expired
+          state.projectedExpired += expired
+          sums.addFlow(Flow.expired, slot: slot, expired)
+        }
+        lotsMayExpire = ledger.front < ledger.count
+      }
+      if held > 0 && held >= minRedeem
+        && state.stream.isBelow(redeemThreshold, at: PointsRandomStream.redemptionPosition(monthIndex: month))
+      {
+        state.projectedRedeemed += held
+        sums.addFlow(Flow.redeemed, slot: slot, held)
+        held = 0
+        lotsMayExpire = false
+      }
+    }
+    return held - debt
+  }
+}
+
+/// The projection's earns of one member: month k (1-based) ends
+/// t_k = (left + (k - 1) * days) / days months after as-of, where days is the length of
+/// the as-of month and left its days after as-of (a whole month when as-of is a
+/// month-end); its earn is floor(pace * t_k / 12) - floor(pace * t_{k-1} / 12). The
+/// cumulative floor(pace * (left + k * days) / (12 * days)) advances by quotient and
+/// remainder, so that the loop does not divide.
+private struct ProjectedEarns {
+  let denominator: Int64
+  let stepQuotient: Int64
+  let stepRemainder: Int64
+  var cumulative: Int64
+  var remainder: Int64
+  var earnedSoFar: Int64 = 0
+
+  @inline(__always)
+  init(pace: Int64, firstDays: Int64, daysInMonth: Int64) {
+    denominator = 12 * daysInMonth
+    let start = pace * firstDays
+    cumulative = start / denominator
+    remainder = start % denominator
+    let step = pace * daysInMonth
+    stepQuotient = step / denominator
+    stepRemainder = step % denominator
+  }
+
+  /// The next projected month's earn, >= 0.
+  @inline(__always)
+  mutating func next() -> Int64 {
+    let amount = cumulative - earnedSoFar
+    earnedSoFar = cumulative
+    cumulative += stepQuotient
+    remainder += stepRemainder
+    if remainder >= denominator {
+      remainder -= denominator
+      cumulative += 1
+    }
+    return amount
   }
 }
