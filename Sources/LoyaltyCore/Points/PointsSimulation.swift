@@ -207,8 +207,9 @@ private struct PointsAccumulators: ~Copyable {
     development.deallocate()
   }
 
-  @inline(__always) func addRun(_ run: Int, _ field: Int, _ value: Int64) {
-    runFields[run * RunField.count + field] += value
+  /// The per-run fields of run `run` (index them with `RunField`).
+  @inline(__always) func runSums(_ run: Int) -> UnsafeMutablePointer<Int64> {
+    runFields + run * RunField.count
   }
   @inline(__always) func addFlow(_ kind: Int, slot: Int, _ value: Int64) {
     flows[kind * slots + slot] += value
@@ -308,9 +309,12 @@ private struct MemberSimulator {
 
     var event = 0
     var month = memberFirstMonth[m]
+    // Whether `month`'s redemption draw is already known to redeem.
+    var redeems = false
     while month <= lastHistoricMonthEnd {
       event = applyEvents(from: event, through: month, script, &state, &ledger, lotOfOrder, &sums)
-      monthEnd(month, slot: Int(month - firstMonthIndex), projected: false, &state, &ledger, &sums)
+      monthEnd(month, slot: Int(month - firstMonthIndex), projected: false, redeems: redeems, &state, &ledger, &sums)
+      redeems = false
       let nextEventMonth = event < script.count ? script.month[event] : Int32.max
       let nextDue = min(nextEventMonth, ledger.nextExpiryMonth())
       if ledger.lotsTotal > 0 && ledger.lotsTotal >= minRedeem {
@@ -318,9 +322,11 @@ private struct MemberSimulator {
         // redeems: run through the draws alone up to the first that does.
         let until = min(nextDue, lastHistoricMonthEnd + 1)
         month += 1
-        while month < until
-          && !state.stream.isBelow(redeemThreshold, at: PointsRandomStream.redemptionPosition(monthIndex: month))
-        {
+        while month < until {
+          if state.stream.isBelow(redeemThreshold, at: PointsRandomStream.redemptionPosition(monthIndex: month)) {
+            redeems = true
+            break
+          }
           month += 1
         }
       } else {
@@ -331,12 +337,13 @@ private struct MemberSimulator {
 
     // The snapshot at as-of.
     let outstanding = ledger.balance
-    sums.addRun(run, RunField.issued, state.issued)
-    sums.addRun(run, RunField.redeemed, state.redeemed)
-    sums.addRun(run, RunField.expired, state.expired)
-    sums.addRun(run, RunField.reversed, state.reversed)
-    sums.addRun(run, RunField.outstanding, outstanding)
-    if outstanding < 0 { sums.addRun(run, RunField.negativeMembers, 1) }
+    let runSums = sums.runSums(run)
+    runSums[RunField.issued] += state.issued
+    runSums[RunField.redeemed] += state.redeemed
+    runSums[RunField.expired] += state.expired
+    runSums[RunField.reversed] += state.reversed
+    runSums[RunField.outstanding] += outstanding
+    if outstanding < 0 { runSums[RunField.negativeMembers] += 1 }
     var closedRedeemed: Int64 = 0
     var closedExpired: Int64 = 0
     for lot in 0..<ledger.count {
@@ -354,8 +361,8 @@ private struct MemberSimulator {
         closedExpired += expired
       }
     }
-    sums.addRun(run, RunField.closedRedeemed, closedRedeemed)
-    sums.addRun(run, RunField.closedExpired, closedExpired)
+    runSums[RunField.closedRedeemed] += closedRedeemed
+    runSums[RunField.closedExpired] += closedExpired
 
     var balanceAtHorizon = ledger.balance
     if projection {
@@ -363,10 +370,10 @@ private struct MemberSimulator {
         projectsWholeRedemptions
         ? projectWholeRedemptions(&state, &ledger, &sums) : project(&state, &ledger, &sums)
     }
-    sums.addRun(run, RunField.projectedIssued, state.projectedIssued)
-    sums.addRun(run, RunField.projectedRedeemed, state.projectedRedeemed)
-    sums.addRun(run, RunField.projectedExpired, state.projectedExpired)
-    sums.addRun(run, RunField.outstandingAtHorizon, balanceAtHorizon)
+    runSums[RunField.projectedIssued] += state.projectedIssued
+    runSums[RunField.projectedRedeemed] += state.projectedRedeemed
+    runSums[RunField.projectedExpired] += state.projectedExpired
+    runSums[RunField.outstandingAtHorizon] += balanceAtHorizon
     return outstanding
   }
 
@@ -408,11 +415,12 @@ private struct MemberSimulator {
     return e
   }
 
-  /// The month-end of `month`: expiry first, then the redemption draw.
+  /// The month-end of `month`: expiry first, then the redemption draw (taken already
+  /// when `redeems`, which says it falls below the threshold).
   @inline(__always)
   private func monthEnd(
-    _ month: Int32, slot: Int, projected: Bool, _ state: inout MemberRun, _ ledger: inout PointsLedger,
-    _ sums: inout PointsAccumulators
+    _ month: Int32, slot: Int, projected: Bool, redeems: Bool = false, _ state: inout MemberRun,
+    _ ledger: inout PointsLedger, _ sums: inout PointsAccumulators
   ) {
     let expired = ledger.expire(atEndOf: month)
     if expired > 0 {
@@ -421,7 +429,7 @@ private struct MemberSimulator {
     }
     let balance = ledger.lotsTotal
     guard balance > 0 && balance >= minRedeem else { return }
-    guard state.stream.isBelow(redeemThreshold, at: PointsRandomStream.redemptionPosition(monthIndex: month))
+    guard redeems || state.stream.isBelow(redeemThreshold, at: PointsRandomStream.redemptionPosition(monthIndex: month))
     else { return }
     let amount =
       redeemFractionMillionths == 1_000_000
