@@ -482,7 +482,9 @@ private struct MemberSimulator {
     var held = ledger.lotsTotal
     var debt = ledger.debt
     guard pace > 0 || held > 0 else { return held - debt }
-    var lotsMayExpire = ledger.front < ledger.count
+    // The month at whose end the oldest lot still holding points expires; only
+    // expiry changes the lots from here on, until a redemption empties them.
+    var nextExpiry = ledger.nextExpiryMonth()
     var earns = ProjectedEarns(pace: pace, firstDays: firstProjectionDays, daysInMonth: daysInAsOfMonth)
     for k in 0..<projectedMonths {
       let month = firstProjectedMonth + Int32(k)
@@ -495,14 +497,12 @@ private struct MemberSimulator {
         state.projectedIssued += amount
         sums.addFlow(Flow.issued, slot: slot, amount)
       }
-      if lotsMayExpire {
+      if month >= nextExpiry {
         let expired = ledger.expire(atEndOf: month)
-        if expired > 0 {
-          held -= expired
-          state.projectedExpired += expired
-          sums.addFlow(Flow.expired, slot: slot, expired)
-        }
-        lotsMayExpire = ledger.front < ledger.count
+        held -= expired
+        state.projectedExpired += expired
+        sums.addFlow(Flow.expired, slot: slot, expired)
+        nextExpiry = ledger.nextExpiryMonth()
       }
       if held > 0 && held >= minRedeem
         && state.stream.isBelow(redeemThreshold, at: PointsRandomStream.redemptionPosition(monthIndex: month))
@@ -510,7 +510,7 @@ private struct MemberSimulator {
         state.projectedRedeemed += held
         sums.addFlow(Flow.redeemed, slot: slot, held)
         held = 0
-        lotsMayExpire = false
+        nextExpiry = Int32.max
       }
     }
     return held - debt
