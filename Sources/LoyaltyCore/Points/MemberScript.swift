@@ -1,9 +1,9 @@
 /// One member's earns and reversals, merged into time order once for all of its runs.
 ///
 /// What does not change between runs is worked out here: the order of events (an earn
-/// before a reversal at the same instant), each event's month and flow slot, an earn's
-/// expiry month, whether the event falls in the trailing pace window, and the address
-/// of the earn's claim draw. A run then only draws claims and moves its ledger. Orders
+/// before a reversal at the same instant), each event's month (which gives its flow
+/// slot), an earn's expiry month, whether the event falls in the trailing pace window,
+/// and the address of the earn's claim draw. A run then only draws claims and moves its ledger. Orders
 /// that earn no points are left out: whether they are claimed changes nothing, and no
 /// reversal refers to them (a reversal takes back points the order earned).
 ///
