@@ -47,18 +47,8 @@ public enum ReportFolder {
 
   /// Writes one file atomically (temporary file, fsync, rename).
   public static func writeFile(_ path: String, _ contents: String) throws(LoyaltyError) {
-    let temporary = path + ".tmp-\(getpid())"
-    guard let handle = fopen(temporary, "wb") else {
-      throw .input("\(path): cannot be written (\(String(cString: strerror(errno)))).")
-    }
     var text = contents
-    let written = text.withUTF8 { fwrite($0.baseAddress, 1, $0.count, handle) }
-    let flushed = fflush(handle) == 0 && fsync(fileno(handle)) == 0
-    fclose(handle)
-    guard written == contents.utf8.count, flushed, rename(temporary, path) == 0 else {
-      unlink(temporary)
-      throw .input("\(path): cannot be written completely (\(String(cString: strerror(errno)))).")
-    }
+    try writeAtomically(path) { fd in text.withUTF8 { writeAll(fd, UnsafeRawBufferPointer($0)) } }
   }
 
   /// Writes one CSV file atomically as its rows are made: `rows` fills a streaming
@@ -66,24 +56,33 @@ public enum ReportFolder {
   /// to the disk as soon as it is written (on Linux), so the fsync at the end waits for
   /// the last parts only, not the whole file.
   static func streamCSV(_ path: String, header: [String], rows: (inout ByteCSV) -> Void) throws(LoyaltyError) {
+    try writeAtomically(path) { fd in
+      var written: off_t = 0
+      var csv = ByteCSV(header: header) { part in
+        guard writeAll(fd, part) else { return false }
+        #if canImport(Glibc)
+          // Starts write-back of the part now; a hint that changes no byte of the file.
+          _ = posix_fadvise(fd, written, off_t(part.count), POSIX_FADV_DONTNEED)
+        #endif
+        written += off_t(part.count)
+        return true
+      }
+      rows(&csv)
+      return csv.flush()
+    }
+  }
+
+  /// Creates a temporary file beside `path`, lets `fill` write it (false: it failed,
+  /// errno says why), then fsyncs, closes and renames it to `path`; on any failure the
+  /// temporary file is removed and the first failure's reason thrown.
+  private static func writeAtomically(_ path: String, _ fill: (Int32) -> Bool) throws(LoyaltyError) {
     let temporary = path + ".tmp-\(getpid())"
     let fd = open(temporary, O_CREAT | O_WRONLY | O_TRUNC, 0o644)
     guard fd >= 0 else {
       throw .input("\(path): cannot be written (\(String(cString: strerror(errno)))).")
     }
-    var written: off_t = 0
-    var csv = ByteCSV(header: header) { part in
-      guard writeAll(fd, part) else { return false }
-      #if canImport(Glibc)
-        // Starts write-back of the part now; a hint that changes no byte of the file.
-        _ = posix_fadvise(fd, written, off_t(part.count), POSIX_FADV_DONTNEED)
-      #endif
-      written += off_t(part.count)
-      return true
-    }
-    rows(&csv)
     // The reason is read where the first failure happens, before later calls reset errno.
-    var reason: String? = csv.flush() ? nil : String(cString: strerror(errno))
+    var reason: String? = fill(fd) ? nil : String(cString: strerror(errno))
     if fsync(fd) != 0 { reason = reason ?? String(cString: strerror(errno)) }
     if close(fd) != 0 { reason = reason ?? String(cString: strerror(errno)) }
     if reason == nil && rename(temporary, path) != 0 { reason = String(cString: strerror(errno)) }
