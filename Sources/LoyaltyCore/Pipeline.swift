@@ -88,7 +88,7 @@ public enum Pipeline {
     let identity = try timed("identity") { () throws(LoyaltyError) in
       IdentityResolution.run(
         orders: result.ingest.orders, idMap: idMap, linkKeys: config.identity.linkKeys,
-        maxRefsPerKey: config.identity.maxRefsPerKey)
+        maxRefsPerKey: config.identity.maxRefsPerKey, threads: request.threads)
     }
     result.identity = identity
     let cleaning = try timed("cleaning") { () throws(LoyaltyError) in

@@ -155,7 +155,7 @@ public struct ReportBuilder {
         csv.text(customerRef)
       }
       csv.comma()
-      csv.text(identity.memberIDs[Int(identity.memberOfRef[Int(ref)])])
+      identity.memberIDs.withBytes(Int(identity.memberOfRef[Int(ref)])) { csv.text($0) }
       csv.comma()
       csv.plain(identity.ruleOfRef[Int(ref)].name)
       csv.newline()
@@ -173,7 +173,7 @@ public struct ReportBuilder {
     let dates = DateCells(first: history.day.min() ?? 0, last: history.day.max() ?? -1)
     for m in 0..<history.memberCount {
       let orders = history.orders(of: m)
-      csv.text(history.memberIDs[m])
+      history.memberIDs.withBytes(m) { csv.text($0) }
       csv.comma()
       csv.date(Day(number: history.day[orders.lowerBound]), from: dates)
       csv.comma()

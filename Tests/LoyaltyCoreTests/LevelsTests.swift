@@ -41,7 +41,7 @@ private func assembleLevelsHistory(
   ids: [String], orderStart: [Int], days: [Int32], nets: [Int64], asOf: Day
 ) -> MemberHistory {
   MemberHistory(
-    memberIDs: ids, orderStart: orderStart, day: days,
+    memberIDs: ByteStrings(ids), orderStart: orderStart, day: days,
     instantMillis: days.map { Int64($0) * 86_400_000 }, gross: nets, net: nets,
     refundMillis: [Int64](repeating: MemberHistory.noRefund, count: days.count),
     refundDay: [Int32](repeating: 0, count: days.count), asOf: asOf, minorDigits: 2)

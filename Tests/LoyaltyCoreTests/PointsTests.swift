@@ -56,7 +56,7 @@ private func makeHistory(_ orders: [HandOrder], asOf: String, minorDigits: Int =
     orderStart.append(day.count)
   }
   return MemberHistory(
-    memberIDs: ids, orderStart: orderStart, day: day, instantMillis: instant, gross: gross, net: net,
+    memberIDs: ByteStrings(ids), orderStart: orderStart, day: day, instantMillis: instant, gross: gross, net: net,
     refundMillis: refundMillis, refundDay: refundDay, asOf: Day(asOf)!, minorDigits: minorDigits)
 }
 
@@ -106,7 +106,7 @@ private func generatedHistory(members: Int, seed: UInt64, asOf: String = "2024-1
     orderStart.append(day.count)
   }
   return MemberHistory(
-    memberIDs: ids, orderStart: orderStart, day: day, instantMillis: instant, gross: gross, net: net,
+    memberIDs: ByteStrings(ids), orderStart: orderStart, day: day, instantMillis: instant, gross: gross, net: net,
     refundMillis: refundMillis, refundDay: refundDay, asOf: end, minorDigits: 2)
 }
 

@@ -17,7 +17,7 @@ func makeHistory(_ orders: [(member: Int, day: String, net: Int64)], asOf: Strin
     start.append(day.count)
   }
   return MemberHistory(
-    memberIDs: (0..<members).map { "m\($0)" }, orderStart: start, day: day,
+    memberIDs: ByteStrings((0..<members).map { "m\($0)" }), orderStart: start, day: day,
     instantMillis: day.map { Int64($0) * 86_400_000 }, gross: net, net: net,
     refundMillis: day.map { _ in MemberHistory.noRefund }, refundDay: day.map { _ in 0 },
     asOf: Day(asOf)!, minorDigits: 2)

@@ -71,12 +71,12 @@ public enum Cleaning {
     }
     // Members with a counted order keep their byte order.
     var newIndex = [Int32](repeating: -1, count: memberCount)
-    var memberIDs: [String] = []
+    var memberIDs = ByteStrings()
     var orderStart: [Int] = [0]
     for m in 0..<memberCount {
       if perMember[m] > 0 {
         newIndex[m] = Int32(memberIDs.count)
-        memberIDs.append(identity.memberIDs[m])
+        memberIDs.append(m, of: identity.memberIDs)
         orderStart.append(orderStart.last! + perMember[m])
       } else if hasAccepted[m] {
         quality.membersWithoutCountedOrders += 1

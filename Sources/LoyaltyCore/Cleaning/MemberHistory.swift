@@ -8,7 +8,7 @@
 /// indexed in `memberIDs` byte order.
 public struct MemberHistory: Sendable {
   /// Member ids in byte order; a member's index is its position here.
-  public var memberIDs: [String]
+  public var memberIDs: ByteStrings
   /// Orders of member `m` are `orderStart[m] ..< orderStart[m + 1]`; count = members + 1.
   public var orderStart: [Int]
   /// Business date of each order.
@@ -33,7 +33,7 @@ public struct MemberHistory: Sendable {
   public static let noRefund = Int64.min
 
   public init(
-    memberIDs: [String], orderStart: [Int], day: [Int32], instantMillis: [Int64], gross: [Int64],
+    memberIDs: ByteStrings, orderStart: [Int], day: [Int32], instantMillis: [Int64], gross: [Int64],
     net: [Int64], refundMillis: [Int64], refundDay: [Int32], asOf: Day, minorDigits: Int
   ) {
     self.memberIDs = memberIDs

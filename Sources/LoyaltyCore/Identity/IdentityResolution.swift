@@ -31,7 +31,7 @@ public struct HubKey: Sendable, Equatable {
 /// Who is who: every ref's member, and how the members were formed.
 public struct IdentityResult: Sendable {
   /// Member ids in byte order; a member's index is its position here.
-  public var memberIDs: [String]
+  public var memberIDs: ByteStrings
   /// Member index of each ref id.
   public var memberOfRef: [Int32]
   /// Rule that joined each ref.
@@ -76,26 +76,35 @@ public struct IdentityResult: Sendable {
 /// first ref of its key value), never in file order, so shuffled input or any thread
 /// count gives the same members.
 public enum IdentityResolution {
-  public static func run(orders: OrderTable, idMap: IdMap, linkKeys: [String], maxRefsPerKey: Int) -> IdentityResult {
+  public static func run(
+    orders: OrderTable, idMap: IdMap, linkKeys: [String], maxRefsPerKey: Int, threads: Int = 1
+  ) -> IdentityResult {
     let refCount = orders.refs.count
     let tupleOrder = orders.refsInTupleOrder()
     var tupleRank = [Int32](repeating: 0, count: refCount)
     for (position, ref) in tupleOrder.enumerated() { tupleRank[Int(ref)] = Int32(position) }
 
-    // The id map, resolved to ref ids; mapped member ids are the map's own ids.
+    // The id map, resolved to ref ids (in parallel: each lookup is a few cache misses);
+    // mapped member ids are the map's own ids.
+    let refTable = orders.refs
+    let channelTable = orders.channels
+    let resolved = ParallelRanges.mapChunks(count: idMap.entryCount, threads: threads) { entries in
+      var keyBuffer: [UInt8] = []
+      return entries.map { k -> Int32 in
+        idMap.withEntry(k) { channelBytes, refBytes, _ in
+          guard let channel = channelTable.lookup(channelBytes) else { return -1 }
+          return RefKey.with(channel: channel, customerRef: refBytes, buffer: &keyBuffer) { refTable.lookup($0) } ?? -1
+        }
+      }
+    }
     var mappedOf = [Int32](repeating: -1, count: refCount)
     var mapRowsWithoutOrders = 0
-    var keyBuffer: [UInt8] = []
-    for k in 0..<idMap.entryCount {
-      let found: Int32? = idMap.withEntry(k) { channelBytes, refBytes, _ in
-        guard let channel = orders.channels.lookup(channelBytes) else { return nil }
-        return RefKey.with(channel: channel, customerRef: refBytes, buffer: &keyBuffer) { orders.refs.lookup($0) }
+    var k = 0
+    for chunk in resolved {
+      for ref in chunk {
+        if ref >= 0 { mappedOf[Int(ref)] = idMap.acceptedMembers[k] } else { mapRowsWithoutOrders += 1 }
+        k += 1
       }
-      guard let ref = found else {
-        mapRowsWithoutOrders += 1
-        continue
-      }
-      mappedOf[Int(ref)] = idMap.acceptedMembers[k]
     }
     let mappedIDs = idMap.memberIDs
 
@@ -180,32 +189,38 @@ public enum IdentityResolution {
     }
 
     // Member id of each component: its mapped id, else channel:customer_ref of its
-    // smallest ref (the first in tuple order).
-    var rootName = [Int32](repeating: -1, count: refCount)  // id in `names`
-    var names = ByteInterner(capacity: max(1024, refCount))
+    // smallest ref (the first in tuple order). The names are written once, in tuple
+    // order of each component's first ref, then sorted by bytes; components with equal
+    // names (a mapped id that reads like another component's channel:customer_ref) are
+    // one member.
+    var rootOfRef = [Int32](repeating: 0, count: refCount)
+    for ref in 0..<refCount { rootOfRef[ref] = sets.find(Int32(ref)) }
+    var componentOfRoot = [Int32](repeating: -1, count: refCount)
+    var names = ByteStrings()
+    names.reserve(count: refCount, bytes: orders.refs.byteCount + refCount)
     for ref in tupleOrder {
-      let root = Int(sets.find(ref))
-      guard rootName[root] < 0 else { continue }
+      let root = Int(rootOfRef[Int(ref)])
+      guard componentOfRoot[root] < 0 else { continue }
+      componentOfRoot[root] = Int32(names.count)
       if rootMapped[root] >= 0 {
-        rootName[root] = mappedIDs.withBytes(rootMapped[root]) { names.intern($0) }
+        mappedIDs.withBytes(rootMapped[root]) { names.append($0) }
       } else {
-        // channel:customer_ref, put together as bytes.
-        keyBuffer.removeAll(keepingCapacity: true)
-        orders.withRefParts(ref) { channel, customerRef in
-          keyBuffer.append(contentsOf: channel)
-          keyBuffer.append(UInt8(ascii: ":"))
-          keyBuffer.append(contentsOf: customerRef)
-        }
-        rootName[root] = keyBuffer.withUnsafeBytes { names.intern($0) }
+        orders.withRefParts(ref) { channel, customerRef in names.append(channel, ":", customerRef) }
       }
     }
-    let sortedNames = names.sortedIDs()
-    var nameRank = [Int32](repeating: 0, count: sortedNames.count)
-    for (position, id) in sortedNames.enumerated() { nameRank[Int(id)] = Int32(position) }
-    let memberIDs = sortedNames.map { names.string($0) }
+    var memberOfComponent = [Int32](repeating: 0, count: names.count)
+    var memberIDs = ByteStrings()
+    memberIDs.reserve(count: names.count, bytes: names.byteCount)
+    var previous = -1
+    for component in names.sortedIndexes() {
+      let c = Int(component)
+      if previous < 0 || !names.bytesEqual(previous, c) { memberIDs.append(c, of: names) }
+      memberOfComponent[c] = Int32(memberIDs.count - 1)
+      previous = c
+    }
     var memberOfRef = [Int32](repeating: 0, count: refCount)
     for ref in 0..<refCount {
-      memberOfRef[ref] = nameRank[Int(rootName[Int(sets.find(Int32(ref)))])]
+      memberOfRef[ref] = memberOfComponent[Int(componentOfRoot[Int(rootOfRef[ref])])]
     }
     return IdentityResult(
       memberIDs: memberIDs, memberOfRef: memberOfRef, ruleOfRef: rule, refsInTupleOrder: tupleOrder,

@@ -46,9 +46,9 @@ public struct GrowthValues: Sendable, Equatable {
     var spend = [Int64](repeating: 0, count: memberCount)
     growth.withUnsafeMutableBufferPointer { growthBuffer in
       spend.withUnsafeMutableBufferPointer { spendBuffer in
-        let growthSlots = LevelsSharedSlots(buffer: growthBuffer)
-        let spendSlots = LevelsSharedSlots(buffer: spendBuffer)
-        _ = LevelsParallel.mapChunks(count: memberCount, threads: threads) { members in
+        let growthSlots = SharedSlots(buffer: growthBuffer)
+        let spendSlots = SharedSlots(buffer: spendBuffer)
+        _ = ParallelRanges.mapChunks(count: memberCount, threads: threads) { members in
           history.orderStart.withUnsafeBufferPointer { orderStart in
             history.day.withUnsafeBufferPointer { day in
               history.net.withUnsafeBufferPointer { net in

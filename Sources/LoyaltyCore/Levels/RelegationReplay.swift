@@ -62,7 +62,7 @@ public struct RelegationReplay: Sendable, Equatable {
     let levelCount = ladder.levelCount
     let movementCount = max(0, reviews.count - 1)
     // Per chunk: the K x K migration counts, then four counts per movement.
-    let partials = LevelsParallel.mapChunks(count: history.memberCount, threads: threads) { members in
+    let partials = ParallelRanges.mapChunks(count: history.memberCount, threads: threads) { members in
       var counts = [Int](repeating: 0, count: levelCount * levelCount + 4 * movementCount)
       guard reviews.count >= 2 else { return counts }
       for m in members {

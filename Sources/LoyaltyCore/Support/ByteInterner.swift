@@ -27,6 +27,8 @@ public struct ByteInterner: Sendable {
 
   /// Number of distinct byte strings.
   public var count: Int { offsets.count - 1 }
+  /// Bytes of all of them together.
+  public var byteCount: Int { arena.count }
 
   /// The id of `bytes`, interning it when new.
   @inline(__always)
@@ -123,48 +125,11 @@ public struct ByteInterner: Sendable {
   }
 
   /// All ids sorted by `major` (a key per id that comes first), then by their bytes
-  /// from offset `from` on. The sort orders (major, first 8 bytes, id) records, so
-  /// most comparisons never leave the array; only equal prefixes compare the arena.
+  /// from offset `from` on.
   func sortedIDs(from: Int, major: (Int32) -> UInt64) -> [Int32] {
-    struct Key {
-      var major: UInt64
-      var prefix: UInt64
-      var id: Int32
-    }
-    return arena.withUnsafeBytes { arena in
+    arena.withUnsafeBytes { arena in
       offsets.withUnsafeBufferPointer { offsets in
-        let base = arena.baseAddress
-        var keys = [Key]()
-        keys.reserveCapacity(count)
-        for id in 0..<count {
-          // The first 8 bytes, big-endian and zero-padded: comparing them agrees with
-          // comparing the bytes whenever they differ.
-          var prefix: UInt64 = 0
-          let start = offsets[id] + from
-          let length = min(8, offsets[id + 1] - start)
-          for k in 0..<8 {
-            prefix <<= 8
-            if k < length { prefix |= UInt64(base!.load(fromByteOffset: start + k, as: UInt8.self)) }
-          }
-          keys.append(Key(major: major(Int32(id)), prefix: prefix, id: Int32(id)))
-        }
-        keys.sort { x, y in
-          if x.major != y.major { return x.major < y.major }
-          if x.prefix != y.prefix { return x.prefix < y.prefix }
-          let a = Int(x.id)
-          let b = Int(y.id)
-          let a0 = offsets[a] + from
-          let a1 = offsets[a + 1]
-          let b0 = offsets[b] + from
-          let b1 = offsets[b + 1]
-          let n = min(a1 - a0, b1 - b0)
-          if n > 0, let base {
-            let m = memcmp(base + a0, base + b0, n)
-            if m != 0 { return m < 0 }
-          }
-          return a1 - a0 < b1 - b0
-        }
-        return keys.map(\.id)
+        sortedByBytes(arena: arena, offsets: offsets, from: from, major: major)
       }
     }
   }
@@ -198,6 +163,61 @@ public struct ByteInterner: Sendable {
     slots = fresh
     mask = newMask
   }
+}
+
+/// The indexes of the byte strings stored back to back in `arena` (string `i` is
+/// `offsets[i] ..< offsets[i + 1]`), sorted by `major` (a key per index that comes
+/// first), then by their bytes from offset `from` on (shorter prefix first). The sort
+/// orders (major, first 16 bytes, index) records, so most comparisons never leave the
+/// array; only equal prefixes compare the arena.
+func sortedByBytes(
+  arena: UnsafeRawBufferPointer, offsets: UnsafeBufferPointer<Int>, from: Int, major: (Int32) -> UInt64
+) -> [Int32] {
+  struct Key {
+    var major: UInt64
+    var prefix0: UInt64
+    var prefix1: UInt64
+    var id: Int32
+  }
+  let base = arena.baseAddress
+  let count = offsets.count - 1
+  // Eight bytes from `start` (fewer when `end` comes first), big-endian and zero-padded:
+  // comparing them agrees with comparing the bytes whenever they differ.
+  @inline(__always) func word(_ start: Int, _ end: Int) -> UInt64 {
+    guard let base, start < end else { return 0 }
+    if end - start >= 8 { return UInt64(bigEndian: base.loadUnaligned(fromByteOffset: start, as: UInt64.self)) }
+    var value: UInt64 = 0
+    for k in 0..<8 {
+      value <<= 8
+      if start + k < end { value |= UInt64(base.load(fromByteOffset: start + k, as: UInt8.self)) }
+    }
+    return value
+  }
+  var keys = [Key]()
+  keys.reserveCapacity(count)
+  for id in 0..<count {
+    let start = offsets[id] + from
+    let end = offsets[id + 1]
+    keys.append(Key(major: major(Int32(id)), prefix0: word(start, end), prefix1: word(start + 8, end), id: Int32(id)))
+  }
+  keys.sort { x, y in
+    if x.major != y.major { return x.major < y.major }
+    if x.prefix0 != y.prefix0 { return x.prefix0 < y.prefix0 }
+    if x.prefix1 != y.prefix1 { return x.prefix1 < y.prefix1 }
+    let a = Int(x.id)
+    let b = Int(y.id)
+    let a0 = offsets[a] + from
+    let a1 = offsets[a + 1]
+    let b0 = offsets[b] + from
+    let b1 = offsets[b + 1]
+    let n = min(a1 - a0, b1 - b0)
+    if n > 16, let base {
+      let m = memcmp(base + a0 + 16, base + b0 + 16, n - 16)
+      if m != 0 { return m < 0 }
+    }
+    return a1 - a0 < b1 - b0
+  }
+  return keys.map(\.id)
 }
 
 /// A fast non-cryptographic hash of short byte strings, eight bytes at a time.

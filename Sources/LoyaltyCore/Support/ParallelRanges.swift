@@ -1,9 +1,9 @@
 import Dispatch
 
-/// Splits member-sized work over threads. Every caller either writes disjoint
-/// per-member slots or returns per-chunk integer sums that are added afterwards, so
-/// results are identical for any thread count.
-enum LevelsParallel {
+/// Splits member- or ref-sized work over threads in contiguous ranges. Every caller
+/// either writes disjoint slots or returns per-chunk results that are combined in chunk
+/// order afterwards, so results are identical for any thread count.
+enum ParallelRanges {
   /// `0..<count` cut into `parts` contiguous ranges of near-equal length, in order.
   static func chunks(count: Int, parts: Int) -> [Range<Int>] {
     let parts = max(1, parts)
@@ -15,22 +15,17 @@ enum LevelsParallel {
   static func mapChunks<Partial: Sendable>(
     count: Int, threads: Int, _ work: @Sendable (Range<Int>) -> Partial
   ) -> [Partial] {
-    // Below a few thousand members a thread costs more than it saves.
+    // Below a few thousand items a thread costs more than it saves.
     let parts = count < 4096 ? 1 : max(1, min(threads, count))
     let ranges = chunks(count: count, parts: parts)
     if parts == 1 { return [work(ranges[0])] }
     var results = [Partial?](repeating: nil, count: parts)
     results.withUnsafeMutableBufferPointer { buffer in
-      let slots = LevelsSharedSlots(buffer: buffer)
+      let slots = SharedSlots(buffer: buffer)
       DispatchQueue.concurrentPerform(iterations: parts) { p in
         slots.buffer[p] = work(ranges[p])
       }
     }
     return results.map { $0! }
   }
-}
-
-/// A buffer whose slots are written by different threads, each slot by exactly one.
-struct LevelsSharedSlots<Element>: @unchecked Sendable {
-  let buffer: UnsafeMutableBufferPointer<Element>
 }

@@ -1,0 +1,89 @@
+/// A list of byte strings (member ids) held back to back in one arena: millions of
+/// ids cost two allocations, not one `String` each, and writers copy their bytes
+/// straight into the output. Reading an element gives it as a `String`.
+public struct ByteStrings: Sendable, Equatable, RandomAccessCollection, ExpressibleByArrayLiteral {
+  /// All bytes, back to back.
+  private(set) var arena: [UInt8] = []
+  /// Element `i` is `arena[offsets[i] ..< offsets[i + 1]]`.
+  private(set) var offsets: [Int] = [0]
+
+  public init() {}
+
+  public init(_ strings: some Sequence<String>) {
+    for string in strings { append(string) }
+  }
+
+  public init(arrayLiteral elements: String...) {
+    self.init(elements)
+  }
+
+  /// Bytes of all elements together.
+  public var byteCount: Int { arena.count }
+
+  public var startIndex: Int { 0 }
+  public var endIndex: Int { offsets.count - 1 }
+
+  public subscript(position: Int) -> String {
+    withBytes(position) { String(decoding: $0, as: UTF8.self) }
+  }
+
+  /// Calls `body` with the bytes of element `i`.
+  @inline(__always)
+  public func withBytes<R>(_ i: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    arena.withUnsafeBytes { base in body(UnsafeRawBufferPointer(rebasing: base[offsets[i]..<offsets[i + 1]])) }
+  }
+
+  /// Makes room for `count` more elements of `bytes` bytes in all.
+  public mutating func reserve(count: Int, bytes: Int) {
+    arena.reserveCapacity(arena.count + bytes)
+    offsets.reserveCapacity(offsets.count + count)
+  }
+
+  @inline(__always)
+  public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+    arena.append(contentsOf: bytes)
+    offsets.append(arena.count)
+  }
+
+  public mutating func append(_ string: String) {
+    var copy = string
+    copy.withUTF8 { append(UnsafeRawBufferPointer($0)) }
+  }
+
+  /// Appends `first`, `separator` and `second` as one element.
+  @inline(__always)
+  public mutating func append(_ first: UnsafeRawBufferPointer, _ separator: Unicode.Scalar, _ second: UnsafeRawBufferPointer) {
+    arena.append(contentsOf: first)
+    arena.append(UInt8(ascii: separator))
+    arena.append(contentsOf: second)
+    offsets.append(arena.count)
+  }
+
+  /// Whether elements `i` and `j` have the same bytes.
+  @inline(__always)
+  public func bytesEqual(_ i: Int, _ j: Int) -> Bool {
+    let length = offsets[i + 1] - offsets[i]
+    guard length == offsets[j + 1] - offsets[j] else { return false }
+    guard length > 0 else { return true }
+    return arena.withUnsafeBytes { memcmp($0.baseAddress! + offsets[i], $0.baseAddress! + offsets[j], length) == 0 }
+  }
+
+  /// The element indexes in byte order of their elements (equal elements side by side).
+  public func sortedIndexes() -> [Int32] {
+    arena.withUnsafeBytes { arena in
+      offsets.withUnsafeBufferPointer { offsets in sortedByBytes(arena: arena, offsets: offsets, from: 0) { _ in 0 } }
+    }
+  }
+
+  /// Appends element `i` of `other`.
+  @inline(__always)
+  public mutating func append(_ i: Int, of other: ByteStrings) {
+    other.withBytes(i) { append($0) }
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
