@@ -52,7 +52,9 @@ public struct ByteStrings: Sendable, Equatable, RandomAccessCollection, Expressi
 
   /// Appends `first`, `separator` and `second` as one element.
   @inline(__always)
-  public mutating func append(_ first: UnsafeRawBufferPointer, _ separator: Unicode.Scalar, _ second: UnsafeRawBufferPointer) {
+  public mutating func append(
+    _ first: UnsafeRawBufferPointer, _ separator: Unicode.Scalar, _ second: UnsafeRawBufferPointer
+  ) {
     arena.append(contentsOf: first)
     arena.append(UInt8(ascii: separator))
     arena.append(contentsOf: second)
