@@ -45,16 +45,15 @@ struct RunCommand: ParsableCommand {
     let folder = out ?? request.config.report.outDir + "/" + request.asOf.description
     let lock = try OutputLock(folder: folder)
     logger.info("as-of \(request.asOf), \(request.ordersPaths.count) orders file(s), \(request.threads) thread(s)")
-    let result = try Pipeline.run(request) { line in
-      if stderrIsTerminal && log.logFormat == .plain {
-        printError("\u{1B}[2K\r… " + line)
-      } else {
-        logger.info("\(line)")
+    let (result, inputs) = try InputFingerprint.inputs(of: request) { () throws(LoyaltyError) in
+      try Pipeline.run(request) { line in
+        if stderrIsTerminal && log.logFormat == .plain {
+          printError("\u{1B}[2K\r… " + line)
+        } else {
+          logger.info("\(line)")
+        }
       }
     }
-    var inputs: [InputFingerprint] = []
-    for path in request.ordersPaths { inputs.append(try InputFingerprint.of(path: path, role: "orders")) }
-    if let idMap = request.idMapPath { inputs.append(try InputFingerprint.of(path: idMap, role: "id_map")) }
     let store = noHistory ? nil : try HistoryStore(path: history ?? request.config.report.historyDatabase)
     let previous = try store?.previous(before: request.asOf)
     let builder = ReportBuilder(run: result, inputs: inputs, previous: previous, historyEnabled: store != nil)

@@ -1,5 +1,6 @@
 import CSVStream
 import Crypto
+import Dispatch
 import LoyaltyCore
 
 /// Size and SHA-256 of one input file.
@@ -21,6 +22,47 @@ public struct InputFingerprint: Sendable, Equatable {
     }.joined()
     return InputFingerprint(path: path, role: role, bytes: file.bytes.count, sha256: hex)
   }
+
+  /// The fingerprints of a run's inputs: the orders files in order, then the id map.
+  public static func inputs(of request: RunRequest) throws(LoyaltyError) -> [InputFingerprint] {
+    var inputs: [InputFingerprint] = []
+    for path in request.ordersPaths { inputs.append(try of(path: path, role: "orders")) }
+    if let idMap = request.idMapPath { inputs.append(try of(path: idMap, role: "id_map")) }
+    return inputs
+  }
+
+  /// `inputs(of:)` hashed on a thread of its own while `body` runs, when the request
+  /// has more than one thread: hashing reads every input byte once more (about 0.4 s
+  /// for 10M orders), and the pipeline leaves a core idle in its single-threaded steps.
+  public static func inputs<R>(
+    of request: RunRequest, alongside body: () throws(LoyaltyError) -> R
+  ) throws(LoyaltyError) -> (R, [InputFingerprint]) {
+    guard request.threads > 1 else {
+      let result = try body()
+      return (result, try inputs(of: request))
+    }
+    let box = FingerprintBox()
+    let done = DispatchSemaphore(value: 0)
+    DispatchQueue.global().async {
+      box.outcome = Result { () throws(LoyaltyError) in try inputs(of: request) }
+      done.signal()
+    }
+    let result: R
+    do {
+      result = try body()
+    } catch {
+      done.wait()
+      throw error
+    }
+    done.wait()
+    return (result, try box.outcome!.get())
+  }
+}
+
+/// Hands the fingerprints from the hashing thread back; the semaphore orders the write
+/// before the read.
+private final class FingerprintBox: @unchecked Sendable {
+  var outcome: Result<[InputFingerprint], LoyaltyError>?
 }
 
 /// SHA-256 of a text, in hex.
