@@ -192,17 +192,20 @@ struct IngestState {
     }
     var fileRejects: [Reject] = []
     var lineCursor = (offset: 0, line: 1)
+    // Duplicates are decided for the whole file at once, chunk after chunk.
+    var firstCopies = orderKeys.insert(chunks.map { ($0.keyA, $0.keyB) }, threads: threads)
     // Chunks leave the list as they are merged, so each one's columns are freed
     // before the next one's are copied.
     chunks.reverse()
-    while let chunk = chunks.popLast() {
+    firstCopies.reverse()
+    while var chunk = chunks.popLast(), let firstCopy = firstCopies.popLast() {
       counts.read += chunk.read
       counts.rejected += chunk.rejects.count
       for reject in chunk.rejects { counts.byCode[reject.code, default: 0] += 1 }
       fileRejects += chunk.rejects.map {
         var r = $0; r.file = path; return r
       }
-      merge(chunk, bytes: bytes, path: path, counts: &counts, rejects: &fileRejects, lineCursor: &lineCursor)
+      merge(&chunk, firstCopy: firstCopy, bytes: bytes, path: path, counts: &counts, rejects: &fileRejects, lineCursor: &lineCursor)
     }
     counts.accepted = counts.read - counts.rejected
     fileRejects.sort { $0.line < $1.line }
@@ -238,7 +241,8 @@ struct IngestState {
         var chunk = ChunkState(config: config, linkKeyNames: linkKeyNames, layout: layout ?? ColumnLayout())
         chunk.needsHeader = layout == nil
         chunk.businessOffset = config.businessOffsetSeconds
-        chunk.reserve(rows: Self.estimatedRecords(shared.bytes, bounds[k]..<bounds[k + 1]))
+        let rows = Self.estimatedRecords(shared.bytes, bounds[k]..<bounds[k + 1])
+        chunk.reserve(rows: rows, tableRows: k == 0 ? rows * count : rows)
         do throws(CSVError) {
           chunk.endedAtBoundary = try CSVScanner.scan(
             shared.bytes, range: bounds[k]..<bounds[k + 1], firstLine: firstLine[k], path: path
@@ -269,20 +273,19 @@ struct IngestState {
     return range.count / max(1, probe.count / lines) + 16
   }
 
-  /// Appends a chunk's valid rows to the table in order, deciding duplicates (the first
-  /// copy of a (channel, order_id) is kept) and future orders.
+  /// Appends a chunk's valid rows to the table in order; a row whose `firstCopy` is
+  /// false repeats an earlier (channel, order_id) and, like a future order, becomes a
+  /// reject.
   mutating func merge(
-    _ chunk: ChunkState, bytes: UnsafeRawBufferPointer, path: String, counts: inout FileCounts,
+    _ chunk: inout ChunkState, firstCopy: [Bool], bytes: UnsafeRawBufferPointer, path: String, counts: inout FileCounts,
     rejects: inout [Reject], lineCursor: inout (offset: Int, line: Int)
   ) {
-    let local = chunk.table
-    let firstCopy = orderKeys.insert(chunk.keyA, chunk.keyB, threads: threads)
     // Duplicates and future orders become rejects; the other rows are kept.
     var kept: [Int] = []
     var keptAll = true
-    for i in 0..<local.count {
+    for i in 0..<chunk.table.count {
       let isNew = firstCopy[i]
-      let future = local.day[i] > asOf.number
+      let future = chunk.table.day[i] > asOf.number
       if isNew && !future {
         if !keptAll { kept.append(i) }
         continue
@@ -290,7 +293,7 @@ struct IngestState {
       if keptAll {
         keptAll = false
         kept = Array(0..<i)
-        kept.reserveCapacity(local.count)
+        kept.reserveCapacity(chunk.table.count)
       }
       let reject = rejection(chunk, row: i, duplicate: !isNew, bytes: bytes, path: path, lineCursor: &lineCursor)
       rejects.append(reject)
@@ -301,10 +304,12 @@ struct IngestState {
       && table.linkKeys.allSatisfy({ $0.count == 0 })
     {
       // The first chunk with every row kept: its interners hand out the same ids the
-      // row-by-row merge would, so the table is the chunk's.
-      table = local
+      // row-by-row merge would, so the table is the chunk's (moved, not shared, so that
+      // the next chunks append in place).
+      swap(&table, &chunk.table)
       return
     }
+    let local = chunk.table
 
     let channelMap = (0..<Int32(local.channels.count)).map { id in
       local.channels.withBytes(id) { table.channels.intern($0) }
@@ -431,13 +436,15 @@ struct ChunkState: @unchecked Sendable {
     table = OrderTable(linkKeyCount: linkKeyNames.count)
   }
 
-  /// Sizes the columns for about `rows` records (refs for a third of them).
-  mutating func reserve(rows: Int) {
-    table.reserveAdditional(rows)
+  /// Sizes the per-row lists for about `rows` records, and the table's columns for
+  /// about `tableRows` (refs for a third of them): the first chunk's table becomes the
+  /// file's, so it is sized for the whole file and the later chunks append to it in place.
+  mutating func reserve(rows: Int, tableRows: Int) {
+    table.reserveAdditional(tableRows)
     keyA.reserveCapacity(rows)
     keyB.reserveCapacity(rows)
     rawStart.reserveCapacity(rows)
-    table.refs.reserve(ids: rows / 3, bytes: rows / 3 * 16)
+    table.refs.reserve(ids: tableRows / 3, bytes: tableRows / 3 * 16)
   }
 
   mutating func consume(_ record: CSVRecord, path: String) {
@@ -644,29 +651,36 @@ struct PartitionedKeySet {
 
   @inline(__always) static func partition(_ a: UInt64) -> Int { Int(truncatingIfNeeded: a >> (64 - partitionBits)) }
 
-  /// Inserts the keys `(a[i], b[i])` in order; element i is true when that key was new.
-  mutating func insert(_ a: [UInt64], _ b: [UInt64], threads: Int) -> [Bool] {
-    let count = a.count
-    var isNew = [Bool](repeating: false, count: count)
+  /// Inserts the keys `(a[i], b[i])` of each list in turn, in order; element i of the
+  /// k-th result is true when the k-th list's key i was new. Each worker sizes its
+  /// partitions once for all the lists, then takes its keys in list order.
+  mutating func insert(_ lists: [(a: [UInt64], b: [UInt64])], threads: Int) -> [[Bool]] {
+    var isNew = lists.map { [Bool](repeating: false, count: $0.a.count) }
+    // The keys of each partition, for sizing.
+    var sizes = [Int](repeating: 0, count: partitions.count)
+    for list in lists { for key in list.a { sizes[Self.partition(key)] += 1 } }
+    let perPartition = sizes
     let workers = max(1, min(threads, partitions.count))
-    partitions.withUnsafeMutableBufferPointer { sets in
-      isNew.withUnsafeMutableBufferPointer { out in
-        a.withUnsafeBufferPointer { a in
-          b.withUnsafeBufferPointer { b in
-            // Sizes up front: the keys of each partition.
-            var sizes = [Int](repeating: 0, count: sets.count)
-            for key in a { sizes[Self.partition(key)] += 1 }
-            let perPartition = sizes
-            let shared = SharedKeyWork(sets: sets, out: out, a: a, b: b)
-            let work: @Sendable (Int) -> Void = { w in
-              for p in 0..<shared.sets.count where p % workers == w { shared.sets[p].reserve(adding: perPartition[p]) }
-              for i in 0..<count {
-                let p = Self.partition(shared.a[i])
-                guard p % workers == w else { continue }
-                shared.out[i] = shared.sets[p].insert((shared.a[i], shared.b[i]))
+    for k in lists.indices {
+      let list = lists[k]
+      partitions.withUnsafeMutableBufferPointer { sets in
+        isNew[k].withUnsafeMutableBufferPointer { out in
+          list.a.withUnsafeBufferPointer { a in
+            list.b.withUnsafeBufferPointer { b in
+              let shared = SharedKeyWork(sets: sets, out: out, a: a, b: b)
+              let reserve = k == 0
+              let work: @Sendable (Int) -> Void = { w in
+                if reserve {
+                  for p in 0..<shared.sets.count where p % workers == w { shared.sets[p].reserve(adding: perPartition[p]) }
+                }
+                for i in 0..<shared.a.count {
+                  let p = Self.partition(shared.a[i])
+                  guard p % workers == w else { continue }
+                  shared.out[i] = shared.sets[p].insert((shared.a[i], shared.b[i]))
+                }
               }
+              if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
             }
-            if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
           }
         }
       }
