@@ -728,10 +728,14 @@ struct KeyHashSet {
     return (a, b)
   }
 
+  /// Whether `keys` keys fit in `size` slots: a load of at most 0.7, where linear
+  /// probing still finds a key or an empty slot within a few neighbouring slots.
+  @inline(__always) static func fits(_ keys: Int, _ size: Int) -> Bool { keys * 10 <= size * 7 }
+
   /// Grows the table ahead so that `extra` more keys fit without rehashing on the way.
   mutating func reserve(adding extra: Int) {
     var size = mask + 1
-    while (used + extra) * 2 > size { size *= 2 }
+    while !Self.fits(used + extra, size) { size *= 2 }
     if size > mask + 1 { grow(to: size) }
   }
 
@@ -748,7 +752,7 @@ struct KeyHashSet {
     slots[2 * slot] = key.0
     slots[2 * slot + 1] = key.1
     used += 1
-    if used * 2 > mask + 1 { grow(to: (mask + 1) * 2) }
+    if !Self.fits(used, mask + 1) { grow(to: (mask + 1) * 2) }
     return true
   }
 
