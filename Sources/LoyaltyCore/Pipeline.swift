@@ -93,7 +93,8 @@ public enum Pipeline {
     result.identity = identity
     let cleaning = try timed("cleaning") { () throws(LoyaltyError) in
       Cleaning.run(
-        orders: result.ingest.orders, identity: identity, asOf: request.asOf, minorDigits: config.input.minorDigits)
+        orders: result.ingest.orders, identity: identity, asOf: request.asOf, minorDigits: config.input.minorDigits,
+        threads: request.threads)
     }
     result.cleaning = cleaning
     result.ingest.orders.releaseRowColumns()

@@ -31,7 +31,9 @@ public struct CleaningResult: Sendable {
 /// Stage 3 (SPEC 3): applies the cleaning rules and groups counted orders by member,
 /// sorted by order time (then file order), into a `MemberHistory`.
 public enum Cleaning {
-  public static func run(orders: OrderTable, identity: IdentityResult, asOf: Day, minorDigits: Int) -> CleaningResult {
+  public static func run(
+    orders: OrderTable, identity: IdentityResult, asOf: Day, minorDigits: Int, threads: Int = 1
+  ) -> CleaningResult {
     var quality = DataQuality()
     quality.acceptedOrders = orders.count
     let memberCount = identity.memberCount
@@ -90,22 +92,36 @@ public enum Cleaning {
       position[cursor[m]] = i
       cursor[m] += 1
     }
-    // Time order within each member; ties keep file order (the sort is stable).
-    orders.instantMillis.withUnsafeBufferPointer { millis in
-      position.withUnsafeMutableBufferPointer { position in
-        for m in 0..<memberIDs.count {
-          Self.sortByTime(position, orderStart[m]..<orderStart[m + 1], millis: millis)
+    // Time order within each member, ties in file order (the sort is stable); each
+    // thread sorts its own range of members.
+    let memberOrders = orderStart
+    position.withUnsafeMutableBufferPointer { position in
+      let shared = SharedSlots(buffer: position)
+      _ = ParallelRanges.mapChunks(count: memberIDs.count, threads: threads) { members in
+        orders.instantMillis.withUnsafeBufferPointer { millis in
+          for m in members { Self.sortByTime(shared.buffer, memberOrders[m]..<memberOrders[m + 1], millis: millis) }
         }
+      }
+    }
+    // The history's columns, gathered in that order.
+    let sorted = position
+    func gathered<T>(_ value: @Sendable (Int) -> T) -> [T] {
+      [T](unsafeUninitializedCapacity: sorted.count) { buffer, initialized in
+        let out = SharedSlots(buffer: buffer)
+        _ = ParallelRanges.mapChunks(count: sorted.count, threads: threads) { rows in
+          for row in rows { (out.buffer.baseAddress! + row).initialize(to: value(sorted[row])) }
+        }
+        initialized = sorted.count
       }
     }
     let history = MemberHistory(
       memberIDs: memberIDs, orderStart: orderStart,
-      day: position.map { orders.day[$0] },
-      instantMillis: position.map { orders.instantMillis[$0] },
-      gross: position.map { orders.amount[$0] },
-      net: position.map { orders.amount[$0] - orders.refund[$0] },
-      refundMillis: position.map { orders.refundMillis[$0] },
-      refundDay: position.map { orders.refundDay[$0] },
+      day: gathered { orders.day[$0] },
+      instantMillis: gathered { orders.instantMillis[$0] },
+      gross: gathered { orders.amount[$0] },
+      net: gathered { orders.amount[$0] - orders.refund[$0] },
+      refundMillis: gathered { orders.refundMillis[$0] },
+      refundDay: gathered { orders.refundDay[$0] },
       asOf: asOf, minorDigits: minorDigits)
     return CleaningResult(history: history, quality: quality)
   }
