@@ -80,7 +80,7 @@ public enum IdentityResolution {
     orders: OrderTable, idMap: IdMap, linkKeys: [String], maxRefsPerKey: Int, threads: Int = 1
   ) -> IdentityResult {
     let refCount = orders.refs.count
-    let tupleOrder = orders.refsInTupleOrder()
+    let tupleOrder = orders.refsInTupleOrder(threads: threads)
     var tupleRank = [Int32](repeating: 0, count: refCount)
     for (position, ref) in tupleOrder.enumerated() { tupleRank[Int(ref)] = Int32(position) }
 
@@ -212,7 +212,7 @@ public enum IdentityResolution {
     var memberIDs = ByteStrings()
     memberIDs.reserve(count: names.count, bytes: names.byteCount)
     var previous = -1
-    for component in names.sortedIndexes() {
+    for component in names.sortedIndexes(threads: threads) {
       let c = Int(component)
       if previous < 0 || !names.bytesEqual(previous, c) { memberIDs.append(c, of: names) }
       memberOfComponent[c] = Int32(memberIDs.count - 1)

@@ -82,11 +82,11 @@ public struct OrderTable: Sendable {
 
   /// Ref ids sorted by (channel bytes, customer_ref bytes): the order SPEC 2 uses to
   /// choose a member_id and our canonical order of linking.
-  public func refsInTupleOrder() -> [Int32] {
+  public func refsInTupleOrder(threads: Int = 1) -> [Int32] {
     let channelRank = channels.byteOrderRanks()
     // The interned key is the channel id (4 bytes) then the ref bytes; compare the
     // channel by rank, then the ref bytes.
-    return refs.sortedIDs(from: 4) { UInt64(channelRank[Int(refChannel[Int($0)])]) }
+    return refs.sortedIDs(from: 4, threads: threads) { UInt64(channelRank[Int(refChannel[Int($0)])]) }
   }
 }
 

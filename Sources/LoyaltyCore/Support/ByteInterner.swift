@@ -126,10 +126,10 @@ public struct ByteInterner: Sendable {
 
   /// All ids sorted by `major` (a key per id that comes first), then by their bytes
   /// from offset `from` on.
-  func sortedIDs(from: Int, major: (Int32) -> UInt64) -> [Int32] {
+  func sortedIDs(from: Int, threads: Int = 1, major: (Int32) -> UInt64) -> [Int32] {
     arena.withUnsafeBytes { arena in
       offsets.withUnsafeBufferPointer { offsets in
-        sortedByBytes(arena: arena, offsets: offsets, from: from, major: major)
+        sortedByBytes(arena: arena, offsets: offsets, from: from, threads: threads, major: major)
       }
     }
   }
@@ -169,20 +169,75 @@ public struct ByteInterner: Sendable {
 /// `offsets[i] ..< offsets[i + 1]`), sorted by `major` (a key per index that comes
 /// first), then by their bytes from offset `from` on (shorter prefix first). The sort
 /// orders (major, first 16 bytes, index) records, so most comparisons never leave the
-/// array; only equal prefixes compare the arena.
+/// array; only equal prefixes compare the arena. With more than one thread and many
+/// strings, the two halves are sorted side by side and then merged; equal strings are
+/// side by side either way, and distinct ones come out in the one order bytes give.
 func sortedByBytes(
-  arena: UnsafeRawBufferPointer, offsets: UnsafeBufferPointer<Int>, from: Int, major: (Int32) -> UInt64
+  arena: UnsafeRawBufferPointer, offsets: UnsafeBufferPointer<Int>, from: Int, threads: Int = 1,
+  major: (Int32) -> UInt64
 ) -> [Int32] {
+  let order = ByteOrder(base: arena.baseAddress, offsets: offsets, from: from)
+  let count = offsets.count - 1
+  var keys = [ByteOrder.Key]()
+  keys.reserveCapacity(count)
+  for id in 0..<count {
+    let start = offsets[id] + from
+    let end = offsets[id + 1]
+    keys.append(
+      ByteOrder.Key(
+        major: major(Int32(id)), prefix0: order.word(start, end), prefix1: order.word(start + 8, end), id: Int32(id)))
+  }
+  guard threads > 1 && count >= 1 << 16 else {
+    keys.sort { order.less($0, $1) }
+    return keys.map(\.id)
+  }
+  let middle = count / 2
+  keys.withUnsafeMutableBufferPointer { buffer in
+    let halves = SharedSlots(buffer: buffer)
+    DispatchQueue.concurrentPerform(iterations: 2) { half in
+      var part = UnsafeMutableBufferPointer(rebasing: halves.buffer[half == 0 ? 0..<middle : middle..<count])
+      part.sort { order.less($0, $1) }
+    }
+  }
+  var sorted = [Int32]()
+  sorted.reserveCapacity(count)
+  var i = 0
+  var j = middle
+  while i < middle && j < count {
+    if order.less(keys[j], keys[i]) {
+      sorted.append(keys[j].id)
+      j += 1
+    } else {
+      sorted.append(keys[i].id)
+      i += 1
+    }
+  }
+  while i < middle {
+    sorted.append(keys[i].id)
+    i += 1
+  }
+  while j < count {
+    sorted.append(keys[j].id)
+    j += 1
+  }
+  return sorted
+}
+
+/// The comparison `sortedByBytes` sorts by, shared by the threads that sort (they only
+/// read the arena).
+private struct ByteOrder: @unchecked Sendable {
   struct Key {
     var major: UInt64
     var prefix0: UInt64
     var prefix1: UInt64
     var id: Int32
   }
-  let base = arena.baseAddress
-  let count = offsets.count - 1
-  // Eight bytes from `start` (fewer when `end` comes first), big-endian and zero-padded:
-  // comparing them agrees with comparing the bytes whenever they differ.
+  let base: UnsafeRawPointer?
+  let offsets: UnsafeBufferPointer<Int>
+  let from: Int
+
+  /// Eight bytes from `start` (fewer when `end` comes first), big-endian and
+  /// zero-padded: comparing them agrees with comparing the bytes whenever they differ.
   @inline(__always) func word(_ start: Int, _ end: Int) -> UInt64 {
     guard let base, start < end else { return 0 }
     if end - start >= 8 { return UInt64(bigEndian: base.loadUnaligned(fromByteOffset: start, as: UInt64.self)) }
@@ -193,14 +248,8 @@ func sortedByBytes(
     }
     return value
   }
-  var keys = [Key]()
-  keys.reserveCapacity(count)
-  for id in 0..<count {
-    let start = offsets[id] + from
-    let end = offsets[id + 1]
-    keys.append(Key(major: major(Int32(id)), prefix0: word(start, end), prefix1: word(start + 8, end), id: Int32(id)))
-  }
-  keys.sort { x, y in
+
+  @inline(__always) func less(_ x: Key, _ y: Key) -> Bool {
     if x.major != y.major { return x.major < y.major }
     if x.prefix0 != y.prefix0 { return x.prefix0 < y.prefix0 }
     if x.prefix1 != y.prefix1 { return x.prefix1 < y.prefix1 }
@@ -217,7 +266,6 @@ func sortedByBytes(
     }
     return a1 - a0 < b1 - b0
   }
-  return keys.map(\.id)
 }
 
 /// A fast non-cryptographic hash of short byte strings, eight bytes at a time.
@@ -254,6 +302,8 @@ public enum ByteHash {
     return mix(h)
   }
 }
+
+import Dispatch
 
 #if canImport(Glibc)
   import Glibc

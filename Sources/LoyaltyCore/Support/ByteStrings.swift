@@ -71,9 +71,11 @@ public struct ByteStrings: Sendable, Equatable, RandomAccessCollection, Expressi
   }
 
   /// The element indexes in byte order of their elements (equal elements side by side).
-  public func sortedIndexes() -> [Int32] {
+  public func sortedIndexes(threads: Int = 1) -> [Int32] {
     arena.withUnsafeBytes { arena in
-      offsets.withUnsafeBufferPointer { offsets in sortedByBytes(arena: arena, offsets: offsets, from: 0) { _ in 0 } }
+      offsets.withUnsafeBufferPointer { offsets in
+        sortedByBytes(arena: arena, offsets: offsets, from: 0, threads: threads) { _ in 0 }
+      }
     }
   }
 
