@@ -25,12 +25,15 @@ public enum CSVScanner {
   ///   - range: where to scan; must start at a record boundary.
   ///   - firstLine: the physical line number of `range.lowerBound`.
   ///   - path: the file's name, for errors.
+  ///   - release: when given, called with ranges of `bytes` the scan has read and will
+  ///     not read again (every `releaseStep` bytes or so), so that a mapped file's pages
+  ///     can leave resident memory behind the scan (`MappedFile.release`).
   /// - Returns: true when the range ended between records (false means a quoted field
   ///   ran on past the end of the range, so the range did not end at a record boundary).
   @discardableResult
   public static func scan(
     _ bytes: UnsafeRawBufferPointer, range: Range<Int>? = nil, firstLine: Int = 1,
-    path: String, body: (CSVRecord) -> Void
+    path: String, release: ((Range<Int>) -> Void)? = nil, body: (CSVRecord) -> Void
   ) throws(CSVError) -> Bool {
     var range = range ?? 0..<bytes.count
     guard let base = bytes.baseAddress, !range.isEmpty else { return true }
@@ -40,15 +43,54 @@ public enum CSVScanner {
     {
       range = 3..<range.upperBound
     }
-    if let bad = UTF8Check.firstInvalidOffset(UnsafeRawBufferPointer(rebasing: bytes[range])) {
-      let line = firstLine + countLineFeeds(bytes, range.lowerBound..<(range.lowerBound + bad))
-      throw .notUTF8(path: path, line: line)
+    // The whole range is checked before any record is read, in steps that end after a
+    // line feed (never inside a UTF-8 sequence), each released once checked.
+    var checked = range.lowerBound
+    while checked < range.upperBound {
+      let step = stepEnd(bytes, from: checked, to: range.upperBound, release: release)
+      if let bad = UTF8Check.firstInvalidOffset(UnsafeRawBufferPointer(rebasing: bytes[checked..<step])) {
+        let line = firstLine + countLineFeeds(bytes, range.lowerBound..<(checked + bad))
+        throw .notUTF8(path: path, line: line)
+      }
+      release?(checked..<step)
+      checked = step
     }
     return try withoutActuallyEscaping(body) { escapable throws(CSVError) -> Bool in
       let state = ScanState(base: base.assumingMemoryBound(to: UInt8.self), body: escapable)
+      state.release = release
       defer { state.free() }
       return try state.run(range: range, firstLine: firstLine, path: path)
     }
+  }
+
+  /// How far a pass that releases what it read goes between releases.
+  public static let releaseStep = 16 << 20
+
+  /// The end of the step from `start`: just after the first line feed at least
+  /// `releaseStep` bytes on (or `end`); all of `end` when nothing is released.
+  static func stepEnd(
+    _ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int, release: ((Range<Int>) -> Void)?
+  ) -> Int {
+    guard release != nil, end - start > releaseStep, let base = bytes.baseAddress else { return end }
+    let nominal = start + releaseStep
+    guard let hit = memchr(base + nominal, 0x0A, end - nominal) else { return end }
+    return UnsafeRawPointer(hit) - base + 1
+  }
+
+  /// Counts line feeds in `bytes[range]`, calling `release` (when given) with each
+  /// part counted.
+  public static func countLineFeeds(
+    _ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, release: (Range<Int>) -> Void
+  ) -> Int {
+    var count = 0
+    var start = range.lowerBound
+    while start < range.upperBound {
+      let end = min(range.upperBound, start + releaseStep)
+      count += countLineFeeds(bytes, start..<end)
+      release(start..<end)
+      start = end
+    }
+    return count
   }
 
   /// Counts line feeds in `bytes[range]`.
@@ -85,6 +127,8 @@ private final class ScanState {
   var lineStart = 0
   var lineEnd = 0
   var unterminated = false
+  /// Called with the ranges read behind the current record (see `CSVScanner.scan`).
+  var release: ((Range<Int>) -> Void)?
 
   init(base: UnsafePointer<UInt8>, body: @escaping (CSVRecord) -> Void) {
     self.base = base
@@ -108,7 +152,14 @@ private final class ScanState {
     lineNumber = firstLine
     var position = range.lowerBound
     let end = range.upperBound
+    var released = position
     while position < end {
+      if let release, position - released >= CSVScanner.releaseStep {
+        // Nothing before the record being read is read again.
+        let keep = pending ? recordStart : position
+        release(released..<keep)
+        released = keep
+      }
       let newline = memchr(base + position, 0x0A, end - position)
       let next = newline.map { UnsafeRawPointer($0) - UnsafeRawPointer(base) + 1 } ?? end
       lineStart = position

@@ -93,11 +93,10 @@ public enum Pipeline {
     result.identity = identity
     let cleaning = try timed("cleaning") { () throws(LoyaltyError) in
       Cleaning.run(
-        orders: result.ingest.orders, identity: identity, asOf: request.asOf, minorDigits: config.input.minorDigits,
+        releasing: &result.ingest.orders, identity: identity, asOf: request.asOf, minorDigits: config.input.minorDigits,
         threads: request.threads)
     }
     result.cleaning = cleaning
-    result.ingest.orders.releaseRowColumns()
     guard request.until >= .rfm else {
       result.timings = timings
       return result

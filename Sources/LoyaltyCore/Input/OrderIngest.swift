@@ -175,10 +175,13 @@ struct IngestState {
       if boundary > bounds.last!, boundary < bytes.count { bounds.append(boundary) }
     }
     bounds.append(bytes.count)
-    var chunks = try scanChunks(bytes, bounds: bounds, layout: layout, path: path)
+    // Pages are given back behind each pass over the file, so resident memory holds
+    // the columns built rather than the file.
+    let release: @Sendable (Range<Int>) -> Void = { file.release($0) }
+    var chunks = try scanChunks(bytes, bounds: bounds, layout: layout, path: path, release: release)
     if chunks.contains(where: { !$0.endedAtBoundary }) && bounds.count > 2 {
       // A quoted field runs across a boundary: read the file in one chunk instead.
-      chunks = try scanChunks(bytes, bounds: [headerEnd, bytes.count], layout: layout, path: path)
+      chunks = try scanChunks(bytes, bounds: [headerEnd, bytes.count], layout: layout, path: path, release: release)
     }
     // The file's pages are not needed for the merge (a reject's raw text is read
     // again from the page cache), so they leave resident memory before the merge's
@@ -194,6 +197,10 @@ struct IngestState {
     var lineCursor = (offset: 0, line: 1)
     // Duplicates are decided for the whole file at once, chunk after chunk.
     var firstCopies = orderKeys.insert(chunks.map { ($0.keyA, $0.keyB) }, threads: threads)
+    for k in chunks.indices {
+      chunks[k].keyA = []
+      chunks[k].keyB = []
+    }
     // Chunks leave the list as they are merged, so each one's columns are freed
     // before the next one's are copied.
     chunks.reverse()
@@ -205,7 +212,9 @@ struct IngestState {
       fileRejects += chunk.rejects.map {
         var r = $0; r.file = path; return r
       }
-      merge(&chunk, firstCopy: firstCopy, bytes: bytes, path: path, counts: &counts, rejects: &fileRejects, lineCursor: &lineCursor)
+      merge(
+        &chunk, firstCopy: firstCopy, bytes: bytes, path: path, counts: &counts, rejects: &fileRejects,
+        lineCursor: &lineCursor)
     }
     counts.accepted = counts.read - counts.rejected
     fileRejects.sort { $0.line < $1.line }
@@ -214,7 +223,10 @@ struct IngestState {
   }
 
   /// Validates `bytes` chunk by chunk, in parallel when there are several.
-  func scanChunks(_ bytes: UnsafeRawBufferPointer, bounds: [Int], layout: ColumnLayout?, path: String)
+  func scanChunks(
+    _ bytes: UnsafeRawBufferPointer, bounds: [Int], layout: ColumnLayout?, path: String,
+    release: @escaping @Sendable (Range<Int>) -> Void
+  )
     throws(LoyaltyError)
     -> [ChunkState]
   {
@@ -225,7 +237,7 @@ struct IngestState {
     lineFeeds.withUnsafeMutableBufferPointer { out in
       let slots = SharedSlots(buffer: out)
       DispatchQueue.concurrentPerform(iterations: count) { k in
-        slots.buffer[k] = CSVScanner.countLineFeeds(shared.bytes, bounds[k]..<bounds[k + 1])
+        slots.buffer[k] = CSVScanner.countLineFeeds(shared.bytes, bounds[k]..<bounds[k + 1], release: release)
       }
     }
     let headerLines = CSVScanner.countLineFeeds(bytes, 0..<bounds[0])
@@ -245,7 +257,7 @@ struct IngestState {
         chunk.reserve(rows: rows, tableRows: k == 0 ? rows * count : rows)
         do throws(CSVError) {
           chunk.endedAtBoundary = try CSVScanner.scan(
-            shared.bytes, range: bounds[k]..<bounds[k + 1], firstLine: firstLine[k], path: path
+            shared.bytes, range: bounds[k]..<bounds[k + 1], firstLine: firstLine[k], path: path, release: release
           ) { record in chunk.consume(record, path: path) }
           results.buffer[k] = .success(chunk)
         } catch {
@@ -671,7 +683,9 @@ struct PartitionedKeySet {
               let reserve = k == 0
               let work: @Sendable (Int) -> Void = { w in
                 if reserve {
-                  for p in 0..<shared.sets.count where p % workers == w { shared.sets[p].reserve(adding: perPartition[p]) }
+                  for p in 0..<shared.sets.count where p % workers == w {
+                    shared.sets[p].reserve(adding: perPartition[p])
+                  }
                 }
                 for i in 0..<shared.a.count {
                   let p = Self.partition(shared.a[i])

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Interns byte strings (customer refs, member ids, linking keys) as dense `Int32`
 /// ids: each distinct byte string is copied once into one arena, and lookups hash
 /// the bytes without making a `String`.
@@ -302,8 +304,6 @@ public enum ByteHash {
     return mix(h)
   }
 }
-
-import Dispatch
 
 #if canImport(Glibc)
   import Glibc
