@@ -89,4 +89,59 @@ private func records(_ text: String) throws -> [(line: Int, fields: [String], ra
     }
     #expect(ended == false)
   }
+
+  @Test func pagesAreReleasedOnlyBehindTheRecordBeingRead() throws {
+    // About 3 release steps of long records, some with quoted line breaks, and an
+    // unterminated quote at the end so that the last record is still open.
+    var text = "id,payload\n"
+    var n = 0
+    while text.utf8.count < 3 * CSVScanner.releaseStep {
+      let payload = String(repeating: "x", count: 900 + n % 50)
+      text += n % 7 == 0 ? "\(n),\"\(payload)\n\(payload)\"\n" : "\(n),\(payload)\n"
+      n += 1
+    }
+    text += "last,\"open"
+    let bytes = Array(text.utf8)
+    func scan(release: ((Range<Int>) -> Void)?) throws -> [String] {
+      var out: [String] = []
+      _ = try bytes.withUnsafeBytes { buffer in
+        try CSVScanner.scan(buffer, path: "big.csv", release: release) { record in
+          out.append("\(record.line) \(record.offset) \(record.fieldCount) \(record.rawString.count)")
+        }
+      }
+      return out
+    }
+    // One log of releases and record starts, in the order they happen.
+    enum Event { case released(Range<Int>), record(Int) }
+    var events: [Event] = []
+    let plain = try scan(release: nil)
+    let ended = try bytes.withUnsafeBytes { buffer in
+      try CSVScanner.scan(buffer, path: "big.csv", release: { events.append(.released($0)) }) { record in
+        events.append(.record(record.offset))
+      }
+    }
+    #expect(ended == false)
+    #expect(try scan(release: { _ in }) == plain)
+    #expect(plain.count == n + 2)
+    // First the UTF-8 check releases the whole file, step after step.
+    var checked: [Range<Int>] = []
+    for case .released(let range) in events {
+      guard checked.last.map({ $0.upperBound == range.lowerBound }) ?? (range.lowerBound == 0) else { break }
+      checked.append(range)
+    }
+    #expect(checked.count >= 3)
+    #expect(checked.last?.upperBound == bytes.count)
+    // Then the parse releases only what lies before the next record to begin.
+    let parse = events.dropFirst(checked.count)
+    var releases = 0
+    for (k, event) in zip(parse.indices, parse) {
+      guard case .released(let range) = event else { continue }
+      releases += 1
+      let nextRecord = parse[(k + 1)...].lazy.compactMap { e -> Int? in
+        if case .record(let offset) = e { return offset } else { return nil }
+      }.first
+      #expect(range.upperBound <= nextRecord ?? bytes.count)
+    }
+    #expect(releases >= 2)
+  }
 }

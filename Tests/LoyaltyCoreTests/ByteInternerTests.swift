@@ -21,4 +21,29 @@ import Testing
     let expected = Set(strings).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     #expect(interner.sortedIDs().map { interner.string($0) } == expected)
   }
+
+  @Test func bothThreadsSortLikeOne() {
+    var interner = ByteInterner()
+    for (i, s) in awkwardStrings(150_000, seed: 4).enumerated() { _ = interner.intern(s + String(i % 90_000)) }
+    #expect(interner.count >= 1 << 16)
+    let one = interner.sortedIDs(from: 0, threads: 1) { UInt64($0 % 3) }
+    #expect(interner.sortedIDs(from: 0, threads: 2) { UInt64($0 % 3) } == one)
+    #expect(interner.sortedIDs(from: 2, threads: 2) { _ in 0 } == interner.sortedIDs(from: 2, threads: 1) { _ in 0 })
+  }
+
+  @Test func byteStringsSortWithEqualElementsSideBySide() {
+    let strings = awkwardStrings(120_000, seed: 5)
+    let list = ByteStrings(strings)
+    #expect(list.count == strings.count)
+    #expect(list[7] == strings[7])
+    let expected = strings.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    for threads in [1, 2] {
+      let order = list.sortedIndexes(threads: threads)
+      #expect(order.map { list[Int($0)] } == expected)
+      // Equal strings are neighbours, so one pass finds each distinct string once.
+      var distinct = 0
+      for k in order.indices where k == 0 || !list.bytesEqual(Int(order[k - 1]), Int(order[k])) { distinct += 1 }
+      #expect(distinct == Set(strings).count)
+    }
+  }
 }

@@ -83,4 +83,45 @@ private func membership(_ r: (IdentityResult, OrderTable)) -> [String] {
       #expect(membership(try resolve(rows, map: mapRows.joined(separator: "\n") + "\n", maxRefs: 6)) == base)
     }
   }
+
+  /// Large enough that the id map, the sorts and cleaning split over threads.
+  @Test func twoThreadsGiveTheMembersAndHistoryOfOne() throws {
+    let export = generatedExport(orders: 200_000, seed: 11)
+    var config = InputConfig()
+    config.maxRejectShare = 1
+    let asOf = Day("2026-10-31")!
+    let keys = ["phone_hash", "email_hash"]
+    let ingest = try OrderIngest.run(paths: [temporaryFile(export.orders)], config: config, linkKeys: keys, asOf: asOf)
+    let map = try IdMap.read(path: temporaryFile(export.map, name: "id_map.csv"))
+    #expect(ingest.orders.refs.count >= 1 << 16)
+    #expect(map.entryCount >= 4096)
+    let one = IdentityResolution.run(orders: ingest.orders, idMap: map, linkKeys: keys, maxRefsPerKey: 20, threads: 1)
+    let two = IdentityResolution.run(orders: ingest.orders, idMap: map, linkKeys: keys, maxRefsPerKey: 20, threads: 2)
+    #expect(one.memberIDs == two.memberIDs)
+    #expect(one.memberOfRef == two.memberOfRef)
+    #expect(one.ruleOfRef == two.ruleOfRef)
+    #expect(one.refsInTupleOrder == two.refsInTupleOrder)
+    #expect(one.mapRowsWithoutOrders == two.mapRowsWithoutOrders)
+    #expect(one.memberIDs.count == Set(one.memberIDs).count)
+    #expect(zip(one.memberIDs, one.memberIDs.dropFirst()).allSatisfy { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+
+    let kept = Cleaning.run(orders: ingest.orders, identity: one, asOf: asOf, minorDigits: 2, threads: 1)
+    var orders = ingest.orders
+    let released = Cleaning.run(releasing: &orders, identity: one, asOf: asOf, minorDigits: 2, threads: 2)
+    for (a, b) in [(kept.history, released.history)] {
+      #expect(a.memberIDs == b.memberIDs)
+      #expect(a.orderStart == b.orderStart)
+      #expect(a.day == b.day)
+      #expect(a.instantMillis == b.instantMillis)
+      #expect(a.gross == b.gross)
+      #expect(a.net == b.net)
+      #expect(a.refundMillis == b.refundMillis)
+      #expect(a.refundDay == b.refundDay)
+    }
+    #expect(kept.quality == released.quality)
+    // The released table keeps its refs and count, not its row columns.
+    #expect(orders.count == ingest.orders.count)
+    #expect(orders.amount.isEmpty && orders.day.isEmpty && orders.status.isEmpty)
+    #expect(ingest.orders.amount.count == ingest.orders.count)
+  }
 }

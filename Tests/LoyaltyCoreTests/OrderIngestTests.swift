@@ -177,4 +177,21 @@ private func ingest(_ body: String, limit: Double = 1) throws(LoyaltyError) -> I
     #expect(one.rejects.contains { $0.code == .duplicateOrder })
     #expect(one.orders.amount == many.orders.amount)
   }
+
+  @Test(arguments: [1, 2]) func orderKeysFirstCopyWinsAcrossListsAndCalls(threads: Int) {
+    var rng = SplitMix64(seed: 8)
+    // Keys drawn from a small pool, so that repeats fall within a list, across lists
+    // and across calls; the first of each in list order is the new one.
+    let pool = (0..<5000).map { _ in (rng.next() | 1, rng.next()) }
+    let lists = (0..<3).map { _ in
+      let picks = (0..<4000).map { _ in pool[Int(rng.next() % UInt64(pool.count))] }
+      return (a: picks.map(\.0), b: picks.map(\.1))
+    }
+    var set = PartitionedKeySet()
+    let first = set.insert(Array(lists[0..<2]), threads: threads)
+    let second = set.insert([lists[2]], threads: threads)
+    var seen = Set<[UInt64]>()
+    let expected = lists.map { list in zip(list.a, list.b).map { seen.insert([$0, $1]).inserted } }
+    #expect(first + second == expected)
+  }
 }

@@ -51,6 +51,24 @@ func readText(_ path: String) -> String? {
     return ReportBuilder(run: run, inputs: inputs)
   }
 
+  /// The inputs hashed beside the pipeline are the inputs hashed after it; a failing
+  /// pipeline's error comes back once the hashing thread is done.
+  @Test(arguments: [1, 2]) func fingerprintsHashedAlongsideTheRun(threads: Int) throws {
+    #expect(chdir(repositoryRoot) == 0)
+    let config = try ConfigLoader.load(path: "SampleData/pipeline.toml")
+    let request = RunRequest(
+      ordersPaths: ["SampleData/orders.csv"], idMapPath: "SampleData/id_map.csv", asOf: Day("2026-10-31")!,
+      config: config, threads: threads, until: .ingest, configPath: "SampleData/pipeline.toml")
+    let (run, inputs) = try InputFingerprint.inputs(of: request) { () throws(LoyaltyError) in try Pipeline.run(request)
+    }
+    #expect(inputs == (try InputFingerprint.inputs(of: request)))
+    #expect(inputs.map(\.role) == ["orders", "id_map"])
+    #expect(run.ingest.orders.count > 0)
+    #expect(throws: LoyaltyError.input("stop")) {
+      _ = try InputFingerprint.inputs(of: request) { () throws(LoyaltyError) -> Int in throw .input("stop") }
+    }
+  }
+
   /// `loyalty run` streams identity.csv and members.csv into the staging folder; the
   /// folder it writes holds exactly the files, and the bytes, of `files()`.
   @Test(arguments: [1, 2]) func streamedFolderHoldsTheSameFiles(threads: Int) throws {
