@@ -46,6 +46,8 @@ public enum Cleaning {
   public static func run(
     releasing orders: inout OrderTable, identity: IdentityResult, asOf: Day, minorDigits: Int, threads: Int = 1
   ) -> CleaningResult {
+    // Identity has looked up every ref it needed to.
+    orders.refs.releaseLookup()
     var quality = DataQuality()
     quality.acceptedOrders = orders.count
     let memberCount = identity.memberCount
@@ -98,10 +100,10 @@ public enum Cleaning {
     }
     // Counting sort by member keeps file order within a member.
     var cursor = orderStart
-    var position = [Int](repeating: 0, count: quality.countedOrders)
+    var position = [Int32](repeating: 0, count: quality.countedOrders)
     for i in 0..<orders.count where counted[i] {
       let m = Int(newIndex[Int(identity.memberOfRef[Int(orders.ref[i])])])
-      position[cursor[m]] = i
+      position[cursor[m]] = Int32(i)
       cursor[m] += 1
     }
     // Time order within each member, ties in file order (the sort is stable); each
@@ -122,7 +124,7 @@ public enum Cleaning {
       [T](unsafeUninitializedCapacity: sorted.count) { buffer, initialized in
         let out = SharedSlots(buffer: buffer)
         _ = ParallelRanges.mapChunks(count: sorted.count, threads: threads) { rows in
-          for row in rows { (out.buffer.baseAddress! + row).initialize(to: value(sorted[row])) }
+          for row in rows { (out.buffer.baseAddress! + row).initialize(to: value(Int(sorted[row]))) }
         }
         initialized = sorted.count
       }
@@ -153,21 +155,23 @@ public enum Cleaning {
   /// which is stable and quick for the few orders most members have, and the
   /// library's stable sort for long histories.
   static func sortByTime(
-    _ position: UnsafeMutableBufferPointer<Int>, _ range: Range<Int>, millis: UnsafeBufferPointer<Int64>
+    _ position: UnsafeMutableBufferPointer<Int32>, _ range: Range<Int>, millis: UnsafeBufferPointer<Int64>
   ) {
     guard range.count > 1 else { return }
     if range.count > 64 {
-      let sorted = position[range].sorted { millis[$0] != millis[$1] ? millis[$0] < millis[$1] : $0 < $1 }
+      let sorted = position[range].sorted {
+        millis[Int($0)] != millis[Int($1)] ? millis[Int($0)] < millis[Int($1)] : $0 < $1
+      }
       for (k, value) in sorted.enumerated() { position[range.lowerBound + k] = value }
       return
     }
     for j in (range.lowerBound + 1)..<range.upperBound {
       let value = position[j]
-      let key = millis[value]
+      let key = millis[Int(value)]
       var k = j
       // Positions within a member ascend in file order, so a strictly greater time is
       // the only reason to move an earlier entry back.
-      while k > range.lowerBound, millis[position[k - 1]] > key {
+      while k > range.lowerBound, millis[Int(position[k - 1])] > key {
         position[k] = position[k - 1]
         k -= 1
       }

@@ -59,6 +59,15 @@ public struct ByteInterner: Sendable {
     if size > slots.count { grow(to: size) }
   }
 
+  /// Gives back the hash table: the bytes of every id stay readable (`string`,
+  /// `withBytes`, `sortedIDs`), but `intern` and `lookup` must not be called again (they
+  /// trap). For interners whose lookups are over, such as the refs after identity.
+  public mutating func releaseLookup() {
+    slots = []
+    hashes = []
+    mask = 0
+  }
+
   /// The id of `text`, interning it when new.
   public mutating func intern(_ text: String) -> Int32 {
     var copy = text
