@@ -69,6 +69,12 @@ public enum Pipeline {
       return value
     }
     let config = request.config
+    // With more than one thread the id map is read beside the ingest, on the core that
+    // the ingest's single-threaded steps leave idle; "id_map" then times the wait.
+    let idMapPath = request.idMapPath
+    let idMapRead =
+      request.threads > 1
+      ? idMapPath.map { path in LowPriorityTask { () throws(LoyaltyError) in try IdMap.read(path: path) } } : nil
     let ingest = try timed("ingest") { () throws(LoyaltyError) in
       try OrderIngest.run(
         paths: request.ordersPaths, config: config.input, linkKeys: config.identity.linkKeys, asOf: request.asOf,
@@ -78,7 +84,8 @@ public enum Pipeline {
       progress("\(file.file): read \(file.read) = accepted \(file.accepted) + rejected \(file.rejected)")
     }
     let idMap = try timed("id_map") { () throws(LoyaltyError) in
-      try request.idMapPath.map { path throws(LoyaltyError) in try IdMap.read(path: path) } ?? IdMap()
+      if let idMapRead { return try idMapRead.value() }
+      return try idMapPath.map { path throws(LoyaltyError) in try IdMap.read(path: path) } ?? IdMap()
     }
     var result = RunResult(request: request, ingest: consume ingest, idMap: idMap)
     guard request.until >= .identity else {

@@ -39,7 +39,7 @@ public enum OrderIngest {
     var state = IngestState(config: config, linkKeys: linkKeys, asOf: asOf, threads: threads)
     state.chunkThreshold = chunkThreshold
     for (index, path) in paths.enumerated() {
-      try state.read(path: path, fileIndex: index)
+      try state.read(path: path, fileIndex: index, isLast: index == paths.count - 1)
     }
     let result = IngestResult(orders: state.table, files: state.files, rejects: state.rejects)
     try checkRejectShare(result, limit: config.maxRejectShare)
@@ -116,7 +116,9 @@ struct IngestState {
   /// Files smaller than this are read by one thread.
   var chunkThreshold = 4 << 20
 
-  mutating func read(path: String, fileIndex: Int) throws(LoyaltyError) {
+  /// Reads one orders file; `isLast` when no file follows, so that the order keys
+  /// (which only later files are checked against) can go once this file's are in.
+  mutating func read(path: String, fileIndex: Int, isLast: Bool) throws(LoyaltyError) {
     let file: MappedFile
     do {
       file = try MappedFile(path: path)
@@ -201,6 +203,7 @@ struct IngestState {
       chunks[k].keyA = []
       chunks[k].keyB = []
     }
+    if isLast { orderKeys = PartitionedKeySet() }
     // Chunks leave the list as they are merged, so each one's columns are freed
     // before the next one's are copied.
     chunks.reverse()

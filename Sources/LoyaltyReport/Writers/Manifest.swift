@@ -1,7 +1,5 @@
 import CSVStream
 import Crypto
-import Dispatch
-import Foundation
 import LoyaltyCore
 
 /// Size and SHA-256 of one input file.
@@ -40,7 +38,7 @@ public struct InputFingerprint: Sendable, Equatable {
     return inputs
   }
 
-  /// `inputs(of:)` hashed on a thread of its own while `body` runs, when the request
+  /// `inputs(of:)` hashed on a `LowPriorityTask` while `body` runs, when the request
   /// has more than one thread: hashing reads every input byte once more (about 0.4 s
   /// for 10M orders), and the pipeline leaves a core idle in its single-threaded steps.
   public static func inputs<R>(
@@ -50,35 +48,18 @@ public struct InputFingerprint: Sendable, Equatable {
       let result = try body()
       return (result, try inputs(of: request))
     }
-    let box = FingerprintBox()
-    let done = DispatchSemaphore(value: 0)
-    // A thread of its own at the lowest priority (nice 19 is per thread on Linux): it
-    // takes the core the pipeline leaves idle and gives way while both cores work.
-    let thread = Thread {
-      #if os(Linux)
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
-      #endif
-      box.outcome = Result { () throws(LoyaltyError) in try inputs(of: request) }
-      done.signal()
-    }
-    thread.start()
+    let hashing = LowPriorityTask { () throws(LoyaltyError) in try inputs(of: request) }
     let result: R
     do {
       result = try body()
     } catch {
-      done.wait()
+      _ = try? hashing.value()
       throw error
     }
-    done.wait()
-    return (result, try box.outcome!.get())
+    return (result, try hashing.value())
   }
 }
 
-/// Hands the fingerprints from the hashing thread back; the semaphore orders the write
-/// before the read.
-private final class FingerprintBox: @unchecked Sendable {
-  var outcome: Result<[InputFingerprint], LoyaltyError>?
-}
 
 /// SHA-256 of a text, in hex.
 public func sha256Hex(_ text: String) -> String {

@@ -1,0 +1,34 @@
+import Dispatch
+import Foundation
+
+/// Work on a thread of its own at the lowest priority (nice 19, which Linux keeps per
+/// thread): it takes the core that the caller's single-threaded steps leave idle and
+/// gives way while every core is busy. The pipeline reads the id map this way beside
+/// the ingest, and `loyalty run` hashes its inputs beside the pipeline.
+public final class LowPriorityTask<Value: Sendable>: @unchecked Sendable {
+  private var outcome: Result<Value, LoyaltyError>?
+  private let done = DispatchSemaphore(value: 0)
+  private var waited = false
+
+  /// Starts `work` at once.
+  public init(_ work: @escaping @Sendable () throws(LoyaltyError) -> Value) {
+    let thread = Thread { [self] in
+      #if os(Linux)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+      #endif
+      outcome = Result { () throws(LoyaltyError) in try work() }
+      done.signal()
+    }
+    thread.start()
+  }
+
+  /// Waits for the work to finish; its value, or its error thrown. The semaphore orders
+  /// the worker's write of the outcome before this read.
+  public func value() throws(LoyaltyError) -> Value {
+    if !waited {
+      done.wait()
+      waited = true
+    }
+    return try outcome!.get()
+  }
+}
