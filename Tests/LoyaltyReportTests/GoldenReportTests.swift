@@ -69,6 +69,28 @@ func readText(_ path: String) -> String? {
     }
   }
 
+  /// An unreadable id map stops the run with its error whether it is read beside the
+  /// ingest (two threads) or after it (one); unreadable orders are reported first.
+  @Test(arguments: [1, 2]) func unreadableIdMapStopsTheRun(threads: Int) throws {
+    #expect(chdir(repositoryRoot) == 0)
+    let config = try ConfigLoader.load(path: "SampleData/pipeline.toml")
+    func request(orders: String) -> RunRequest {
+      RunRequest(
+        ordersPaths: [orders], idMapPath: "SampleData/no-such-map.csv", asOf: Day("2026-10-31")!,
+        config: config, threads: threads, until: .rfm, configPath: "SampleData/pipeline.toml")
+    }
+    #expect {
+      try Pipeline.run(request(orders: "SampleData/orders.csv"))
+    } throws: { error in
+      (error as? LoyaltyError)?.exitCode == 2 && "\(error)".contains("no-such-map.csv")
+    }
+    #expect {
+      try Pipeline.run(request(orders: "SampleData/no-such-orders.csv"))
+    } throws: { error in
+      "\(error)".contains("no-such-orders.csv")
+    }
+  }
+
   /// `loyalty run` streams identity.csv and members.csv into the staging folder; the
   /// folder it writes holds exactly the files, and the bytes, of `files()`.
   @Test(arguments: [1, 2]) func streamedFolderHoldsTheSameFiles(threads: Int) throws {

@@ -60,7 +60,6 @@ public struct InputFingerprint: Sendable, Equatable {
   }
 }
 
-
 /// SHA-256 of a text, in hex.
 public func sha256Hex(_ text: String) -> String {
   SHA256.hash(data: Array(text.utf8)).map { byte in
