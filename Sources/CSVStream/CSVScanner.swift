@@ -25,9 +25,12 @@ public enum CSVScanner {
   ///   - range: where to scan; must start at a record boundary.
   ///   - firstLine: the physical line number of `range.lowerBound`.
   ///   - path: the file's name, for errors.
-  ///   - release: when given, called with ranges of `bytes` the scan has read and will
-  ///     not read again (every `releaseStep` bytes or so), so that a mapped file's pages
-  ///     can leave resident memory behind the scan (`MappedFile.release`).
+  ///   - release: when given, called with ranges of `bytes` a pass has read (every
+  ///     `releaseStep` bytes or so): first the UTF-8 check's steps over the whole range,
+  ///     then, behind the record being parsed, the parse's. The parse reads the check's
+  ///     ranges again, so `release` must keep the bytes readable: `MappedFile.release`
+  ///     on a file mapping only lets the pages leave resident memory, to be read from
+  ///     the file again when touched.
   /// - Returns: true when the range ended between records (false means a quoted field
   ///   ran on past the end of the range, so the range did not end at a record boundary).
   @discardableResult

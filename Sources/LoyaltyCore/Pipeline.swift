@@ -37,7 +37,8 @@ public struct RunRequest: Sendable {
 public struct RunResult: Sendable {
   public var request: RunRequest
   /// After a run that reached cleaning, `ingest.orders` keeps its count, refs and
-  /// their parts, but its row columns are empty (see `OrderTable.releaseRowColumns`).
+  /// their parts, but its row columns are empty and its refs can no longer be looked
+  /// up (see `OrderTable.releaseRowColumns`).
   public var ingest: IngestResult
   public var idMap: IdMap
   public var identity: IdentityResult?

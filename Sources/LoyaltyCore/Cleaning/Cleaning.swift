@@ -120,7 +120,7 @@ public enum Cleaning {
     }
     // The history's columns, gathered in that order.
     let sorted = position
-    func gathered<T>(_ value: @Sendable (Int) -> T) -> [T] {
+    func gather<T: Sendable>(by value: @Sendable (Int) -> T) -> [T] {
       [T](unsafeUninitializedCapacity: sorted.count) { buffer, initialized in
         let out = SharedSlots(buffer: buffer)
         _ = ParallelRanges.mapChunks(count: sorted.count, threads: threads) { rows in
@@ -132,9 +132,9 @@ public enum Cleaning {
     func gathered<T: Sendable>(_ column: inout [T]) -> [T] {
       let source = column
       column = []
-      return gathered { source[$0] }
+      return gather { source[$0] }
     }
-    func netGathered(_ amount: [Int64], _ refund: [Int64]) -> [Int64] { gathered { amount[$0] - refund[$0] } }
+    func netGathered(_ amount: [Int64], _ refund: [Int64]) -> [Int64] { gather { amount[$0] - refund[$0] } }
     orders.status = []
     orders.linkKeyValue = orders.linkKeyValue.map { _ in [] }
     let day = gathered(&orders.day)

@@ -189,23 +189,29 @@ public enum IdentityResolution {
     }
 
     // Member id of each component: its mapped id, else channel:customer_ref of its
-    // smallest ref (the first in tuple order). The names are written once, in tuple
-    // order of each component's first ref, then sorted by bytes; components with equal
-    // names (a mapped id that reads like another component's channel:customer_ref) are
-    // one member.
+    // smallest ref (the first in tuple order). The names are written once per
+    // component, walking the refs in id order (so the refs' bytes are read front to
+    // back), then sorted by bytes; components with equal names (a mapped id that reads
+    // like another component's channel:customer_ref) are one member.
     var rootOfRef = [Int32](repeating: 0, count: refCount)
     for ref in 0..<refCount { rootOfRef[ref] = sets.find(Int32(ref)) }
+    // The tuple rank of each component's first ref, kept at its root.
+    var firstRank = [Int32](repeating: Int32.max, count: refCount)
+    for ref in 0..<refCount {
+      let root = Int(rootOfRef[ref])
+      firstRank[root] = min(firstRank[root], tupleRank[ref])
+    }
     var componentOfRoot = [Int32](repeating: -1, count: refCount)
     var names = ByteStrings()
     names.reserve(count: refCount, bytes: orders.refs.byteCount + refCount)
-    for ref in tupleOrder {
-      let root = Int(rootOfRef[Int(ref)])
-      guard componentOfRoot[root] < 0 else { continue }
+    for ref in 0..<refCount {
+      let root = Int(rootOfRef[ref])
+      guard tupleRank[ref] == firstRank[root] else { continue }
       componentOfRoot[root] = Int32(names.count)
       if rootMapped[root] >= 0 {
         mappedIDs.withBytes(rootMapped[root]) { names.append($0) }
       } else {
-        orders.withRefParts(ref) { channel, customerRef in names.append(channel, ":", customerRef) }
+        orders.withRefParts(Int32(ref)) { channel, customerRef in names.append(channel, ":", customerRef) }
       }
     }
     var memberOfComponent = [Int32](repeating: 0, count: names.count)

@@ -91,9 +91,10 @@ struct ColumnLayout: Sendable {
 
 /// Reads the files one after another into one table. Within a file, large files are
 /// split at line feeds into one chunk per thread; each chunk validates its records
-/// into its own columns and interners, and the chunks are then merged in file order,
-/// where duplicates (first copy kept) and future orders are decided. The result is
-/// the same for any thread count.
+/// into its own columns and interners. Duplicates (first copy kept, in file order,
+/// against every earlier file too) are then decided for the whole file at once, and
+/// the chunks merged in file order, where duplicates and future orders become
+/// rejects. The result is the same for any thread count.
 struct IngestState {
   let config: InputConfig
   let linkKeyNames: [String]
@@ -249,6 +250,8 @@ struct IngestState {
     let firstLine = firstLines
     let config = self.config
     let linkKeyNames = self.linkKeyNames
+    // The first chunk of the first file usually becomes the table (see `merge`).
+    let firstTable = table.count == 0
     var outcomes = [Result<ChunkState, CSVError>?](repeating: nil, count: count)
     outcomes.withUnsafeMutableBufferPointer { buffer in
       let results = SharedSlots(buffer: buffer)
@@ -257,7 +260,7 @@ struct IngestState {
         chunk.needsHeader = layout == nil
         chunk.businessOffset = config.businessOffsetSeconds
         let rows = Self.estimatedRecords(shared.bytes, bounds[k]..<bounds[k + 1])
-        chunk.reserve(rows: rows, tableRows: k == 0 ? rows * count : rows)
+        chunk.reserve(rows: rows, tableRows: k == 0 && firstTable ? rows * count : rows)
         do throws(CSVError) {
           chunk.endedAtBoundary = try CSVScanner.scan(
             shared.bytes, range: bounds[k]..<bounds[k + 1], firstLine: firstLine[k], path: path, release: release
@@ -414,11 +417,6 @@ struct IngestState {
 /// The mapped file, read by several threads at once (read-only).
 struct SharedBytes: @unchecked Sendable {
   let bytes: UnsafeRawBufferPointer
-}
-
-/// A buffer whose slots are written by different threads, each slot by exactly one.
-struct SharedSlots<Element>: @unchecked Sendable {
-  let buffer: UnsafeMutableBufferPointer<Element>
 }
 
 /// One chunk's validated rows, in its own columns and interners.

@@ -51,6 +51,7 @@ public struct ByteInterner: Sendable {
   /// Makes room for `ids` more byte strings of about `bytes` bytes in all, so that
   /// interning them does not grow the table on the way.
   public mutating func reserve(ids: Int, bytes: Int) {
+    precondition(!slots.isEmpty, "ByteInterner: reserve after releaseLookup()")
     arena.reserveCapacity(arena.count + bytes)
     offsets.reserveCapacity(offsets.count + ids)
     hashes.reserveCapacity(hashes.count + ids)
@@ -60,8 +61,8 @@ public struct ByteInterner: Sendable {
   }
 
   /// Gives back the hash table: the bytes of every id stay readable (`string`,
-  /// `withBytes`, `sortedIDs`), but `intern` and `lookup` must not be called again (they
-  /// trap). For interners whose lookups are over, such as the refs after identity.
+  /// `withBytes`, `sortedIDs`), but `intern`, `lookup` and `reserve` must not be
+  /// called again (they stop the program). For interners whose lookups are over, such as the refs after identity.
   public mutating func releaseLookup() {
     slots = []
     hashes = []
@@ -82,6 +83,7 @@ public struct ByteInterner: Sendable {
   /// The id of `bytes` when interned, else the empty slot where it would go.
   @inline(__always)
   private func probe(_ bytes: UnsafeRawBufferPointer, hash: UInt64) -> (id: Int32?, slot: Int) {
+    precondition(!slots.isEmpty, "ByteInterner: intern or lookup after releaseLookup()")
     let tag = hash & Self.tagBits
     var slot = Int(truncatingIfNeeded: hash) & mask
     while true {

@@ -22,8 +22,9 @@ public final class LowPriorityTask<Value: Sendable>: @unchecked Sendable {
     thread.start()
   }
 
-  /// Waits for the work to finish; its value, or its error thrown. The semaphore orders
-  /// the worker's write of the outcome before this read.
+  /// Waits for the work to finish; its value, or its error thrown. Call it from one
+  /// thread (the one that started the task). The semaphore orders the worker's write
+  /// of the outcome before this read.
   public func value() throws(LoyaltyError) -> Value {
     if !waited {
       done.wait()

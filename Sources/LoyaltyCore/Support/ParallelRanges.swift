@@ -29,3 +29,8 @@ enum ParallelRanges {
     return results.map { $0! }
   }
 }
+
+/// A buffer whose slots are written by different threads, each slot by exactly one.
+struct SharedSlots<Element>: @unchecked Sendable {
+  let buffer: UnsafeMutableBufferPointer<Element>
+}

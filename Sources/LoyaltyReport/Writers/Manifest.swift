@@ -18,7 +18,7 @@ public struct InputFingerprint: Sendable, Equatable {
     // pipeline does not hold the file in resident memory.
     var start = 0
     while start < file.bytes.count {
-      let end = min(file.bytes.count, start + CSVScanner.releaseStep)
+      let end = min(file.bytes.count, start + hashStep)
       hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: file.bytes[start..<end]))
       file.release(start..<end)
       start = end
@@ -29,6 +29,9 @@ public struct InputFingerprint: Sendable, Equatable {
     }.joined()
     return InputFingerprint(path: path, role: role, bytes: file.bytes.count, sha256: hex)
   }
+
+  /// Bytes hashed between two releases of the file's pages.
+  static let hashStep = 16 << 20
 
   /// The fingerprints of a run's inputs: the orders files in order, then the id map.
   public static func inputs(of request: RunRequest) throws(LoyaltyError) -> [InputFingerprint] {
