@@ -80,20 +80,22 @@ public enum CSVScanner {
     return UnsafeRawPointer(hit) - base + 1
   }
 
-  /// Counts line feeds in `bytes[range]`, calling `release` (when given) with each
-  /// part counted.
+  /// `range` cut into parts of `releaseStep` bytes (the last one shorter), in order:
+  /// how a pass that gives back what it has read walks a file.
+  public static func releaseParts(_ range: Range<Int>) -> [Range<Int>] {
+    stride(from: range.lowerBound, to: range.upperBound, by: releaseStep).map {
+      $0..<min(range.upperBound, $0 + releaseStep)
+    }
+  }
+
+  /// Counts line feeds in `bytes[range]`, calling `release` with each part counted.
   public static func countLineFeeds(
     _ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, release: (Range<Int>) -> Void
   ) -> Int {
-    var count = 0
-    var start = range.lowerBound
-    while start < range.upperBound {
-      let end = min(range.upperBound, start + releaseStep)
-      count += countLineFeeds(bytes, start..<end)
-      release(start..<end)
-      start = end
+    releaseParts(range).reduce(0) { count, part in
+      defer { release(part) }
+      return count + countLineFeeds(bytes, part)
     }
-    return count
   }
 
   /// Counts line feeds in `bytes[range]`.

@@ -144,4 +144,12 @@ private func records(_ text: String) throws -> [(line: Int, fields: [String], ra
     }
     #expect(releases >= 2)
   }
+
+  @Test func releasePartsCoverTheRangeInOrder() {
+    let step = CSVScanner.releaseStep
+    let range = 5..<(5 + 2 * step + 7)
+    let parts = CSVScanner.releaseParts(range)
+    #expect(parts == [5..<(5 + step), (5 + step)..<(5 + 2 * step), (5 + 2 * step)..<range.upperBound])
+    #expect(CSVScanner.releaseParts(3..<3).isEmpty)
+  }
 }

@@ -134,6 +134,8 @@ public enum Cleaning {
       column = []
       return gather { source[$0] }
     }
+    // A function, not two local copies, so that the columns' copies end with it and
+    // `orders.refund` and `orders.amount` can free their storage right after.
     func netGathered(_ amount: [Int64], _ refund: [Int64]) -> [Int64] { gather { amount[$0] - refund[$0] } }
     orders.status = []
     orders.linkKeyValue = orders.linkKeyValue.map { _ in [] }

@@ -16,12 +16,9 @@ public struct InputFingerprint: Sendable, Equatable {
     var hasher = SHA256()
     // In steps whose pages are given back once hashed, so that hashing beside the
     // pipeline does not hold the file in resident memory.
-    var start = 0
-    while start < file.bytes.count {
-      let end = min(file.bytes.count, start + hashStep)
-      hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: file.bytes[start..<end]))
-      file.release(start..<end)
-      start = end
+    for part in CSVScanner.releaseParts(0..<file.bytes.count) {
+      hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: file.bytes[part]))
+      file.release(part)
     }
     let hex = hasher.finalize().map { byte in
       let s = String(byte, radix: 16)
@@ -29,9 +26,6 @@ public struct InputFingerprint: Sendable, Equatable {
     }.joined()
     return InputFingerprint(path: path, role: role, bytes: file.bytes.count, sha256: hex)
   }
-
-  /// Bytes hashed between two releases of the file's pages.
-  static let hashStep = 16 << 20
 
   /// The fingerprints of a run's inputs: the orders files in order, then the id map.
   public static func inputs(of request: RunRequest) throws(LoyaltyError) -> [InputFingerprint] {
