@@ -66,6 +66,27 @@ public enum CSVScanner {
     }
   }
 
+  /// Calls `body` with the record that starts at offset `start` of `bytes` and returns
+  /// what it returns, parsing no further than that record's end: how a reject found by
+  /// its offset is quoted again. `start` must be a record boundary of a range that
+  /// `scan` has already read (so its bytes are known to be UTF-8; they are not checked
+  /// again). Nil when no record starts there.
+  public static func record<R>(
+    _ bytes: UnsafeRawBufferPointer, at start: Int, path: String, _ body: (CSVRecord) -> R
+  ) -> R? {
+    guard let base = bytes.baseAddress, start >= 0, start < bytes.count else { return nil }
+    var result: R? = nil
+    withoutActuallyEscaping(body) { body in
+      let state = ScanState(base: base.assumingMemoryBound(to: UInt8.self)) { record in
+        if result == nil { result = body(record) }
+      }
+      state.stopAfterFirst = true
+      defer { state.free() }
+      _ = try? state.run(range: start..<min(bytes.count, start + recordLimit), firstLine: 1, path: path)
+    }
+    return result
+  }
+
   /// How far a pass that releases what it read goes between releases.
   public static let releaseStep = 16 << 20
 
@@ -134,6 +155,10 @@ private final class ScanState {
   var unterminated = false
   /// Called with the ranges read behind the current record (see `CSVScanner.scan`).
   var release: ((Range<Int>) -> Void)?
+  /// Stops at the end of the line where the first record ends, and hands on no other
+  /// record (see `CSVScanner.record(at:)`).
+  var stopAfterFirst = false
+  var emitted = 0
 
   init(base: UnsafePointer<UInt8>, body: @escaping (CSVRecord) -> Void) {
     self.base = base
@@ -186,6 +211,7 @@ private final class ScanState {
       }
       position = next
       lineNumber += 1
+      if stopAfterFirst && emitted > 0 { break }
     }
     // libcsv's own strict check needs CSV_STRICT, which would also refuse stray quotes
     // inside unquoted fields; read its state instead: a field begun inside quotes.
@@ -242,7 +268,8 @@ private final class ScanState {
       line: recordLine, fieldCount: fieldCount, offset: recordStart,
       raw: UnsafeRawBufferPointer(start: base + recordStart, count: rawEnd - recordStart),
       isUnterminated: unterminated, data: data, ends: ends)
-    body(record)
+    if !stopAfterFirst || emitted == 0 { body(record) }
+    emitted += 1
     pending = false
     fieldCount = 0
     dataCount = 0

@@ -152,4 +152,23 @@ private func records(_ text: String) throws -> [(line: Int, fields: [String], ra
     #expect(parts == [5..<(5 + step), (5 + step)..<(5 + 2 * step), (5 + 2 * step)..<range.upperBound])
     #expect(CSVScanner.releaseParts(3..<3).isEmpty)
   }
+
+  @Test func recordAtAnOffsetIsReadAloneAndNoFurther() {
+    // The second record spans two lines; after the third, the rest of the file is
+    // broken (an unclosed quote), which only a parse past the asked-for record meets.
+    let text = "a,b\n\"x\ny\",2\nlast,3\n\"never closed," + String(repeating: "z", count: 5000)
+    let bytes = Array(text.utf8)
+    bytes.withUnsafeBytes { buffer in
+      var calls = 0
+      let second = CSVScanner.record(buffer, at: 4, path: "t.csv") { record -> [String] in
+        calls += 1
+        return [record.rawString, record.string(0), record.string(1), String(record.line)]
+      }
+      #expect(second == ["\"x\ny\",2", "x\ny", "2", "1"])
+      #expect(calls == 1)
+      let third = CSVScanner.record(buffer, at: 12, path: "t.csv") { $0.rawString }
+      #expect(third == "last,3")
+      #expect(CSVScanner.record(buffer, at: bytes.count, path: "t.csv") { $0.rawString } == nil)
+    }
+  }
 }

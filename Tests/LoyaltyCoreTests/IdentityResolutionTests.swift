@@ -62,6 +62,8 @@ private func membership(_ r: (IdentityResult, OrderTable)) -> [String] {
     )
     #expect(map.rejects.map(\.code) == [.idMapConflict, .idMapConflict])
     #expect(map.rejects.map(\.line) == [2, 3])
+    #expect(map.rejects.map(\.record) == ["web,w1,M1", "web,w1,M2"])
+    #expect(map.rejects.allSatisfy { $0.reason.contains("M1") && $0.reason.contains("M2") })
     #expect(map.entries.count == 1)
     #expect(map.repeatedRows == 1)
   }

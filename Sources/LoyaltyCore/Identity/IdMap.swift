@@ -146,18 +146,9 @@ public struct IdMap: Sendable {
     // Every row of a conflicting ref is rejected, naming all the member ids it got.
     if refConflict.contains(true) {
       let rawOf: (Int) -> (raw: String, member: String) = { offset in
-        var raw = ""
-        var member = ""
-        _ = try? CSVScanner.scan(
-          file.bytes, range: offset..<min(file.bytes.count, offset + CSVScanner.recordLimit), path: path
-        ) {
-          record in
-          if raw.isEmpty && record.line == 1 {
-            raw = record.rawString
-            member = record.string(layout!.member)
-          }
-        }
-        return (raw, member)
+        CSVScanner.record(file.bytes, at: offset, path: path) { record in
+          (record.rawString, record.string(layout!.member))
+        } ?? ("", "")
       }
       var conflictRows: [(ref: Int32, line: Int, raw: String, member: String)] = []
       for (i, ref) in rowRef.enumerated() where refConflict[Int(ref)] {

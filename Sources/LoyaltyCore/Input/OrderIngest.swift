@@ -392,17 +392,11 @@ struct IngestState {
     let start = chunk.rawStart[row]
     lineCursor.line += CSVScanner.countLineFeeds(bytes, lineCursor.offset..<start)
     lineCursor.offset = start
-    var raw = ""
-    var orderID = ""
-    var channel = ""
-    let end = min(bytes.count, start + CSVScanner.recordLimit)
-    _ = try? CSVScanner.scan(bytes, range: start..<end, path: path) { record in
-      if raw.isEmpty && record.line == 1 {
-        raw = record.rawString
-        orderID = record.string(chunk.layout.orderID)
-        channel = record.string(chunk.layout.channel)
-      }
-    }
+    let layout = chunk.layout
+    let (raw, orderID, channel) =
+      CSVScanner.record(bytes, at: start, path: path) { record in
+        (record.rawString, record.string(layout.orderID), record.string(layout.channel))
+      } ?? ("", "", "")
     if duplicate {
       return Reject(
         file: path, line: lineCursor.line, code: .duplicateOrder,
