@@ -25,10 +25,13 @@ let package = Package(
       providers: [.apt(["libcsv-dev"])]
     ),
     .target(name: "CSVStream", dependencies: ["CLibCSV"]),
+    // Cache prefetch hints for the hash-table loops (static inline C).
+    .target(name: "CHints"),
     .target(
       name: "LoyaltyCore",
       dependencies: [
         "CSVStream",
+        "CHints",
         .product(name: "TOMLKit", package: "TOMLKit"),
       ]
     ),

@@ -1,3 +1,4 @@
+import CHints
 import CSVStream
 import Dispatch
 import Foundation
@@ -682,7 +683,13 @@ struct PartitionedKeySet {
                     shared.sets[p].reserve(adding: perPartition[p])
                   }
                 }
-                for i in 0..<shared.a.count {
+                let n = shared.a.count
+                for i in 0..<n {
+                  let ahead = i + KeyHashSet.prefetchDistance
+                  if ahead < n {
+                    let q = Self.partition(shared.a[ahead])
+                    if q % workers == w { shared.sets[q].prefetch(shared.b[ahead]) }
+                  }
                   let p = Self.partition(shared.a[i])
                   guard p % workers == w else { continue }
                   shared.out[i] = shared.sets[p].insert((shared.a[i], shared.b[i]))
@@ -746,6 +753,14 @@ struct KeyHashSet {
     var size = mask + 1
     while !Self.fits(used + extra, size) { size *= 2 }
     if size > mask + 1 { grow(to: size) }
+  }
+
+  /// How many keys ahead of an insert its slot is prefetched.
+  static let prefetchDistance = 16
+
+  /// Starts loading the slot where a key whose second half is `b` starts probing.
+  @inline(__always) mutating func prefetch(_ b: UInt64) {
+    slots.withUnsafeMutableBufferPointer { loyalty_prefetch($0.baseAddress! + 2 * (Int(truncatingIfNeeded: b) & mask)) }
   }
 
   /// Inserts `key`; false when it was already there.
