@@ -49,4 +49,55 @@ import Testing
       #expect(distinct == Set(strings).count)
     }
   }
+
+  @Test func batchesGiveTheIdsOfOneAtATime() {
+    // Starts small, so that batches grow the table on the way; repeats and new strings
+    // are mixed within batches, and some strings come twice in one batch.
+    let strings = awkwardStrings(40_000, seed: 6)
+    var single = ByteInterner(capacity: 4)
+    let expected = strings.map { single.intern($0) }
+    var batched = ByteInterner(capacity: 4)
+    var batch = ByteBatch()
+    var ids: [Int32] = []
+    for s in strings {
+      var copy = s
+      copy.withUTF8 { batch.append(UnsafeRawBufferPointer($0)) }
+      if batch.isFull {
+        batched.intern(batch, into: &ids)
+        batch.removeAll()
+      }
+    }
+    batched.intern(batch, into: &ids)
+    #expect(ids == expected)
+    #expect(batched.count == single.count)
+    #expect((0..<Int32(batched.count)).allSatisfy { batched.string($0) == single.string($0) })
+
+    // Look-ups: interned strings give their ids, others -1.
+    var probe = ByteBatch()
+    for s in ["web:customer-17", strings[5], "not there", strings[39_999]] {
+      var copy = s
+      copy.withUTF8 { probe.append(UnsafeRawBufferPointer($0)) }
+    }
+    var found: [Int32] = []
+    batched.lookup(probe, into: &found)
+    #expect(found == [single.lookup("web:customer-17") ?? -1, expected[5], -1, expected[39_999]])
+  }
+
+  @Test func refKeysInABatchAreLaidOutAsRefKeyLaysThem() {
+    var interner = ByteInterner()
+    var buffer: [UInt8] = []
+    let direct = RefKey.with(channel: 3, customerRef: UnsafeRawBufferPointer(start: nil, count: 0), buffer: &buffer) {
+      interner.intern($0)
+    }
+    var batch = ByteBatch()
+    var ref = "w1-0"
+    ref.withUTF8 { batch.append(channel: 3, customerRef: UnsafeRawBufferPointer($0)) }
+    batch.append(channel: 3, customerRef: UnsafeRawBufferPointer(start: nil, count: 0))
+    var ids: [Int32] = []
+    interner.intern(batch, into: &ids)
+    let expected = ref.withUTF8 { bytes in
+      RefKey.with(channel: 3, customerRef: UnsafeRawBufferPointer(bytes), buffer: &buffer) { interner.lookup($0) }
+    }
+    #expect(ids == [expected ?? -2, direct])
+  }
 }

@@ -105,7 +105,6 @@ struct IngestState {
   var files: [FileCounts] = []
   var rejects: [Reject] = []
   var orderKeys = PartitionedKeySet()
-  var keyBuffer: [UInt8] = []
 
   init(config: InputConfig, linkKeys: [String], asOf: Day, threads: Int) {
     self.config = config
@@ -266,6 +265,7 @@ struct IngestState {
           chunk.endedAtBoundary = try CSVScanner.scan(
             shared.bytes, range: bounds[k]..<bounds[k + 1], firstLine: firstLine[k], path: path, release: release
           ) { record in chunk.consume(record, path: path) }
+          chunk.flushRefs()
           results.buffer[k] = .success(chunk)
         } catch {
           results.buffer[k] = .failure(error)
@@ -333,29 +333,49 @@ struct IngestState {
     let channelMap = (0..<Int32(local.channels.count)).map { id in
       local.channels.withBytes(id) { table.channels.intern($0) }
     }
+    table.reserveAdditional(keptAll ? local.count : kept.count)
+    table.refs.reserve(ids: local.refs.count, bytes: local.refs.arena.count)
     // Refs are interned when their first kept row arrives, so that refs seen only on
-    // rejected rows never become nodes.
+    // rejected rows never become nodes; in batches (see `ByteBatch`), after which each
+    // row takes its ref's id from `refMap`.
     var refMap = [Int32](repeating: -1, count: local.refs.count)
+    var batch = ByteBatch()
+    var batchRefs: [Int32] = []
+    var batchIDs: [Int32] = []
+    func flush() {
+      batchIDs.removeAll(keepingCapacity: true)
+      table.refs.intern(batch, into: &batchIDs)
+      for k in 0..<batchIDs.count {
+        let localRef = Int(batchRefs[k])
+        if Int(batchIDs[k]) == table.refChannel.count {
+          table.refChannel.append(channelMap[Int(local.refChannel[localRef])])
+        }
+        refMap[localRef] = batchIDs[k]
+      }
+      batch.removeAll()
+      batchRefs.removeAll(keepingCapacity: true)
+    }
+    func visit(_ i: Int) {
+      let localRef = Int(local.ref[i])
+      guard refMap[localRef] == -1 else { return }
+      refMap[localRef] = -2
+      let channel = channelMap[Int(local.refChannel[localRef])]
+      local.refs.withBytes(Int32(localRef), from: 4) { batch.append(channel: channel, customerRef: $0) }
+      batchRefs.append(Int32(localRef))
+      if batch.isFull { flush() }
+    }
+    if keptAll {
+      for i in 0..<local.count { visit(i) }
+    } else {
+      for i in kept { visit(i) }
+    }
+    flush()
     let keyMaps = (0..<local.linkKeys.count).map { k in
       (0..<Int32(local.linkKeys[k].count)).map { id in local.linkKeys[k].withBytes(id) { table.linkKeys[k].intern($0) }
       }
     }
-    table.reserveAdditional(keptAll ? local.count : kept.count)
-    table.refs.reserve(ids: local.refs.count, bytes: local.refs.arena.count)
-    func appendRef(_ i: Int) {
-      let localRef = Int(local.ref[i])
-      if refMap[localRef] < 0 {
-        let channel = channelMap[Int(local.refChannel[localRef])]
-        let global = local.refs.withBytes(Int32(localRef), from: 4) { suffix in
-          RefKey.with(channel: channel, customerRef: suffix, buffer: &keyBuffer) { table.refs.intern($0) }
-        }
-        if Int(global) == table.refChannel.count { table.refChannel.append(channel) }
-        refMap[localRef] = global
-      }
-      table.ref.append(refMap[localRef])
-    }
     if keptAll {
-      for i in 0..<local.count { appendRef(i) }
+      table.ref += local.ref.lazy.map { refMap[Int($0)] }
       table.status += local.status
       table.day += local.day
       table.instantMillis += local.instantMillis
@@ -369,7 +389,7 @@ struct IngestState {
       return
     }
     for i in kept {
-      appendRef(i)
+      table.ref.append(refMap[Int(local.ref[i])])
       table.status.append(local.status[i])
       table.day.append(local.day[i])
       table.instantMillis.append(local.instantMillis[i])
@@ -430,7 +450,11 @@ struct ChunkState: @unchecked Sendable {
   var keyB: [UInt64] = []
   /// Offset of each valid row's record in the file.
   var rawStart: [Int] = []
-  var keyBuffer: [UInt8] = []
+  /// Refs of the latest accepted rows, waiting to be interned together, with their
+  /// channels; `batchIDs` takes the ids they get.
+  var pendingRefs = ByteBatch()
+  var pendingChannels: [Int32] = []
+  var batchIDs: [Int32] = []
   /// The two hash seeds of each local channel id, for the order keys.
   var channelSeeds: [(UInt64, UInt64)] = []
   let linkKeyColumns: [String]
@@ -598,11 +622,11 @@ struct ChunkState: @unchecked Sendable {
     keyA.append(key.0)
     keyB.append(key.1)
     rawStart.append(r.offset)
-    let refID = RefKey.with(channel: channelID, customerRef: r[layout.customerRef], buffer: &keyBuffer) {
-      table.refs.intern($0)
-    }
-    if Int(refID) == table.refChannel.count { table.refChannel.append(channelID) }
-    table.ref.append(refID)
+    // The ref is interned with the next few (`flushRefs`); its row waits with -1.
+    pendingRefs.append(channel: channelID, customerRef: r[layout.customerRef])
+    pendingChannels.append(channelID)
+    table.ref.append(-1)
+    if pendingRefs.isFull { flushRefs() }
     table.status.append(status.rawValue)
     table.day.append(time.businessDay.number)
     table.instantMillis.append(time.instantMillis)
@@ -619,6 +643,22 @@ struct ChunkState: @unchecked Sendable {
       }
     }
     return nil
+  }
+
+  /// Interns the refs of the rows accepted since the last call, together, and fills in
+  /// their rows. The scan calls it once more at the end of the chunk.
+  mutating func flushRefs() {
+    guard pendingRefs.count > 0 else { return }
+    let first = table.ref.count - pendingRefs.count
+    batchIDs.removeAll(keepingCapacity: true)
+    table.refs.intern(pendingRefs, into: &batchIDs)
+    for k in 0..<batchIDs.count {
+      let id = batchIDs[k]
+      if Int(id) == table.refChannel.count { table.refChannel.append(pendingChannels[k]) }
+      table.ref[first + k] = id
+    }
+    pendingRefs.removeAll()
+    pendingChannels.removeAll(keepingCapacity: true)
   }
 
   /// The first required field that is empty, in the order the checks name them.
@@ -759,6 +799,8 @@ struct KeyHashSet {
   static let prefetchDistance = 16
 
   /// Starts loading the slot where a key whose second half is `b` starts probing.
+  /// Mutating only so that callers reach the table in place: a copy would retain its
+  /// slots, an atomic count the two workers would fight over for every key.
   @inline(__always) mutating func prefetch(_ b: UInt64) {
     slots.withUnsafeMutableBufferPointer { loyalty_prefetch($0.baseAddress! + 2 * (Int(truncatingIfNeeded: b) & mask)) }
   }

@@ -13,12 +13,12 @@ public struct ByteInterner: Sendable {
   private(set) var offsets: [Int] = [0]
   /// Open-addressing table: the top 32 bits of the hash above `id + 1` (0 = empty),
   /// so that a probe rejects most other strings without reading `hashes` or the arena.
-  private var slots: [UInt64]
+  private(set) var slots: [UInt64]
   /// The part of a slot (and of a hash) that is the tag.
-  private static let tagBits: UInt64 = 0xFFFF_FFFF_0000_0000
+  static let tagBits: UInt64 = 0xFFFF_FFFF_0000_0000
   /// Hash of each id's bytes, so that growing the table never reads the arena.
   private var hashes: [UInt64] = []
-  private var mask: Int
+  private(set) var mask: Int
 
   public init(capacity: Int = 1024) {
     var size = 16
@@ -35,7 +35,18 @@ public struct ByteInterner: Sendable {
   /// The id of `bytes`, interning it when new.
   @inline(__always)
   public mutating func intern(_ bytes: UnsafeRawBufferPointer) -> Int32 {
-    let hash = ByteHash.hash64(bytes, seed: 0x9E37_79B9_7F4A_7C15)
+    intern(bytes, hash: Self.hash(bytes))
+  }
+
+  /// The hash under which the interner files `bytes`.
+  @inline(__always)
+  static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    ByteHash.hash64(bytes, seed: 0x9E37_79B9_7F4A_7C15)
+  }
+
+  /// `intern(bytes)` when its hash is already known.
+  @inline(__always)
+  mutating func intern(_ bytes: UnsafeRawBufferPointer, hash: UInt64) -> Int32 {
     let (found, slot) = probe(bytes, hash: hash)
     if let found { return found }
     let tag = hash & Self.tagBits
@@ -78,12 +89,12 @@ public struct ByteInterner: Sendable {
 
   /// The id of `bytes` if it was interned.
   public func lookup(_ bytes: UnsafeRawBufferPointer) -> Int32? {
-    probe(bytes, hash: ByteHash.hash64(bytes, seed: 0x9E37_79B9_7F4A_7C15)).id
+    probe(bytes, hash: Self.hash(bytes)).id
   }
 
   /// The id of `bytes` when interned, else the empty slot where it would go.
   @inline(__always)
-  private func probe(_ bytes: UnsafeRawBufferPointer, hash: UInt64) -> (id: Int32?, slot: Int) {
+  func probe(_ bytes: UnsafeRawBufferPointer, hash: UInt64) -> (id: Int32?, slot: Int) {
     let tag = hash & Self.tagBits
     var slot = Int(truncatingIfNeeded: hash) & mask
     while true {

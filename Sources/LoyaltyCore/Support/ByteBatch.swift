@@ -1,0 +1,105 @@
+import CHints
+
+/// A few byte strings gathered to be interned or looked up together (`ByteInterner`'s
+/// batch methods). One at a time, each lookup in a table far larger than the cache
+/// waits for up to three misses in a row (its slot, its id's offset, its bytes); a
+/// batch asks for the lines of all its strings first, so the misses overlap.
+struct ByteBatch {
+  /// How many strings a batch takes before it is handed to the interner.
+  static let capacity = 32
+
+  /// The strings, back to back.
+  private(set) var bytes: [UInt8] = []
+  /// End of string `k` in `bytes`.
+  private(set) var ends: [Int] = []
+  /// Hash of string `k` (the interner's).
+  private(set) var hashes: [UInt64] = []
+
+  init() {
+    bytes.reserveCapacity(Self.capacity * 32)
+    ends.reserveCapacity(Self.capacity)
+    hashes.reserveCapacity(Self.capacity)
+  }
+
+  var count: Int { ends.count }
+  var isFull: Bool { ends.count >= Self.capacity }
+
+  /// Adds `string`.
+  @inline(__always)
+  mutating func append(_ string: UnsafeRawBufferPointer) {
+    bytes.append(contentsOf: string)
+    ends.append(bytes.count)
+    hashes.append(ByteInterner.hash(string))
+  }
+
+  /// Adds the ref key of (`channel`, `customerRef`), laid out as `RefKey` lays it out.
+  @inline(__always)
+  mutating func append(channel: Int32, customerRef: UnsafeRawBufferPointer) {
+    let start = bytes.count
+    withUnsafeBytes(of: channel.littleEndian) { bytes.append(contentsOf: $0) }
+    bytes.append(contentsOf: customerRef)
+    ends.append(bytes.count)
+    hashes.append(bytes.withUnsafeBytes { ByteInterner.hash(UnsafeRawBufferPointer(rebasing: $0[start...])) })
+  }
+
+  mutating func removeAll() {
+    bytes.removeAll(keepingCapacity: true)
+    ends.removeAll(keepingCapacity: true)
+    hashes.removeAll(keepingCapacity: true)
+  }
+
+  /// Calls `body` with string `k` and its hash.
+  @inline(__always)
+  func withString<R>(_ k: Int, _ body: (UnsafeRawBufferPointer, UInt64) -> R) -> R {
+    let start = k == 0 ? 0 : ends[k - 1]
+    return bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<ends[k]]), hashes[k]) }
+  }
+}
+
+extension ByteInterner {
+  /// Appends to `ids` the id of each string of `batch`, interning the new ones: the
+  /// same ids, in the same order, as `intern` called on each in turn.
+  mutating func intern(_ batch: ByteBatch, into ids: inout [Int32]) {
+    prefetch(batch)
+    for k in 0..<batch.count {
+      ids.append(batch.withString(k) { string, hash in intern(string, hash: hash) })
+    }
+  }
+
+  /// Appends to `ids` the id of each string of `batch`, -1 for those not interned.
+  func lookup(_ batch: ByteBatch, into ids: inout [Int32]) {
+    prefetch(batch)
+    for k in 0..<batch.count {
+      ids.append(batch.withString(k) { string, hash in probe(string, hash: hash).id ?? -1 })
+    }
+  }
+
+  /// Asks for the cache lines a probe of each string will read, stage by stage: every
+  /// string's slot, then the offset of the id found there, then that id's bytes. Only
+  /// the first slot is followed; a probe that goes on past it finds its way as usual.
+  private func prefetch(_ batch: ByteBatch) {
+    guard !slots.isEmpty else { return }
+    slots.withUnsafeBufferPointer { slots in
+      offsets.withUnsafeBufferPointer { offsets in
+        arena.withUnsafeBufferPointer { arena in
+          batch.hashes.withUnsafeBufferPointer { hashes in
+            for hash in hashes { loyalty_prefetch(slots.baseAddress! + (Int(truncatingIfNeeded: hash) & mask)) }
+            for hash in hashes {
+              let entry = slots[Int(truncatingIfNeeded: hash) & mask]
+              if entry != 0 && entry & Self.tagBits == hash & Self.tagBits {
+                loyalty_prefetch(offsets.baseAddress! + Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1)
+              }
+            }
+            guard let base = arena.baseAddress else { return }
+            for hash in hashes {
+              let entry = slots[Int(truncatingIfNeeded: hash) & mask]
+              if entry != 0 && entry & Self.tagBits == hash & Self.tagBits {
+                loyalty_prefetch(base + offsets[Int(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1])
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
