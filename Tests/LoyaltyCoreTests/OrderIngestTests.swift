@@ -121,6 +121,20 @@ private func ingest(_ body: String, limit: Double = 1) throws(LoyaltyError) -> I
     #expect(r.orders.amount == [350])
   }
 
+  @Test func aRejectFoundAfterTheScanQuotesItsWholeRecord() throws {
+    // A two-byte character begins 1 MiB - 1 bytes after the future order: a re-read of
+    // the next megabyte would end inside it (and once quoted nothing).
+    let future = "o1,web,u1,2026-12-01,10.00\n"
+    let prefix = "o2,web,"
+    let pad = (1 << 20) - 1 - future.utf8.count - prefix.utf8.count
+    let text =
+      "order_id,channel,customer_ref,order_time,amount\n" + future + prefix + String(repeating: "a", count: pad)
+      + "\u{E9},2026-01-01,1.00\n"
+    let r = try OrderIngest.run(paths: [temporaryFile(text)], config: InputConfig(), linkKeys: [], asOf: asOf)
+    #expect(r.rejects.map(\.record) == ["o1,web,u1,2026-12-01,10.00"])
+    #expect(r.rejects.map(\.code) == [.futureOrder])
+  }
+
   @Test func refundsAreStoredAsMinorUnits() throws {
     let r = try ingest(
       "o1,web,u1,2026-01-01,10,partially_refunded,2.5,2026-01-03T10:00:00Z,,\no2,web,u1,2026-01-01,10,refunded,,,,\no3,web,u1,2026-01-01,10,cancelled,99,junk,,\n"
