@@ -703,40 +703,63 @@ struct PartitionedKeySet {
   /// k-th result is true when the k-th list's key i was new. Each worker sizes its
   /// partitions once for all the lists, then takes its keys in list order.
   mutating func insert(_ lists: [(a: [UInt64], b: [UInt64])], threads: Int) -> [[Bool]] {
-    var isNew = lists.map { [Bool](repeating: false, count: $0.a.count) }
     // The keys of each partition, for sizing.
     var sizes = [Int](repeating: 0, count: partitions.count)
     for list in lists { for key in list.a { sizes[Self.partition(key)] += 1 } }
     let perPartition = sizes
     let workers = max(1, min(threads, partitions.count))
-    for k in lists.indices {
-      let list = lists[k]
-      partitions.withUnsafeMutableBufferPointer { sets in
-        isNew[k].withUnsafeMutableBufferPointer { out in
-          list.a.withUnsafeBufferPointer { a in
-            list.b.withUnsafeBufferPointer { b in
-              let shared = SharedKeyWork(sets: sets, out: out, a: a, b: b)
-              let reserve = k == 0
-              let work: @Sendable (Int) -> Void = { w in
-                if reserve {
-                  for p in 0..<shared.sets.count where p % workers == w {
-                    shared.sets[p].reserve(adding: perPartition[p])
+    // Each worker writes flags of its own, or'ed together below: workers writing
+    // neighbouring bytes of one list would fight over its cache lines.
+    var flags = [[[Bool]]?](repeating: nil, count: workers)
+    partitions.withUnsafeMutableBufferPointer { sets in
+      flags.withUnsafeMutableBufferPointer { flags in
+        let shared = SharedKeyWork(sets: sets, flags: flags)
+        let work: @Sendable (Int) -> Void = { w in
+          // The worker's partitions, moved out of the shared list while it works, for
+          // the same reason: each insert updates its set's count.
+          let mine = (0..<shared.sets.count).filter { $0 % workers == w }
+          var slot = [Int](repeating: -1, count: shared.sets.count)
+          for (j, p) in mine.enumerated() { slot[p] = j }
+          var own = mine.map { (shared.sets.baseAddress! + $0).move() }
+          for (j, p) in mine.enumerated() { own[j].reserve(adding: perPartition[p]) }
+          var results: [[Bool]] = []
+          for list in lists {
+            var isNew = [Bool](repeating: false, count: list.a.count)
+            list.a.withUnsafeBufferPointer { a in
+              list.b.withUnsafeBufferPointer { b in
+                isNew.withUnsafeMutableBufferPointer { isNew in
+                  own.withUnsafeMutableBufferPointer { own in
+                    let n = a.count
+                    for i in 0..<n {
+                      let ahead = i + KeyHashSet.prefetchDistance
+                      if ahead < n {
+                        let j = slot[Self.partition(a[ahead])]
+                        if j >= 0 { own[j].prefetch(b[ahead]) }
+                      }
+                      let j = slot[Self.partition(a[i])]
+                      guard j >= 0 else { continue }
+                      isNew[i] = own[j].insert((a[i], b[i]))
+                    }
                   }
-                }
-                let n = shared.a.count
-                for i in 0..<n {
-                  let ahead = i + KeyHashSet.prefetchDistance
-                  if ahead < n {
-                    let q = Self.partition(shared.a[ahead])
-                    if q % workers == w { shared.sets[q].prefetch(shared.b[ahead]) }
-                  }
-                  let p = Self.partition(shared.a[i])
-                  guard p % workers == w else { continue }
-                  shared.out[i] = shared.sets[p].insert((shared.a[i], shared.b[i]))
                 }
               }
-              if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
             }
+            results.append(isNew)
+          }
+          for p in mine.reversed() { (shared.sets.baseAddress! + p).initialize(to: own.removeLast()) }
+          shared.flags[w] = results
+        }
+        if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
+      }
+    }
+    var isNew = flags[0]!
+    for w in 1..<workers {
+      let other = flags[w]!
+      flags[w] = nil
+      for k in lists.indices {
+        other[k].withUnsafeBufferPointer { other in
+          isNew[k].withUnsafeMutableBufferPointer { isNew in
+            for i in 0..<isNew.count where other[i] { isNew[i] = true }
           }
         }
       }
@@ -745,13 +768,11 @@ struct PartitionedKeySet {
   }
 }
 
-/// The buffers the workers of `PartitionedKeySet.insert` share; each worker writes only
-/// its own partitions and the slots of their keys.
+/// What the workers of `PartitionedKeySet.insert` share: the partitions (each worker
+/// takes only its own) and a slot for each worker's flags.
 private struct SharedKeyWork: @unchecked Sendable {
   let sets: UnsafeMutableBufferPointer<KeyHashSet>
-  let out: UnsafeMutableBufferPointer<Bool>
-  let a: UnsafeBufferPointer<UInt64>
-  let b: UnsafeBufferPointer<UInt64>
+  let flags: UnsafeMutableBufferPointer<[[Bool]]?>
 }
 
 /// A set of order keys held as 128-bit hashes (order_id hashed under two seeds that
@@ -800,7 +821,7 @@ struct KeyHashSet {
 
   /// Starts loading the slot where a key whose second half is `b` starts probing.
   /// Mutating only so that callers reach the table in place: a copy would retain its
-  /// slots, an atomic count the two workers would fight over for every key.
+  /// slots for every key.
   @inline(__always) mutating func prefetch(_ b: UInt64) {
     slots.withUnsafeMutableBufferPointer { loyalty_prefetch($0.baseAddress! + 2 * (Int(truncatingIfNeeded: b) & mask)) }
   }
