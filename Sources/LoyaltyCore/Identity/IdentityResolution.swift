@@ -84,18 +84,33 @@ public enum IdentityResolution {
     var tupleRank = [Int32](repeating: 0, count: refCount)
     for (position, ref) in tupleOrder.enumerated() { tupleRank[Int(ref)] = Int32(position) }
 
-    // The id map, resolved to ref ids (in parallel: each lookup is a few cache misses);
-    // mapped member ids are the map's own ids.
+    // The id map, resolved to ref ids (in parallel, and in batches: each lookup is a
+    // few cache misses); mapped member ids are the map's own ids.
     let refTable = orders.refs
     let channelTable = orders.channels
     let resolved = ParallelRanges.mapChunks(count: idMap.entryCount, threads: threads) { entries in
-      var keyBuffer: [UInt8] = []
-      return entries.map { k -> Int32 in
-        idMap.withEntry(k) { channelBytes, refBytes, _ in
-          guard let channel = channelTable.lookup(channelBytes) else { return -1 }
-          return RefKey.with(channel: channel, customerRef: refBytes, buffer: &keyBuffer) { refTable.lookup($0) } ?? -1
-        }
+      var refs = [Int32](repeating: -1, count: entries.count)
+      var batch = ByteBatch()
+      var positions: [Int] = []
+      var ids: [Int32] = []
+      func flush() {
+        ids.removeAll(keepingCapacity: true)
+        refTable.lookup(batch, into: &ids)
+        for (k, position) in positions.enumerated() { refs[position] = ids[k] }
+        batch.removeAll()
+        positions.removeAll(keepingCapacity: true)
       }
+      for (position, k) in entries.enumerated() {
+        idMap.withEntry(k) { channelBytes, refBytes, _ in
+          // A channel no order has: the row resolves to no ref.
+          guard let channel = channelTable.lookup(channelBytes) else { return }
+          batch.append(channel: channel, customerRef: refBytes)
+          positions.append(position)
+        }
+        if batch.isFull { flush() }
+      }
+      flush()
+      return refs
     }
     var mappedOf = [Int32](repeating: -1, count: refCount)
     var mapRowsWithoutOrders = 0
