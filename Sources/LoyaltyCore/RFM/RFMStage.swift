@@ -124,7 +124,10 @@ public enum RFMStage {
     var frequency = [Int32](repeating: 0, count: n)
     var monetary = [Int64](repeating: 0, count: n)
     var stage = [LifecycleStage](repeating: .lost, count: n)
-    var cohorts: [Int32: MilestoneCohort] = [:]
+    // Milestone cohorts by first-order month, counted back from as-of's month: slot k
+    // is k months before it (months only go back from as-of).
+    let asOfMonth = history.asOf.month.index
+    var cohorts: [MilestoneCohort?] = []
     for member in 0..<n {
       let orders = history.orders(of: member)
       let first = history.day[orders.lowerBound]
@@ -147,11 +150,12 @@ public enum RFMStage {
       let span = Int32(lifecycle.milestoneDays)
       if asOf - first >= span {
         let month = Day(number: first).month
-        var cohort = cohorts[month.index] ?? MilestoneCohort(month: month)
-        cohort.members += 1
-        if orders.count >= 2, history.day[orders.lowerBound + 1] <= first + span - 1 { cohort.reachedSecond += 1 }
-        if orders.count >= 4, history.day[orders.lowerBound + 3] <= first + span - 1 { cohort.reachedFourth += 1 }
-        cohorts[month.index] = cohort
+        let slot = Int(asOfMonth - month.index)
+        while cohorts.count <= slot { cohorts.append(nil) }
+        if cohorts[slot] == nil { cohorts[slot] = MilestoneCohort(month: month) }
+        cohorts[slot]!.members += 1
+        if orders.count >= 2, history.day[orders.lowerBound + 1] <= first + span - 1 { cohorts[slot]!.reachedSecond += 1 }
+        if orders.count >= 4, history.day[orders.lowerBound + 3] <= first + span - 1 { cohorts[slot]!.reachedFourth += 1 }
       }
     }
     // The scored population: a counted order in the window.
@@ -244,6 +248,6 @@ public enum RFMStage {
       meanScores: sums.map { count > 0 ? Double($0) / Double(count) : 0 },
       breakpoints: breakpoints, gridMembers: gridMembers, gridMonetary: gridMonetary,
       classes: classes, segments: segments, lifecycleCounts: lifecycleCounts,
-      milestones: cohorts.values.sorted { $0.month < $1.month })
+      milestones: cohorts.reversed().compactMap { $0 })
   }
 }
