@@ -154,8 +154,12 @@ public enum RFMStage {
         while cohorts.count <= slot { cohorts.append(nil) }
         if cohorts[slot] == nil { cohorts[slot] = MilestoneCohort(month: month) }
         cohorts[slot]!.members += 1
-        if orders.count >= 2, history.day[orders.lowerBound + 1] <= first + span - 1 { cohorts[slot]!.reachedSecond += 1 }
-        if orders.count >= 4, history.day[orders.lowerBound + 3] <= first + span - 1 { cohorts[slot]!.reachedFourth += 1 }
+        if orders.count >= 2, history.day[orders.lowerBound + 1] <= first + span - 1 {
+          cohorts[slot]!.reachedSecond += 1
+        }
+        if orders.count >= 4, history.day[orders.lowerBound + 3] <= first + span - 1 {
+          cohorts[slot]!.reachedFourth += 1
+        }
       }
     }
     // The scored population: a counted order in the window.
