@@ -126,4 +126,15 @@ private func membership(_ r: (IdentityResult, OrderTable)) -> [String] {
     #expect(orders.amount.isEmpty && orders.day.isEmpty && orders.status.isEmpty)
     #expect(ingest.orders.amount.count == ingest.orders.count)
   }
+
+  @Test(arguments: [1, 2]) func cleaningWithNoCountedOrderGivesAnEmptyHistory(threads: Int) throws {
+    let (identity, orders) = try resolve(
+      (0..<40).map { "o\($0),web,r\($0 % 7),2026-01-01,1,\($0 % 2 == 0 ? "cancelled" : "refunded"),,,," })
+    let cleaning = Cleaning.run(
+      orders: orders, identity: identity, asOf: Day("2026-10-31")!, minorDigits: 2, threads: threads)
+    #expect(cleaning.history.memberCount == 0)
+    #expect(cleaning.history.net.isEmpty)
+    #expect(cleaning.quality.countedOrders == 0)
+    #expect(cleaning.quality.membersWithoutCountedOrders == 7)
+  }
 }

@@ -1,3 +1,5 @@
+import CHints
+
 /// Counts for the data-quality section: what cleaning excluded and why, and the
 /// reconciliation of money from accepted orders to counted net spend.
 public struct DataQuality: Sendable, Equatable {
@@ -54,36 +56,47 @@ public enum Cleaning {
     var perMember = [Int](repeating: 0, count: memberCount)
     var hasAccepted = [Bool](repeating: false, count: memberCount)
     var counted = [Bool](repeating: false, count: orders.count)
-    for i in 0..<orders.count {
-      let member = Int(identity.memberOfRef[Int(orders.ref[i])])
-      hasAccepted[member] = true
-      let status = OrderStatus(rawValue: orders.status[i])!
-      if orders.refundMillis[i] != MemberHistory.noRefund { quality.ordersWithRefundTime += 1 }
-      switch status {
-      case .cancelled:
-        quality.cancelledOrders += 1
-        quality.cancelledAmount += orders.amount[i]
-        continue
-      case .refunded:
-        quality.refundedOrders += 1
-      case .partiallyRefunded:
-        quality.partiallyRefundedOrders += 1
-      case .paid:
-        break
+    let count = orders.count
+    perMember.withUnsafeMutableBufferPointer { perMember in
+      identity.memberOfRef.withUnsafeBufferPointer { memberOf in
+        orders.ref.withUnsafeBufferPointer { ref in
+          for i in 0..<count {
+            // The member of the row 32 on, and the count of the row 16 on, asked for
+            // ahead: both reads are scattered over tables beyond the cache.
+            if i + 32 < count { loyalty_prefetch(memberOf.baseAddress! + Int(ref[i + 32])) }
+            if i + 16 < count { loyalty_prefetch(perMember.baseAddress! + Int(memberOf[Int(ref[i + 16])])) }
+            let member = Int(memberOf[Int(ref[i])])
+            hasAccepted[member] = true
+            let status = OrderStatus(rawValue: orders.status[i])!
+            if orders.refundMillis[i] != MemberHistory.noRefund { quality.ordersWithRefundTime += 1 }
+            switch status {
+            case .cancelled:
+              quality.cancelledOrders += 1
+              quality.cancelledAmount += orders.amount[i]
+              continue
+            case .refunded:
+              quality.refundedOrders += 1
+            case .partiallyRefunded:
+              quality.partiallyRefundedOrders += 1
+            case .paid:
+              break
+            }
+            quality.grossAmount += orders.amount[i]
+            quality.refundAmount += orders.refund[i]
+            let net = orders.amount[i] - orders.refund[i]
+            if status == .refunded { continue }
+            if net <= 0 {
+              quality.zeroNetOrders += 1
+              continue
+            }
+            guard orders.day[i] <= asOf.number else { continue }
+            counted[i] = true
+            quality.countedOrders += 1
+            quality.netRevenue += net
+            perMember[member] += 1
+          }
+        }
       }
-      quality.grossAmount += orders.amount[i]
-      quality.refundAmount += orders.refund[i]
-      let net = orders.amount[i] - orders.refund[i]
-      if status == .refunded { continue }
-      if net <= 0 {
-        quality.zeroNetOrders += 1
-        continue
-      }
-      guard orders.day[i] <= asOf.number else { continue }
-      counted[i] = true
-      quality.countedOrders += 1
-      quality.netRevenue += net
-      perMember[member] += 1
     }
     // Members with a counted order keep their byte order.
     var newIndex = [Int32](repeating: -1, count: memberCount)
@@ -101,10 +114,26 @@ public enum Cleaning {
     // Counting sort by member keeps file order within a member.
     var cursor = orderStart
     var position = [Int32](repeating: 0, count: quality.countedOrders)
-    for i in 0..<orders.count where counted[i] {
-      let m = Int(newIndex[Int(identity.memberOfRef[Int(orders.ref[i])])])
-      position[cursor[m]] = Int32(i)
-      cursor[m] += 1
+    cursor.withUnsafeMutableBufferPointer { cursor in
+      newIndex.withUnsafeBufferPointer { newIndex in
+        identity.memberOfRef.withUnsafeBufferPointer { memberOf in
+          orders.ref.withUnsafeBufferPointer { ref in
+            for i in 0..<count {
+              // Three scattered reads in a chain, each asked for ahead from the one before.
+              if i + 48 < count { loyalty_prefetch(memberOf.baseAddress! + Int(ref[i + 48])) }
+              if i + 32 < count { loyalty_prefetch(newIndex.baseAddress! + Int(memberOf[Int(ref[i + 32])])) }
+              if i + 16 < count {
+                let ahead = Int(newIndex[Int(memberOf[Int(ref[i + 16])])])
+                if ahead >= 0 { loyalty_prefetch(cursor.baseAddress! + ahead) }
+              }
+              guard counted[i] else { continue }
+              let m = Int(newIndex[Int(memberOf[Int(ref[i])])])
+              position[cursor[m]] = Int32(i)
+              cursor[m] += 1
+            }
+          }
+        }
+      }
     }
     // Time order within each member, ties in file order (the sort is stable); each
     // thread sorts its own range of members.
@@ -120,11 +149,34 @@ public enum Cleaning {
     }
     // The history's columns, gathered in that order.
     let sorted = position
-    func gather<T: Sendable>(by value: @Sendable (Int) -> T) -> [T] {
-      [T](unsafeUninitializedCapacity: sorted.count) { buffer, initialized in
+    // Each column is gathered on both threads, every row asking for the line of the
+    // row 16 on (the reads are scattered over the whole column, so the misses overlap).
+    func gather<T: Sendable>(_ first: [T], _ second: [T]? = nil, _ combine: @Sendable (T, T) -> T = { a, _ in a })
+      -> [T]
+    {
+      let paired = second != nil
+      return [T](unsafeUninitializedCapacity: sorted.count) { buffer, initialized in
         let out = SharedSlots(buffer: buffer)
         _ = ParallelRanges.mapChunks(count: sorted.count, threads: threads) { rows in
-          for row in rows { (out.buffer.baseAddress! + row).initialize(to: value(Int(sorted[row]))) }
+          guard !rows.isEmpty else { return }
+          sorted.withUnsafeBufferPointer { sorted in
+            first.withUnsafeBufferPointer { first in
+              (second ?? []).withUnsafeBufferPointer { second in
+                let a = first.baseAddress!
+                // An empty list's buffer may still have an address: ask the list.
+                let b = paired ? second.baseAddress! : a
+                for row in rows {
+                  if row + 16 < rows.upperBound {
+                    let ahead = Int(sorted[row + 16])
+                    loyalty_prefetch(a + ahead)
+                    if paired { loyalty_prefetch(b + ahead) }
+                  }
+                  let i = Int(sorted[row])
+                  (out.buffer.baseAddress! + row).initialize(to: paired ? combine(a[i], b[i]) : a[i])
+                }
+              }
+            }
+          }
         }
         initialized = sorted.count
       }
@@ -132,11 +184,11 @@ public enum Cleaning {
     func gathered<T: Sendable>(_ column: inout [T]) -> [T] {
       let source = column
       column = []
-      return gather { source[$0] }
+      return gather(source)
     }
     // A function, not two local copies, so that the columns' copies end with it and
     // `orders.refund` and `orders.amount` can free their storage right after.
-    func netGathered(_ amount: [Int64], _ refund: [Int64]) -> [Int64] { gather { amount[$0] - refund[$0] } }
+    func netGathered(_ amount: [Int64], _ refund: [Int64]) -> [Int64] { gather(amount, refund, -) }
     orders.status = []
     orders.linkKeyValue = orders.linkKeyValue.map { _ in [] }
     let day = gathered(&orders.day)
