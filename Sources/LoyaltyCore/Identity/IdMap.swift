@@ -59,15 +59,7 @@ public struct IdMap: Sendable {
     var map = IdMap()
     var layout: (channel: Int, ref: Int, member: Int, count: Int)? = nil
     var headerError: LoyaltyError? = nil
-    // Refs and member ids interned as bytes; one row list in file order.
-    var refs = ByteInterner(capacity: 1 << 12)
-    var members = ByteInterner(capacity: 1 << 12)
-    var refFirstMember: [Int32] = []
-    var refConflict: [Bool] = []
-    var rowRef: [Int32] = []
-    var rowLine: [Int] = []
-    var rowOffset: [Int] = []
-    var buffer: [UInt8] = []
+    var rows = MapRows(expectedRows: IngestState.estimatedRecords(file.bytes, 0..<file.bytes.count))
     do {
       try CSVScanner.scan(file.bytes, path: path) { record in
         if headerError != nil { return }
@@ -113,22 +105,9 @@ public struct IdMap: Sendable {
               record: record.rawString))
           return
         }
-        buffer.removeAll(keepingCapacity: true)
-        buffer.append(contentsOf: channel)
-        buffer.append(0)
-        buffer.append(contentsOf: ref)
-        let refID = buffer.withUnsafeBytes { refs.intern($0) }
-        let memberID = members.intern(member)
-        if Int(refID) == refFirstMember.count {
-          refFirstMember.append(memberID)
-          refConflict.append(false)
-        } else if refFirstMember[Int(refID)] != memberID {
-          refConflict[Int(refID)] = true
-        }
-        rowRef.append(refID)
-        rowLine.append(record.line)
-        rowOffset.append(record.offset)
+        rows.add(channel: channel, ref: ref, member: member, line: record.line, offset: record.offset)
       }
+      rows.flush()
     } catch {
       throw .input(error.description)
     }
@@ -136,6 +115,11 @@ public struct IdMap: Sendable {
     if layout == nil {
       throw .input("\(path): the id map is empty; it needs a header row channel, customer_ref, member_id.")
     }
+    var refs = rows.refs
+    var members = rows.members
+    let (refFirstMember, refConflict) = (rows.refFirstMember, rows.refConflict)
+    let (rowRef, rowLine, rowOffset) = (rows.rowRef, rows.rowLine, rows.rowOffset)
+    rows = MapRows(expectedRows: 0)
     var rowsOfRef = [Int](repeating: 0, count: refs.count)
     for ref in rowRef { rowsOfRef[Int(ref)] += 1 }
     for id in 0..<refs.count where !refConflict[id] {
@@ -177,5 +161,67 @@ public struct IdMap: Sendable {
     map.refKeys = refs
     map.memberIDs = members
     return map
+  }
+}
+
+/// The id map's rows as `IdMap.read` takes them in: refs (channel, a 0 byte,
+/// customer_ref) and member ids interned as bytes, a batch at a time (see
+/// `ByteBatch`), and one row list in file order.
+private struct MapRows {
+  var refs = ByteInterner(capacity: 1 << 12)
+  var members = ByteInterner(capacity: 1 << 12)
+  /// The member id of each ref's first row, and whether a later row named another.
+  var refFirstMember: [Int32] = []
+  var refConflict: [Bool] = []
+  var rowRef: [Int32] = []
+  var rowLine: [Int] = []
+  var rowOffset: [Int] = []
+  private var buffer: [UInt8] = []
+  private var pendingRefs = ByteBatch()
+  private var pendingMembers = ByteBatch()
+  private var refIDs: [Int32] = []
+  private var memberIDs: [Int32] = []
+
+  /// Sized for about `expectedRows` rows, so that the tables are not regrown on the way.
+  init(expectedRows: Int) {
+    refs.reserve(ids: expectedRows, bytes: 0)
+    members.reserve(ids: expectedRows, bytes: 0)
+  }
+
+  mutating func add(
+    channel: UnsafeRawBufferPointer, ref: UnsafeRawBufferPointer, member: UnsafeRawBufferPointer, line: Int,
+    offset: Int
+  ) {
+    buffer.removeAll(keepingCapacity: true)
+    buffer.append(contentsOf: channel)
+    buffer.append(0)
+    buffer.append(contentsOf: ref)
+    buffer.withUnsafeBytes { pendingRefs.append($0) }
+    pendingMembers.append(member)
+    rowRef.append(-1)
+    rowLine.append(line)
+    rowOffset.append(offset)
+    if pendingRefs.isFull { flush() }
+  }
+
+  /// Interns the rows added since the last call and takes them in file order.
+  mutating func flush() {
+    refIDs.removeAll(keepingCapacity: true)
+    memberIDs.removeAll(keepingCapacity: true)
+    refs.intern(pendingRefs, into: &refIDs)
+    members.intern(pendingMembers, into: &memberIDs)
+    let first = rowRef.count - refIDs.count
+    for k in 0..<refIDs.count {
+      let (refID, memberID) = (refIDs[k], memberIDs[k])
+      if Int(refID) == refFirstMember.count {
+        refFirstMember.append(memberID)
+        refConflict.append(false)
+      } else if refFirstMember[Int(refID)] != memberID {
+        refConflict[Int(refID)] = true
+      }
+      rowRef[first + k] = refID
+    }
+    pendingRefs.removeAll()
+    pendingMembers.removeAll()
   }
 }
