@@ -59,7 +59,7 @@ public struct IdMap: Sendable {
     var map = IdMap()
     var layout: (channel: Int, ref: Int, member: Int, count: Int)? = nil
     var headerError: LoyaltyError? = nil
-    var rows = MapRows(expectedRows: IngestState.estimatedRecords(file.bytes, 0..<file.bytes.count))
+    var rows = MapRows()
     do {
       try CSVScanner.scan(file.bytes, path: path) { record in
         if headerError != nil { return }
@@ -119,7 +119,7 @@ public struct IdMap: Sendable {
     var members = rows.members
     let (refFirstMember, refConflict) = (rows.refFirstMember, rows.refConflict)
     let (rowRef, rowLine, rowOffset) = (rows.rowRef, rows.rowLine, rows.rowOffset)
-    rows = MapRows(expectedRows: 0)
+    rows = MapRows()
     var rowsOfRef = [Int](repeating: 0, count: refs.count)
     for ref in rowRef { rowsOfRef[Int(ref)] += 1 }
     for id in 0..<refs.count where !refConflict[id] {
@@ -182,11 +182,6 @@ private struct MapRows {
   private var refIDs: [Int32] = []
   private var memberIDs: [Int32] = []
 
-  /// Sized for about `expectedRows` rows, so that the tables are not regrown on the way.
-  init(expectedRows: Int) {
-    refs.reserve(ids: expectedRows, bytes: 0)
-    members.reserve(ids: expectedRows, bytes: 0)
-  }
 
   mutating func add(
     channel: UnsafeRawBufferPointer, ref: UnsafeRawBufferPointer, member: UnsafeRawBufferPointer, line: Int,
