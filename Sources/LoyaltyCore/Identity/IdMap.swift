@@ -182,7 +182,6 @@ private struct MapRows {
   private var refIDs: [Int32] = []
   private var memberIDs: [Int32] = []
 
-
   mutating func add(
     channel: UnsafeRawBufferPointer, ref: UnsafeRawBufferPointer, member: UnsafeRawBufferPointer, line: Int,
     offset: Int

@@ -190,6 +190,10 @@ struct IngestState {
     // again from the page cache), so they leave resident memory before the merge's
     // own tables arrive.
     file.release(0..<bytes.count)
+    // The merge only reads the later chunks' refs as bytes (their lookup tables would
+    // sit beside the order keys' tables at the ingest's peak); the first chunk's may
+    // become the file's table and keep interning.
+    for k in chunks.indices.dropFirst() { chunks[k].table.refs.releaseLookup() }
     if let error = chunks.compactMap(\.headerError).first { throw error }
     if layout == nil, chunks.first?.needsHeader ?? true {
       throw .input(
