@@ -158,6 +158,29 @@ private func ingest(_ body: String, limit: Double = 1) throws(LoyaltyError) -> I
     return rows + r.files.map { "\($0.read) \($0.accepted) \($0.rejected)" }
   }
 
+  @Test(arguments: [2, 3]) func aLaterChunkNeverBecomesTheTable(threads: Int) throws {
+    // In three chunks the first accepts nothing, so the table is still empty when the
+    // second arrives: the second must be merged, not moved in (its lookup table is
+    // gone). A second copy of the file then merges into that table, and identity looks
+    // the refs up.
+    let bad = (0..<12).map { "o\($0),web,u\($0),not-a-date,1" }
+    let good = (12..<30).map { "o\($0),web,u\($0 % 9),2026-01-0\($0 % 9 + 1),1" }
+    let path = temporaryFile(
+      "order_id,channel,customer_ref,order_time,amount\n" + (bad + good).joined(separator: "\n") + "\n")
+    var config = InputConfig()
+    config.maxRejectShare = 1
+    let asOf = Day("2026-10-31")!
+    let one = try OrderIngest.run(
+      paths: [path, path], config: config, linkKeys: [], asOf: asOf, threads: 1, chunkThreshold: 1)
+    let many = try OrderIngest.run(
+      paths: [path, path], config: config, linkKeys: [], asOf: asOf, threads: threads, chunkThreshold: 1)
+    #expect(snapshot(many) == snapshot(one))
+    #expect(many.orders.count == 18)
+    let identity = IdentityResolution.run(
+      orders: many.orders, idMap: IdMap(), linkKeys: [], maxRefsPerKey: 20, threads: threads)
+    #expect(identity.memberCount == 9)
+  }
+
   @Test(arguments: [2, 3, 7]) func chunkedReadingEqualsOneThread(threads: Int) throws {
     let export = generatedExport(orders: 4000, seed: 5)
     // Quoted line breaks spread through the file, so some chunk boundaries fall inside quotes.

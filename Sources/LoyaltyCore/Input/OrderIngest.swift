@@ -191,8 +191,8 @@ struct IngestState {
     // own tables arrive.
     file.release(0..<bytes.count)
     // The merge only reads the later chunks' refs as bytes (their lookup tables would
-    // sit beside the order keys' tables at the ingest's peak); the first chunk's may
-    // become the file's table and keep interning.
+    // sit beside the order keys' tables at the ingest's peak); only the first chunk may
+    // become the file's table and go on interning (see `merge`).
     for k in chunks.indices.dropFirst() { chunks[k].table.refs.releaseLookup() }
     if let error = chunks.compactMap(\.headerError).first { throw error }
     if layout == nil, chunks.first?.needsHeader ?? true {
@@ -213,6 +213,7 @@ struct IngestState {
     // before the next one's are copied.
     chunks.reverse()
     firstCopies.reverse()
+    var isFirstChunk = true
     while var chunk = chunks.popLast(), let firstCopy = firstCopies.popLast() {
       counts.read += chunk.read
       counts.rejected += chunk.rejects.count
@@ -221,8 +222,9 @@ struct IngestState {
         var r = $0; r.file = path; return r
       }
       merge(
-        &chunk, firstCopy: firstCopy, bytes: bytes, path: path, counts: &counts, rejects: &fileRejects,
-        lineCursor: &lineCursor)
+        &chunk, firstCopy: firstCopy, mayBecomeTable: isFirstChunk, bytes: bytes, path: path, counts: &counts,
+        rejects: &fileRejects, lineCursor: &lineCursor)
+      isFirstChunk = false
     }
     counts.accepted = counts.read - counts.rejected
     fileRejects.sort { $0.line < $1.line }
@@ -298,10 +300,11 @@ struct IngestState {
 
   /// Appends a chunk's valid rows to the table in order; a row whose `firstCopy` is
   /// false repeats an earlier (channel, order_id) and, like a future order, becomes a
-  /// reject.
+  /// reject. Only a file's first chunk (`mayBecomeTable`) may become the table itself:
+  /// the later chunks' interners have given back their lookup tables.
   mutating func merge(
-    _ chunk: inout ChunkState, firstCopy: [Bool], bytes: UnsafeRawBufferPointer, path: String, counts: inout FileCounts,
-    rejects: inout [Reject], lineCursor: inout (offset: Int, line: Int)
+    _ chunk: inout ChunkState, firstCopy: [Bool], mayBecomeTable: Bool, bytes: UnsafeRawBufferPointer, path: String,
+    counts: inout FileCounts, rejects: inout [Reject], lineCursor: inout (offset: Int, line: Int)
   ) {
     // Duplicates and future orders become rejects; the other rows are kept.
     var kept: [Int] = []
@@ -323,7 +326,7 @@ struct IngestState {
       counts.rejected += 1
       counts.byCode[reject.code, default: 0] += 1
     }
-    if keptAll && table.count == 0 && table.refs.count == 0 && table.channels.count == 0
+    if keptAll && mayBecomeTable && table.count == 0 && table.refs.count == 0 && table.channels.count == 0
       && table.linkKeys.allSatisfy({ $0.count == 0 })
     {
       // The first chunk with every row kept: its interners hand out the same ids the
