@@ -717,7 +717,7 @@ struct PartitionedKeySet {
     let workers = max(1, min(threads, partitions.count))
     // Each worker writes flags of its own, or'ed together below: workers writing
     // neighbouring bytes of one list would fight over its cache lines.
-    var flags = [[[Bool]]?](repeating: nil, count: workers)
+    var flags = [[[UInt64]]?](repeating: nil, count: workers)
     partitions.withUnsafeMutableBufferPointer { sets in
       flags.withUnsafeMutableBufferPointer { flags in
         let shared = SharedKeyWork(sets: sets, flags: flags)
@@ -729,9 +729,10 @@ struct PartitionedKeySet {
           for (j, p) in mine.enumerated() { slot[p] = j }
           var own = mine.map { (shared.sets.baseAddress! + $0).move() }
           for (j, p) in mine.enumerated() { own[j].reserve(adding: perPartition[p]) }
-          var results: [[Bool]] = []
+          var results: [[UInt64]] = []
           for list in lists {
-            var isNew = [Bool](repeating: false, count: list.a.count)
+            // One bit per key: workers times keys bits, not bytes, with many threads.
+            var isNew = [UInt64](repeating: 0, count: (list.a.count + 63) / 64)
             list.a.withUnsafeBufferPointer { a in
               list.b.withUnsafeBufferPointer { b in
                 isNew.withUnsafeMutableBufferPointer { isNew in
@@ -745,7 +746,7 @@ struct PartitionedKeySet {
                       }
                       let j = slot[Self.partition(a[i])]
                       guard j >= 0 else { continue }
-                      isNew[i] = own[j].insert((a[i], b[i]))
+                      if own[j].insert((a[i], b[i])) { isNew[i >> 6] |= 1 << UInt64(i & 63) }
                     }
                   }
                 }
@@ -759,19 +760,18 @@ struct PartitionedKeySet {
         if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
       }
     }
-    var isNew = flags[0]!
+    var bits = flags[0]!
     for w in 1..<workers {
-      let other = flags[w]!
-      flags[w] = nil
       for k in lists.indices {
-        other[k].withUnsafeBufferPointer { other in
-          isNew[k].withUnsafeMutableBufferPointer { isNew in
-            for i in 0..<isNew.count where other[i] { isNew[i] = true }
-          }
-        }
+        for word in bits[k].indices { bits[k][word] |= flags[w]![k][word] }
+      }
+      flags[w] = nil
+    }
+    return lists.indices.map { k in
+      bits[k].withUnsafeBufferPointer { bits in
+        (0..<lists[k].a.count).map { i in bits[i >> 6] & (1 << UInt64(i & 63)) != 0 }
       }
     }
-    return isNew
   }
 }
 
@@ -779,7 +779,7 @@ struct PartitionedKeySet {
 /// takes only its own) and a slot for each worker's flags.
 private struct SharedKeyWork: @unchecked Sendable {
   let sets: UnsafeMutableBufferPointer<KeyHashSet>
-  let flags: UnsafeMutableBufferPointer<[[Bool]]?>
+  let flags: UnsafeMutableBufferPointer<[[UInt64]]?>
 }
 
 /// A set of order keys held as 128-bit hashes (order_id hashed under two seeds that
