@@ -70,7 +70,8 @@ public enum CSVScanner {
   /// what it returns, parsing no further than that record's end: how a reject found by
   /// its offset is quoted again. `start` must be a record boundary of a range that
   /// `scan` has already read (so its bytes are known to be UTF-8; they are not checked
-  /// again). Nil when no record starts there.
+  /// again). Nil when nothing is left from `start` (blank lines there are skipped, as
+  /// `scan` skips them).
   public static func record<R>(
     _ bytes: UnsafeRawBufferPointer, at start: Int, path: String, _ body: (CSVRecord) -> R
   ) -> R? {

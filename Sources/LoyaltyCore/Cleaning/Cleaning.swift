@@ -149,7 +149,7 @@ public enum Cleaning {
     }
     // The history's columns, gathered in that order.
     let sorted = position
-    // Each column is gathered on both threads, every row asking for the line of the
+    // Each column is gathered on up to `threads` threads, every row asking for the line of the
     // row 16 on (the reads are scattered over the whole column, so the misses overlap).
     func gather<T: Sendable>(_ first: [T], _ second: [T]? = nil, _ combine: @Sendable (T, T) -> T = { a, _ in a })
       -> [T]
