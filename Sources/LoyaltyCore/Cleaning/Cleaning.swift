@@ -55,7 +55,9 @@ public enum Cleaning {
     let memberCount = identity.memberCount
     var perMember = [Int](repeating: 0, count: memberCount)
     var hasAccepted = [Bool](repeating: false, count: memberCount)
-    var counted = [Bool](repeating: false, count: orders.count)
+    // The member of each counted order (-1: not counted), so that the regrouping below
+    // reads it in file order instead of looking it up through the ref again.
+    var memberOfCounted = [Int32](repeating: -1, count: orders.count)
     let count = orders.count
     perMember.withUnsafeMutableBufferPointer { perMember in
       identity.memberOfRef.withUnsafeBufferPointer { memberOf in
@@ -90,7 +92,7 @@ public enum Cleaning {
               continue
             }
             guard orders.day[i] <= asOf.number else { continue }
-            counted[i] = true
+            memberOfCounted[i] = Int32(member)
             quality.countedOrders += 1
             quality.netRevenue += net
             perMember[member] += 1
@@ -116,22 +118,19 @@ public enum Cleaning {
     var position = [Int32](repeating: 0, count: quality.countedOrders)
     cursor.withUnsafeMutableBufferPointer { cursor in
       newIndex.withUnsafeBufferPointer { newIndex in
-        identity.memberOfRef.withUnsafeBufferPointer { memberOf in
-          orders.ref.withUnsafeBufferPointer { ref in
-            for i in 0..<count {
-              // Three scattered reads in a chain, each asked for ahead from the one before.
-              if i + 48 < count { loyalty_prefetch(memberOf.baseAddress! + Int(ref[i + 48])) }
-              if i + 32 < count { loyalty_prefetch(newIndex.baseAddress! + Int(memberOf[Int(ref[i + 32])])) }
-              if i + 16 < count {
-                let ahead = Int(newIndex[Int(memberOf[Int(ref[i + 16])])])
-                if ahead >= 0 { loyalty_prefetch(cursor.baseAddress! + ahead) }
-              }
-              guard counted[i] else { continue }
-              let m = Int(newIndex[Int(memberOf[Int(ref[i])])])
-              position[cursor[m]] = Int32(i)
-              cursor[m] += 1
-            }
+        for i in 0..<count {
+          // Two scattered reads in a chain, the first asked for 32 rows ahead, the
+          // second 16.
+          if i + 32 < count, memberOfCounted[i + 32] >= 0 {
+            loyalty_prefetch(newIndex.baseAddress! + Int(memberOfCounted[i + 32]))
           }
+          if i + 16 < count, memberOfCounted[i + 16] >= 0 {
+            loyalty_prefetch(cursor.baseAddress! + Int(newIndex[Int(memberOfCounted[i + 16])]))
+          }
+          guard memberOfCounted[i] >= 0 else { continue }
+          let m = Int(newIndex[Int(memberOfCounted[i])])
+          position[cursor[m]] = Int32(i)
+          cursor[m] += 1
         }
       }
     }

@@ -91,17 +91,13 @@ public struct OrderTable: Sendable {
   }
 }
 
-/// Builds the interned key of a ref: the channel id as 4 bytes, then the customer_ref.
+/// The interned key of a ref: the channel id as 4 bytes (little-endian), then the
+/// customer_ref; `withRefParts` and the tuple-order sort read the ref from offset 4.
 enum RefKey {
   @inline(__always)
-  static func with<R>(
-    channel: Int32, customerRef: UnsafeRawBufferPointer, buffer: inout [UInt8],
-    _ body: (UnsafeRawBufferPointer) -> R
-  ) -> R {
-    buffer.removeAll(keepingCapacity: true)
-    withUnsafeBytes(of: channel.littleEndian) { buffer.append(contentsOf: $0) }
-    buffer.append(contentsOf: customerRef)
-    return buffer.withUnsafeBytes(body)
+  static func append(channel: Int32, customerRef: UnsafeRawBufferPointer, to bytes: inout [UInt8]) {
+    withUnsafeBytes(of: channel.littleEndian) { bytes.append(contentsOf: $0) }
+    bytes.append(contentsOf: customerRef)
   }
 }
 

@@ -32,12 +32,11 @@ struct ByteBatch {
     hashes.append(ByteInterner.hash(string))
   }
 
-  /// Adds the ref key of (`channel`, `customerRef`), laid out as `RefKey` lays it out.
+  /// Adds the ref key of (`channel`, `customerRef`) (see `RefKey`).
   @inline(__always)
   mutating func append(channel: Int32, customerRef: UnsafeRawBufferPointer) {
     let start = bytes.count
-    withUnsafeBytes(of: channel.littleEndian) { bytes.append(contentsOf: $0) }
-    bytes.append(contentsOf: customerRef)
+    RefKey.append(channel: channel, customerRef: customerRef, to: &bytes)
     ends.append(bytes.count)
     hashes.append(bytes.withUnsafeBytes { ByteInterner.hash(UnsafeRawBufferPointer(rebasing: $0[start...])) })
   }
