@@ -36,12 +36,20 @@ public struct ReportBuilder {
   /// Writes the report folder `folder` whole or not at all (`ReportFolder.write`): the
   /// files of `files()`, with identity.csv and members.csv streamed into the staging
   /// folder as their rows are made, so neither is ever held in memory.
-  public func write(to folder: String, includeTimings: Bool = true) throws(LoyaltyError) {
+  /// `beforePublishing` runs once every file is written and before the folder moves
+  /// into place (the run's history entry is saved there, so that a run stopped at any
+  /// point leaves the report and the history as a whole, less the instant between the
+  /// history's commit and the rename); when it throws, the earlier report stays.
+  public func write(
+    to folder: String, includeTimings: Bool = true,
+    beforePublishing: (() throws(LoyaltyError) -> Void)? = nil
+  ) throws(LoyaltyError) {
     try ReportFolder.write(files(includeTimings: includeTimings, memberSized: false), to: folder) {
       staging throws(LoyaltyError) in
       try eachMemberSizedFile { file throws(LoyaltyError) in
         try ReportFolder.streamCSV(staging + "/" + file.name, header: file.header, rows: file.rows)
       }
+      try beforePublishing?()
     }
   }
 

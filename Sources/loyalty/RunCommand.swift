@@ -57,10 +57,13 @@ struct RunCommand: ParsableCommand {
     let store = noHistory ? nil : try HistoryStore(path: history ?? request.config.report.historyDatabase)
     let previous = try store?.previous(before: request.asOf)
     let builder = ReportBuilder(run: result, inputs: inputs, previous: previous, historyEnabled: store != nil)
-    try builder.write(to: folder, includeTimings: !noTimings)
-    if let store, until >= .rfm {
-      try store.save(RunSnapshot(run: result, inputs: inputs))
-      logger.info("run stored in \(store.path)")
+    // The history entry is saved just before the report moves into place, not after:
+    // a run stopped between the two would otherwise publish a report the history lacks.
+    try builder.write(to: folder, includeTimings: !noTimings) { () throws(LoyaltyError) in
+      if let store, until >= .rfm {
+        try store.save(RunSnapshot(run: result, inputs: inputs))
+        logger.info("run stored in \(store.path)")
+      }
     }
     withExtendedLifetime(lock) {}
     for file in result.ingest.files {
