@@ -54,10 +54,14 @@ public struct RunResult: Sendable {
 }
 
 /// Runs the stages in sequence. Each stage is a value in, value out; this type only
-/// composes them and times them. `progress` receives one line per finished stage.
+/// composes them and times them. `progress` receives one line per finished stage;
+/// `afterIdentity` the orders and the identity as soon as identity is done (the run's
+/// identity.csv can be written from there while the later stages run).
 public enum Pipeline {
-  public static func run(_ request: RunRequest, progress: (String) -> Void = { _ in }) throws(LoyaltyError) -> RunResult
-  {
+  public static func run(
+    _ request: RunRequest, progress: (String) -> Void = { _ in },
+    afterIdentity: ((OrderTable, IdentityResult) -> Void)? = nil
+  ) throws(LoyaltyError) -> RunResult {
     let clock = ContinuousClock()
     var timings: [(String, Double)] = []
     func timed<T>(_ name: String, _ body: () throws(LoyaltyError) -> T) throws(LoyaltyError) -> T {
@@ -99,6 +103,7 @@ public enum Pipeline {
         maxRefsPerKey: config.identity.maxRefsPerKey, threads: request.threads)
     }
     result.identity = identity
+    afterIdentity?(result.ingest.orders, identity)
     let cleaning = try timed("cleaning") { () throws(LoyaltyError) in
       Cleaning.run(
         releasing: &result.ingest.orders, identity: identity, asOf: request.asOf, minorDigits: config.input.minorDigits,

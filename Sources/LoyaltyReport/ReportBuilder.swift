@@ -16,6 +16,8 @@ public struct ReportBuilder {
   public let historyEnabled: Bool
   let digits: Int
   let currency: String
+  /// Rows per block of the member-sized files (tests make it small).
+  var rowsPerBlock = ReportBuilder.rowsPerBlock
 
   public init(run: RunResult, inputs: [InputFingerprint], previous: RunSnapshot? = nil, historyEnabled: Bool = false) {
     self.run = run
@@ -33,24 +35,43 @@ public struct ReportBuilder {
     files(includeTimings: includeTimings, memberSized: true)
   }
 
-  /// Writes the report folder `folder` whole or not at all (`ReportFolder.write`): the
-  /// files of `files()`, with identity.csv and members.csv streamed into the staging
-  /// folder as their rows are made, so neither is ever held in memory.
-  /// `beforePublishing` runs once every file is written and before the folder moves
-  /// into place (the run's history entry is saved there, so that a run stopped at any
-  /// point leaves the report and the history as a whole, less the instant between the
-  /// history's commit and the rename); when it throws, the earlier report stays.
+  /// Writes the report folder `folder` whole or not at all (see `write(into:)`).
   public func write(
     to folder: String, includeTimings: Bool = true,
     beforePublishing: (() throws(LoyaltyError) -> Void)? = nil
   ) throws(LoyaltyError) {
-    try ReportFolder.write(files(includeTimings: includeTimings, memberSized: false), to: folder) {
-      staging throws(LoyaltyError) in
-      try eachMemberSizedFile { file throws(LoyaltyError) in
-        try ReportFolder.streamCSV(staging + "/" + file.name, header: file.header, rows: file.rows)
+    try write(into: StagingFolder(for: folder), includeTimings: includeTimings, beforePublishing: beforePublishing)
+  }
+
+  /// Writes the files of `files()` into `staging` and publishes it, with identity.csv
+  /// and members.csv written in blocks as their rows are made, so neither is ever held
+  /// in memory whole. `identityFile`, when given, is identity.csv already being written
+  /// into `staging` (started once identity was done); it is waited for, not written
+  /// again. `beforePublishing` runs once every file is written and before the folder
+  /// moves into place (the run's history entry is saved there, so that a run stopped
+  /// at any point leaves the report and the history as a whole, less the instant
+  /// between the history's commit and the rename); when it throws, the earlier report
+  /// stays.
+  public func write(
+    into staging: StagingFolder, identityFile: BackgroundIdentityFile? = nil, includeTimings: Bool = true,
+    beforePublishing: (() throws(LoyaltyError) -> Void)? = nil
+  ) throws(LoyaltyError) {
+    let written = Result { () throws(LoyaltyError) in
+      for file in files(includeTimings: includeTimings, memberSized: false) {
+        try ReportFolder.writeFile(staging.path + "/" + file.name, file.contents)
       }
-      try beforePublishing?()
+      for file in memberSizedFiles(skippingIdentity: identityFile != nil) {
+        try ReportFolder.writeCSV(
+          staging.path + "/" + file.name, header: file.header, blocks: file.blocks, threads: run.request.threads,
+          blockBytes: file.reserve / max(1, file.blocks) + 4096, block: file.block)
+      }
     }
+    // Waited for even when the rest failed, so the first failure is the one reported.
+    let background = Result { () throws(LoyaltyError) in try identityFile?.wait() }
+    try written.get()
+    try background.get()
+    try beforePublishing?()
+    try staging.publish()
   }
 
   /// `files()`, leaving out identity.csv and members.csv when `memberSized` is false.
@@ -58,13 +79,11 @@ public struct ReportBuilder {
     var files: [(String, String)] = [("rejects.csv", rejectsCSV())]
     var memberSizedTexts: [String: String] = [:]
     if memberSized {
-      let texts = SendableBox([String: String]())
-      eachMemberSizedFile { (file: MemberSizedFile) in
+      for file in memberSizedFiles() {
         var csv = ByteCSV(header: file.header, reserve: file.reserve)
-        file.rows(&csv)
-        texts.set(file.name, csv.finish())
+        for k in 0..<file.blocks { file.block(k, &csv) }
+        memberSizedTexts[file.name] = csv.finish()
       }
-      memberSizedTexts = texts.value
     }
     if let identity = memberSizedTexts["identity.csv"] { files.append(("identity.csv", identity)) }
     if let rfm = run.rfm {
@@ -82,48 +101,30 @@ public struct ReportBuilder {
   // MARK: CSV files
 
   /// A file with a row per ref or per member: its header, a size hint for building it
-  /// in memory, and the writer of its rows.
+  /// in memory, and its rows in blocks (`block(k, &csv)` appends block k's rows), so
+  /// that several threads can make them (`ReportFolder.writeCSV`).
   struct MemberSizedFile {
     let name: String
     let header: [String]
     let reserve: Int
-    let rows: (inout ByteCSV) -> Void
+    let blocks: Int
+    let block: @Sendable (Int, inout ByteCSV) -> Void
   }
 
-  /// identity.csv (when identity ran) and members.csv (when RFM ran).
-  func memberSizedFiles() -> [MemberSizedFile] {
+  /// Rows per block of a member-sized file: about 3.5 MB of members.csv.
+  static let rowsPerBlock = 32_768
+
+  /// identity.csv (when identity ran, unless `skippingIdentity`) and members.csv (when
+  /// RFM ran).
+  func memberSizedFiles(skippingIdentity: Bool = false) -> [MemberSizedFile] {
     var files: [MemberSizedFile] = []
-    if let identity = run.identity {
-      files.append(
-        MemberSizedFile(
-          name: "identity.csv", header: Self.identityHeader, reserve: identity.refCount * 48,
-          rows: { identityRows(identity, into: &$0) }))
+    if let identity = run.identity, !skippingIdentity {
+      files.append(Self.identityFile(run.ingest.orders, identity, rowsPerBlock: rowsPerBlock))
     }
     if let rfm = run.rfm, let history = run.cleaning?.history {
-      files.append(
-        MemberSizedFile(
-          name: "members.csv", header: Self.membersHeader, reserve: history.memberCount * 110,
-          rows: { memberRows(history, rfm, into: &$0) }))
+      files.append(membersFile(history, rfm))
     }
     return files
-  }
-
-  /// Runs `body` on each member-sized file, side by side when the run has more than
-  /// one thread; the first error is rethrown once all are done.
-  func eachMemberSizedFile<E: Error>(_ body: (MemberSizedFile) throws(E) -> Void) throws(E) {
-    try withoutActuallyEscaping(body) { body throws(E) in
-      let shared = SendableBox((files: memberSizedFiles(), body: body))
-      let errors = SendableBox([E?](repeating: nil, count: shared.value.files.count))
-      let work: @Sendable (Int) -> Void = { k in
-        do throws(E) { try shared.value.body(shared.value.files[k]) } catch { errors.set(k, error) }
-      }
-      if run.request.threads == 1 {
-        for k in shared.value.files.indices { work(k) }
-      } else {
-        DispatchQueue.concurrentPerform(iterations: shared.value.files.count, execute: work)
-      }
-      if let error = errors.value.compactMap({ $0 }).first { throw error }
-    }
   }
 
   func rejectsCSV() -> String {
@@ -142,9 +143,10 @@ public struct ReportBuilder {
     "f_score", "m_score", "rfm_cell", "value_class", "segment", "lifecycle", "power_tag", "growth_value", "level",
   ]
 
-  /// The rows of identity.csv.
-  func identityRows(_ identity: IdentityResult, into csv: inout ByteCSV) {
-    let orders = run.ingest.orders
+  /// identity.csv: a row per ref, the refs' names from `orders`.
+  static func identityFile(
+    _ orders: OrderTable, _ identity: IdentityResult, rowsPerBlock: Int = rowsPerBlock
+  ) -> MemberSizedFile {
     // By member_id, then (channel, customer_ref): the tuple order is already sorted,
     // so a stable counting sort by member keeps it within each member.
     var start = [Int](repeating: 0, count: identity.memberCount + 1)
@@ -156,71 +158,83 @@ public struct ReportBuilder {
       rows[start[m]] = ref
       start[m] += 1
     }
-    for ref in rows {
-      orders.withRefParts(ref) { channel, customerRef in
-        csv.text(channel)
+    return MemberSizedFile(
+      name: "identity.csv", header: identityHeader, reserve: identity.refCount * 48,
+      blocks: (rows.count + rowsPerBlock - 1) / rowsPerBlock
+    ) { [rows] k, csv in
+      for ref in rows[k * rowsPerBlock..<min(rows.count, (k + 1) * rowsPerBlock)] {
+        orders.withRefParts(ref) { channel, customerRef in
+          csv.text(channel)
+          csv.comma()
+          csv.text(customerRef)
+        }
         csv.comma()
-        csv.text(customerRef)
+        identity.memberIDs.withBytes(Int(identity.memberOfRef[Int(ref)])) { csv.text($0) }
+        csv.comma()
+        csv.plain(identity.ruleOfRef[Int(ref)].name)
+        csv.newline()
       }
-      csv.comma()
-      identity.memberIDs.withBytes(Int(identity.memberOfRef[Int(ref)])) { csv.text($0) }
-      csv.comma()
-      csv.plain(identity.ruleOfRef[Int(ref)].name)
-      csv.newline()
     }
   }
 
-  /// The rows of members.csv.
-  func memberRows(_ history: MemberHistory, _ rfm: RFMResult, into csv: inout ByteCSV) {
+  /// members.csv: a row per member with a counted order.
+  func membersFile(_ history: MemberHistory, _ rfm: RFMResult) -> MemberSizedFile {
     let levels = run.levels
+    let digits = digits
+    let rowsPerBlock = rowsPerBlock
     // Names and dates repeat across millions of rows: rendered once, copied per row.
     let segmentNames = rfm.segmentNames.map(ByteCSV.rendered)
     let classNames = ValueClass.allCases.map { ByteCSV.rendered($0.name) }
     let lifecycleNames = LifecycleStage.allCases.map { ByteCSV.rendered($0.name) }
     let powerTagNames = PowerTag.allCases.map { ByteCSV.rendered($0.name) }
     let dates = DateCells(first: history.day.min() ?? 0, last: history.day.max() ?? -1)
-    for m in 0..<history.memberCount {
-      let orders = history.orders(of: m)
-      history.memberIDs.withBytes(m) { csv.text($0) }
-      csv.comma()
-      csv.date(Day(number: history.day[orders.lowerBound]), from: dates)
-      csv.comma()
-      csv.date(Day(number: history.day[orders.upperBound - 1]), from: dates)
-      csv.comma()
-      csv.integer(Int64(rfm.recencyDays[m]))
-      csv.comma()
-      csv.integer(Int64(rfm.frequency[m]))
-      csv.comma()
-      csv.money(rfm.monetary[m], digits: digits)
-      csv.comma()
-      if rfm.r[m] > 0 {
-        csv.integer(Int64(rfm.r[m]))
+    return MemberSizedFile(
+      name: "members.csv", header: Self.membersHeader, reserve: history.memberCount * 110,
+      blocks: (history.memberCount + rowsPerBlock - 1) / rowsPerBlock
+    ) { k, csv in
+      for m in k * rowsPerBlock..<min(history.memberCount, (k + 1) * rowsPerBlock) {
+        let orders = history.orders(of: m)
+        history.memberIDs.withBytes(m) { csv.text($0) }
         csv.comma()
-        csv.integer(Int64(rfm.f[m]))
+        csv.date(Day(number: history.day[orders.lowerBound]), from: dates)
         csv.comma()
-        csv.integer(Int64(rfm.m[m]))
+        csv.date(Day(number: history.day[orders.upperBound - 1]), from: dates)
         csv.comma()
-        csv.integer(Int64(rfm.r[m]) * 100 + Int64(rfm.f[m]) * 10 + Int64(rfm.m[m]))
+        csv.integer(Int64(rfm.recencyDays[m]))
         csv.comma()
-        csv.cell(classNames[rfm.valueClass[m]!.rawValue])
+        csv.integer(Int64(rfm.frequency[m]))
         csv.comma()
-        csv.cell(segmentNames[Int(rfm.segment[m])])
-      } else {
-        csv.plain(",,,,,")
+        csv.money(rfm.monetary[m], digits: digits)
+        csv.comma()
+        if rfm.r[m] > 0 {
+          csv.integer(Int64(rfm.r[m]))
+          csv.comma()
+          csv.integer(Int64(rfm.f[m]))
+          csv.comma()
+          csv.integer(Int64(rfm.m[m]))
+          csv.comma()
+          csv.integer(Int64(rfm.r[m]) * 100 + Int64(rfm.f[m]) * 10 + Int64(rfm.m[m]))
+          csv.comma()
+          csv.cell(classNames[rfm.valueClass[m]!.rawValue])
+          csv.comma()
+          csv.cell(segmentNames[Int(rfm.segment[m])])
+        } else {
+          csv.plain(",,,,,")
+        }
+        csv.comma()
+        csv.cell(lifecycleNames[rfm.lifecycle[m].rawValue])
+        csv.comma()
+        if let tag = rfm.powerTag[m] { csv.cell(powerTagNames[tag.rawValue]) }
+        csv.comma()
+        if let levels {
+          csv.money(levels.growthMinor[m], digits: digits)
+          csv.comma()
+          csv.integer(Int64(levels.levelAtAsOf[m]))
+        } else {
+          csv.comma()
+        }
+        csv.newline()
       }
-      csv.comma()
-      csv.cell(lifecycleNames[rfm.lifecycle[m].rawValue])
-      csv.comma()
-      if let tag = rfm.powerTag[m] { csv.cell(powerTagNames[tag.rawValue]) }
-      csv.comma()
-      if let levels {
-        csv.money(levels.growthMinor[m], digits: digits)
-        csv.comma()
-        csv.integer(Int64(levels.levelAtAsOf[m]))
-      } else {
-        csv.comma()
-      }
-      csv.newline()
     }
   }
 
@@ -309,25 +323,5 @@ extension ReportBuilder {
   public func pointsOnly() -> (markdown: String, files: [(name: String, contents: String)]) {
     let md = "# Points economics, as of \(run.request.asOf)\n\n" + pointsSection()
     return (md, pointsFiles() + pointsCharts() + [("points.md", md)])
-  }
-}
-
-/// A value handed to worker threads that only read it, or write distinct slots of it
-/// under a lock.
-final class SendableBox<Value>: @unchecked Sendable {
-  private(set) var value: Value
-  private let lock = NSLock()
-  init(_ value: Value) { self.value = value }
-
-  func set<Element>(_ k: Int, _ element: Element) where Value == [Element] {
-    lock.lock()
-    value[k] = element
-    lock.unlock()
-  }
-
-  func set<Key, Element>(_ key: Key, _ element: Element) where Value == [Key: Element] {
-    lock.lock()
-    value[key] = element
-    lock.unlock()
   }
 }

@@ -45,12 +45,19 @@ struct RunCommand: ParsableCommand {
     let folder = out ?? request.config.report.outDir + "/" + request.asOf.description
     let lock = try OutputLock(folder: folder)
     logger.info("as-of \(request.asOf), \(request.ordersPaths.count) orders file(s), \(request.threads) thread(s)")
+    let staging = try StagingFolder(for: folder)
+    // With more than one thread, identity.csv is written beside cleaning and RFM.
+    var identityFile: BackgroundIdentityFile?
     let (result, inputs) = try InputFingerprint.inputs(of: request) { () throws(LoyaltyError) in
       try Pipeline.run(request) { line in
         if stderrIsTerminal && log.logFormat == .plain {
           printError("\u{1B}[2K\r… " + line)
         } else {
           logger.info("\(line)")
+        }
+      } afterIdentity: { orders, identity in
+        if request.threads > 1 {
+          identityFile = BackgroundIdentityFile(into: staging, orders: orders, identity: identity)
         }
       }
     }
@@ -59,7 +66,8 @@ struct RunCommand: ParsableCommand {
     let builder = ReportBuilder(run: result, inputs: inputs, previous: previous, historyEnabled: store != nil)
     // The history entry is saved just before the report moves into place, not after:
     // a run stopped between the two would otherwise publish a report the history lacks.
-    try builder.write(to: folder, includeTimings: !noTimings) { () throws(LoyaltyError) in
+    try builder.write(into: staging, identityFile: identityFile, includeTimings: !noTimings) {
+      () throws(LoyaltyError) in
       if let store, until >= .rfm {
         try store.save(RunSnapshot(run: result, inputs: inputs))
         logger.info("run stored in \(store.path)")

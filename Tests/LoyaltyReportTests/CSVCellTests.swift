@@ -3,6 +3,12 @@ import Testing
 
 @testable import LoyaltyReport
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// SPEC 8: text cells that a spreadsheet would read as a formula get a leading `'`;
 /// RFC 4180 quoting when a cell holds a comma, a quote or a line break.
 @Test(arguments: [
@@ -70,35 +76,45 @@ func textCellsAreGuardedAndQuoted(value: String, expected: String) {
   }
 }
 
-/// A streaming writer with a tiny buffer hands over the same bytes, in order, as an
-/// in-memory one, including cells longer than its whole buffer.
-@Test func streamingWriterMatchesTheInMemoryText() {
-  final class Collected { var bytes: [UInt8] = [] }
-  let collected = Collected()
+/// The block writer makes the file one in-memory writer makes, for any thread count,
+/// block count (none, fewer than the threads, not a multiple of them) and block size
+/// (empty blocks, cells longer than a block's buffer).
+@Test(arguments: [1, 2, 3])
+func blockWriterMatchesTheInMemoryText(threads: Int) throws {
   let header = ["id", "note"]
   let long = String(repeating: "long, \"quoted\" text ", count: 20)
-  var streamed = ByteCSV(header: header, bufferSize: 64) { part in
-    collected.bytes += part
-    return true
-  }
-  var memory = ByteCSV(header: header, reserve: 16)
-  for k in 0..<500 {
-    for csv in [0, 1] {
-      func row(_ w: inout ByteCSV) {
-        w.integer(Int64(k * 7919 - 100_000))
-        w.comma()
-        w.text(k % 50 == 0 ? long : "=cell \(k)")
-        w.newline()
-      }
-      if csv == 0 { row(&streamed) } else { row(&memory) }
+  let block: @Sendable (Int, inout ByteCSV) -> Void = { k, csv in
+    for row in 0..<(k % 4 == 3 ? 0 : 37 * k + 5) {
+      csv.integer(Int64(row * 7919 - 100_000 * k))
+      csv.comma()
+      csv.text(row % 50 == 0 ? long : "=cell \(k).\(row)")
+      csv.newline()
     }
   }
-  let flushed = streamed.flush()
-  #expect(flushed)
-  #expect(collected.bytes == memory.bytes())
+  let path = "/tmp/loyalty-blocks-\(getpid())-\(threads).csv"
+  defer { unlink(path) }
+  for blocks in [0, 1, 2, 7, 12] {
+    var memory = ByteCSV(header: header, reserve: 16)
+    for k in 0..<blocks { block(k, &memory) }
+    try ReportFolder.writeCSV(path, header: header, blocks: blocks, threads: threads, blockBytes: 64, block: block)
+    #expect(readBytes(path) == memory.bytes(), "\(blocks) blocks on \(threads) threads")
+  }
+  #expect {
+    try ReportFolder.writeCSV(
+      "/tmp/no-such-folder-\(getpid())/x.csv", header: header, blocks: 3, threads: threads, blockBytes: 64,
+      block: block)
+  } throws: { "\($0)".contains("cannot be written") }
+}
 
-  var refused = ByteCSV(header: header, bufferSize: 64) { _ in false }
-  refused.text(long)
-  let accepted = refused.flush()
-  #expect(!accepted)
+private func readBytes(_ path: String) -> [UInt8]? {
+  guard let file = fopen(path, "rb") else { return nil }
+  defer { fclose(file) }
+  var bytes: [UInt8] = []
+  var buffer = [UInt8](repeating: 0, count: 1 << 16)
+  while true {
+    let n = fread(&buffer, 1, buffer.count, file)
+    if n == 0 { break }
+    bytes += buffer[0..<n]
+  }
+  return bytes
 }

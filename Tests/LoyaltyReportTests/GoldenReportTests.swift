@@ -91,13 +91,22 @@ func readText(_ path: String) -> String? {
     }
   }
 
-  /// `loyalty run` streams identity.csv and members.csv into the staging folder; the
-  /// folder it writes holds exactly the files, and the bytes, of `files()`.
-  @Test(arguments: [1, 2]) func streamedFolderHoldsTheSameFiles(threads: Int) throws {
-    let builder = try sampleBuilder(threads: threads)
-    let folder = "/tmp/loyalty-streamed-\(getpid())-\(threads)"
+  /// `loyalty run` writes identity.csv and members.csv in blocks into the staging
+  /// folder, identity.csv possibly from a background thread started after identity;
+  /// the folder it writes holds exactly the files, and the bytes, of `files()`.
+  /// Small blocks, so the files come in many blocks, on 1 and 2 threads.
+  @Test(arguments: [(1, false), (2, false), (2, true)])
+  func writtenFolderHoldsTheSameFiles(threads: Int, identityInBackground: Bool) throws {
+    var builder = try sampleBuilder(threads: threads)
+    builder.rowsPerBlock = 7
+    let folder = "/tmp/loyalty-streamed-\(getpid())-\(threads)-\(identityInBackground)"
     defer { ReportFolder.removeTree(folder) }
-    try builder.write(to: folder, includeTimings: false)
+    let staging = try StagingFolder(for: folder)
+    let identityFile =
+      identityInBackground
+      ? BackgroundIdentityFile(into: staging, orders: builder.run.ingest.orders, identity: builder.run.identity!) : nil
+    try builder.write(into: staging, identityFile: identityFile, includeTimings: false)
+    builder.rowsPerBlock = ReportBuilder.rowsPerBlock
     let files = builder.files(includeTimings: false)
     #expect(files.contains { $0.name == "members.csv" } && files.contains { $0.name == "identity.csv" })
     for file in files {

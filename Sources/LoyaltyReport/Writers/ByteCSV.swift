@@ -8,31 +8,15 @@ struct ByteCSV: ~Copyable {
   private var storage: UnsafeMutablePointer<UInt8>
   private var capacity: Int
   private(set) var count = 0
-  /// Where a streaming writer sends its buffer when it is full (see `init(header:sink:)`);
-  /// nil keeps the whole text in memory.
-  private let sink: ((UnsafeRawBufferPointer) -> Bool)?
-  /// Set once the sink has refused a part.
-  private(set) var sinkFailed = false
 
   /// An empty writer with room for `reserve` bytes.
   init(reserve: Int) {
     capacity = max(64, reserve)
     storage = .allocate(capacity: capacity)
-    sink = nil
   }
 
   init(header: [String], reserve: Int) {
     self.init(reserve: max(4096, reserve))
-    writeHeader(header)
-  }
-
-  /// A writer that hands its text to `sink` in parts of about `bufferSize` bytes, in
-  /// order, instead of keeping it; `sink` returns false when it could not take a part.
-  /// Call `flush()` after the last row.
-  init(header: [String], bufferSize: Int = 1 << 22, sink: @escaping (UnsafeRawBufferPointer) -> Bool) {
-    capacity = max(64, bufferSize)
-    storage = .allocate(capacity: capacity)
-    self.sink = sink
     writeHeader(header)
   }
 
@@ -44,17 +28,6 @@ struct ByteCSV: ~Copyable {
     newline()
   }
 
-  /// Hands the buffered text to the sink (streaming writers only); false when the sink
-  /// refused this or an earlier part.
-  @discardableResult
-  mutating func flush() -> Bool {
-    if let sink, count > 0, !sinkFailed {
-      if !sink(UnsafeRawBufferPointer(start: storage, count: count)) { sinkFailed = true }
-    }
-    if sink != nil { count = 0 }
-    return !sinkFailed
-  }
-
   deinit { storage.deallocate() }
 
   /// Makes room for `extra` more bytes.
@@ -63,15 +36,6 @@ struct ByteCSV: ~Copyable {
   }
 
   private mutating func grow(_ needed: Int) {
-    var needed = needed
-    if sink != nil {
-      // A streaming writer empties its buffer instead, and grows only for a single
-      // piece larger than the whole buffer.
-      let extra = needed - count
-      flush()
-      if extra <= capacity { return }
-      needed = extra
-    }
     var newCapacity = capacity * 2
     while newCapacity < needed { newCapacity *= 2 }
     let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
@@ -217,6 +181,14 @@ struct ByteCSV: ~Copyable {
   func bytes() -> [UInt8] { Array(UnsafeBufferPointer(start: storage, count: count)) }
 
   /// The text; consumes the writer.
+  /// The text so far of a writer that keeps it in memory.
+  func withText<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+    body(UnsafeRawBufferPointer(start: storage, count: count))
+  }
+
+  /// Empties a writer that keeps its text in memory, keeping its buffer.
+  mutating func removeAll() { count = 0 }
+
   consuming func finish() -> String {
     String(decoding: UnsafeBufferPointer(start: storage, count: count), as: UTF8.self)
   }

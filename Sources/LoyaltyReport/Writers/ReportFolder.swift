@@ -1,3 +1,4 @@
+import Foundation
 import LoyaltyCore
 
 #if canImport(Glibc)
@@ -11,38 +12,12 @@ import LoyaltyCore
 /// renamed into place. A run that dies midway leaves the previous report untouched.
 public enum ReportFolder {
   /// Writes `files` (name, contents) as the folder `path`, replacing an earlier one.
-  /// `alsoWrite`, when given, writes further files into the staging folder (its
-  /// argument) before the folder is moved into place.
-  public static func write(
-    _ files: [(name: String, contents: String)], to path: String,
-    alsoWrite: ((String) throws(LoyaltyError) -> Void)? = nil
-  ) throws(LoyaltyError) {
-    let parent = parentDirectory(path)
-    try makeDirectories(parent)
-    let staging = parent + "/." + lastComponent(path) + ".partial-\(getpid())"
-    removeStale(prefix: "." + lastComponent(path) + ".partial-", in: parent)
-    removeTree(staging)
-    guard mkdir(staging, 0o755) == 0 else {
-      throw .input("\(staging): cannot create the staging folder (\(String(cString: strerror(errno)))).")
-    }
+  public static func write(_ files: [(name: String, contents: String)], to path: String) throws(LoyaltyError) {
+    let staging = try StagingFolder(for: path)
     for file in files {
-      try writeFile(staging + "/" + file.name, file.contents)
+      try writeFile(staging.path + "/" + file.name, file.contents)
     }
-    if let alsoWrite { try alsoWrite(staging) }
-    let previous = parent + "/." + lastComponent(path) + ".previous-\(getpid())"
-    var moved = false
-    if access(path, F_OK) == 0 {
-      guard rename(path, previous) == 0 else {
-        throw .input("\(path): cannot replace the earlier report (\(String(cString: strerror(errno)))).")
-      }
-      moved = true
-    }
-    guard rename(staging, path) == 0 else {
-      let reason = String(cString: strerror(errno))
-      if moved { _ = rename(previous, path) }
-      throw .input("\(path): cannot move the new report into place (\(reason)).")
-    }
-    if moved { removeTree(previous) }
+    try staging.publish()
   }
 
   /// Writes one file atomically (temporary file, fsync, rename).
@@ -51,25 +26,128 @@ public enum ReportFolder {
     try writeAtomically(path) { fd in text.withUTF8 { writeAll(fd, UnsafeRawBufferPointer($0)) } }
   }
 
-  /// Writes one CSV file atomically as its rows are made: `rows` fills a streaming
-  /// `ByteCSV` (header written) whose parts go straight to the file. Each part is handed
-  /// to the disk as soon as it is written (on Linux), so the fsync at the end waits for
-  /// the last parts only, not the whole file.
-  static func streamCSV(_ path: String, header: [String], rows: (inout ByteCSV) -> Void) throws(LoyaltyError) {
+  /// Writes one CSV file atomically with its rows made on up to `threads` threads. The
+  /// rows come in `blocks` blocks in file order (`block(k, &csv)` appends block k's).
+  /// Thread t makes blocks t, t + threads, ... into buffers of its own; the calling
+  /// thread (t = 0) also writes every block, in order, so the file holds the bytes one
+  /// writer would make and at most two blocks per thread are in memory at a time.
+  /// (Writes come from one thread only: on the machine this was measured on, a second
+  /// thread's writes to the same file took four to six times as long.)
+  static func writeCSV(
+    _ path: String, header: [String], blocks: Int, threads: Int, blockBytes: Int,
+    block: @escaping @Sendable (Int, inout ByteCSV) -> Void
+  ) throws(LoyaltyError) {
+    let handover = BlockHandover(blocks: blocks, lanes: max(1, min(threads, blocks)), blockBytes: blockBytes)
     try writeAtomically(path) { fd in
-      var written: off_t = 0
-      var csv = ByteCSV(header: header) { part in
-        guard writeAll(fd, part) else { return false }
-        #if canImport(Glibc)
-          // Starts write-back of the part now; a hint that changes no byte of the file.
-          _ = posix_fadvise(fd, written, off_t(part.count), POSIX_FADV_DONTNEED)
-        #endif
-        written += off_t(part.count)
-        return true
+      let head = ByteCSV(header: header, reserve: 0)
+      guard head.withText({ writeAll(fd, $0) }) else { return false }
+      handover.offset = off_t(head.count)
+      onThreads(handover.lanes) { lane in
+        for k in stride(from: lane, to: blocks, by: handover.lanes) {
+          handover.make(k, block)
+          // The calling thread writes what is made up to its own block, in order.
+          if lane == 0 { handover.write(through: k, to: fd) }
+        }
       }
-      rows(&csv)
-      return csv.flush()
+      handover.write(through: blocks - 1, to: fd)
+      if let failure = handover.failure {
+        errno = failure
+        return false
+      }
+      return true
     }
+  }
+
+  /// Runs `work(0)` on the calling thread and `work(1)`, ... on threads of their own,
+  /// all at once (a thread may wait for another, which a thread pool would not
+  /// promise to run), and returns when all are done.
+  private static func onThreads(_ count: Int, _ work: @escaping @Sendable (Int) -> Void) {
+    let done = DispatchSemaphore(value: 0)
+    for k in 1..<max(1, count) {
+      Thread {
+        work(k)
+        done.signal()
+      }.start()
+    }
+    work(0)
+    for _ in 1..<max(1, count) { done.wait() }
+  }
+
+  /// The blocks of `writeCSV` on their way from the threads that make them to the one
+  /// that writes them. Block k goes into the buffer that block k - 2 × lanes used, once
+  /// that one is written.
+  private final class BlockHandover: @unchecked Sendable {
+    let blocks: Int
+    let lanes: Int
+    private let buffers: [BlockBuffer]
+    private let condition = NSCondition()
+    private var made: [Bool]
+    /// Blocks 0 ..< written are written (or skipped, after a failure).
+    private var written = 0
+    /// Where the next block goes in the file (read and set by the writing thread only).
+    var offset: off_t = 0
+    private var firstFailure: Int32?
+
+    init(blocks: Int, lanes: Int, blockBytes: Int) {
+      self.blocks = blocks
+      self.lanes = lanes
+      buffers = (0..<2 * lanes).map { _ in BlockBuffer(reserve: blockBytes) }
+      made = Array(repeating: false, count: blocks)
+    }
+
+    /// The errno of the first failed write.
+    var failure: Int32? {
+      condition.lock()
+      defer { condition.unlock() }
+      return firstFailure
+    }
+
+    private func buffer(_ k: Int) -> BlockBuffer { buffers[k % lanes * 2 + k / lanes % 2] }
+
+    /// Makes block k once its buffer is free (nothing, after a failed write).
+    func make(_ k: Int, _ block: (Int, inout ByteCSV) -> Void) {
+      condition.lock()
+      while written <= k - 2 * lanes { condition.wait() }
+      let skip = firstFailure != nil
+      condition.unlock()
+      if !skip { block(k, &buffer(k).csv) }
+      condition.lock()
+      made[k] = true
+      condition.broadcast()
+      condition.unlock()
+    }
+
+    /// Writes blocks `written ... last` in order, waiting for each to be made.
+    func write(through last: Int, to fd: Int32) {
+      while true {
+        condition.lock()
+        let k = written
+        while k <= last && !made[k] { condition.wait() }
+        let skip = firstFailure != nil
+        condition.unlock()
+        guard k <= last else { return }
+        let text = buffer(k)
+        let reason: Int32? = skip || text.csv.count == 0 || text.csv.withText({ writeAll(fd, $0) }) ? nil : errno
+        #if canImport(Glibc)
+          // Starts write-back of the block now, so the fsync at the end waits for the
+          // last blocks only; a hint that changes no byte of the file.
+          if reason == nil && !skip { _ = posix_fadvise(fd, offset, off_t(text.csv.count), POSIX_FADV_DONTNEED) }
+        #endif
+        offset += off_t(text.csv.count)
+        text.csv.removeAll()
+        condition.lock()
+        if firstFailure == nil { firstFailure = reason }
+        written = k + 1
+        condition.broadcast()
+        condition.unlock()
+      }
+    }
+  }
+
+  /// One block's text (see `writeCSV`).
+  private final class BlockBuffer: @unchecked Sendable {
+    var csv: ByteCSV
+    init(reserve: Int) { csv = ByteCSV(reserve: reserve) }
   }
 
   /// Creates a temporary file beside `path`, lets `fill` write it (false: it failed,
@@ -158,6 +236,55 @@ public enum ReportFolder {
     }
     closedir(dir)
     rmdir(path)
+  }
+}
+
+/// A report folder being written: a hidden folder beside the target that takes the
+/// files, then moves into place whole (`publish()`). One that is never published is
+/// removed when the value goes, so a failed run leaves the earlier report as it was.
+public final class StagingFolder {
+  /// The hidden folder the files are written into.
+  public let path: String
+  /// The report folder it becomes.
+  public let target: String
+  private var published = false
+
+  /// Creates the staging folder for `target`, removing any a killed run left behind.
+  /// Hold the target's `OutputLock` first.
+  public init(for target: String) throws(LoyaltyError) {
+    let parent = ReportFolder.parentDirectory(target)
+    try ReportFolder.makeDirectories(parent)
+    self.target = target
+    path = parent + "/." + ReportFolder.lastComponent(target) + ".partial-\(getpid())"
+    ReportFolder.removeStale(prefix: "." + ReportFolder.lastComponent(target) + ".partial-", in: parent)
+    guard mkdir(path, 0o755) == 0 else {
+      throw .input("\(path): cannot create the staging folder (\(String(cString: strerror(errno)))).")
+    }
+  }
+
+  /// Moves the folder into place, replacing an earlier report (which is kept when the
+  /// move fails).
+  public func publish() throws(LoyaltyError) {
+    let previous =
+      ReportFolder.parentDirectory(target) + "/." + ReportFolder.lastComponent(target) + ".previous-\(getpid())"
+    var moved = false
+    if access(target, F_OK) == 0 {
+      guard rename(target, previous) == 0 else {
+        throw .input("\(target): cannot replace the earlier report (\(String(cString: strerror(errno)))).")
+      }
+      moved = true
+    }
+    guard rename(path, target) == 0 else {
+      let reason = String(cString: strerror(errno))
+      if moved { _ = rename(previous, target) }
+      throw .input("\(target): cannot move the new report into place (\(reason)).")
+    }
+    published = true
+    if moved { ReportFolder.removeTree(previous) }
+  }
+
+  deinit {
+    if !published { ReportFolder.removeTree(path) }
   }
 }
 
