@@ -183,10 +183,10 @@ public struct ReportBuilder {
     let digits = digits
     let rowsPerBlock = rowsPerBlock
     // Names and dates repeat across millions of rows: rendered once, copied per row.
-    let segmentNames = rfm.segmentNames.map(ByteCSV.rendered)
-    let classNames = ValueClass.allCases.map { ByteCSV.rendered($0.name) }
-    let lifecycleNames = LifecycleStage.allCases.map { ByteCSV.rendered($0.name) }
-    let powerTagNames = PowerTag.allCases.map { ByteCSV.rendered($0.name) }
+    let segmentNames = RenderedCells(rfm.segmentNames)
+    let classNames = RenderedCells(ValueClass.allCases.map(\.name))
+    let lifecycleNames = RenderedCells(LifecycleStage.allCases.map(\.name))
+    let powerTagNames = RenderedCells(PowerTag.allCases.map(\.name))
     let dates = DateCells(first: history.day.min() ?? 0, last: history.day.max() ?? -1)
     return MemberSizedFile(
       name: "members.csv", header: Self.membersHeader, reserve: history.memberCount * 110,
@@ -215,16 +215,16 @@ public struct ReportBuilder {
           csv.comma()
           csv.integer(Int64(rfm.r[m]) * 100 + Int64(rfm.f[m]) * 10 + Int64(rfm.m[m]))
           csv.comma()
-          csv.cell(classNames[rfm.valueClass[m]!.rawValue])
+          csv.cell(classNames, rfm.valueClass[m]!.rawValue)
           csv.comma()
-          csv.cell(segmentNames[Int(rfm.segment[m])])
+          csv.cell(segmentNames, Int(rfm.segment[m]))
         } else {
           csv.plain(",,,,,")
         }
         csv.comma()
-        csv.cell(lifecycleNames[rfm.lifecycle[m].rawValue])
+        csv.cell(lifecycleNames, rfm.lifecycle[m].rawValue)
         csv.comma()
-        if let tag = rfm.powerTag[m] { csv.cell(powerTagNames[tag.rawValue]) }
+        if let tag = rfm.powerTag[m] { csv.cell(powerTagNames, tag.rawValue) }
         csv.comma()
         if let levels {
           csv.money(levels.growthMinor[m], digits: digits)

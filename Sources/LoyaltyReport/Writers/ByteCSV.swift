@@ -93,9 +93,9 @@ struct ByteCSV: ~Copyable {
     if needsQuotes { append(UInt8(ascii: "\"")) }
   }
 
-  /// Bytes already rendered as a cell (see `rendered(_:)`).
-  mutating func cell(_ bytes: [UInt8]) {
-    bytes.withUnsafeBytes { append($0) }
+  /// Cell k of `cells`, already rendered.
+  mutating func cell(_ cells: RenderedCells, _ k: Int) {
+    cells.bytes.withUnsafeBytes { append(UnsafeRawBufferPointer(rebasing: $0[cells.ends[k]..<cells.ends[k + 1]])) }
   }
 
   /// `value` as `text(_:)` writes it, for cells written many times over.
@@ -191,6 +191,25 @@ struct ByteCSV: ~Copyable {
 
   consuming func finish() -> String {
     String(decoding: UnsafeBufferPointer(start: storage, count: count), as: UTF8.self)
+  }
+}
+
+/// Cells written millions of times (segment and class names), each rendered once as
+/// `ByteCSV.text` writes it, back to back.
+struct RenderedCells {
+  let bytes: [UInt8]
+  /// Cell k is `bytes[ends[k] ..< ends[k + 1]]`.
+  let ends: [Int]
+
+  init(_ values: [String]) {
+    var bytes: [UInt8] = []
+    var ends = [0]
+    for value in values {
+      bytes += ByteCSV.rendered(value)
+      ends.append(bytes.count)
+    }
+    self.bytes = bytes
+    self.ends = ends
   }
 }
 
