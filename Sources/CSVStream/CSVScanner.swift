@@ -247,9 +247,7 @@ private final class ScanState {
       data = grown
       dataCapacity = capacity
     }
-    if count > 0, let bytes {
-      (data + dataCount).update(from: bytes.assumingMemoryBound(to: UInt8.self), count: count)
-    }
+    if count > 0, let bytes { FieldBytes.copy(bytes, to: UnsafeMutableRawPointer(data + dataCount), count: count) }
     dataCount += count
     if fieldCount == endsCapacity {
       let grown = UnsafeMutablePointer<Int>.allocate(capacity: endsCapacity * 2)
@@ -275,6 +273,45 @@ private final class ScanState {
     fieldCount = 0
     dataCount = 0
     unterminated = false
+  }
+}
+
+/// Copies of field bytes (see `copy`).
+enum FieldBytes {
+  /// `memcpy` for the short fields CSV is made of: most are under 32 bytes, where a
+  /// call costs more than the copy. Loads and stores overlap rather than loop.
+  @inline(__always)
+  static func copy(_ source: UnsafeRawPointer, to target: UnsafeMutableRawPointer, count: Int) {
+    switch count {
+    case 16...32:
+      let a = source.loadUnaligned(as: UInt64.self)
+      let b = source.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+      let c = source.loadUnaligned(fromByteOffset: count - 16, as: UInt64.self)
+      let d = source.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+      target.storeBytes(of: a, as: UInt64.self)
+      target.storeBytes(of: b, toByteOffset: 8, as: UInt64.self)
+      target.storeBytes(of: c, toByteOffset: count - 16, as: UInt64.self)
+      target.storeBytes(of: d, toByteOffset: count - 8, as: UInt64.self)
+    case 8..<16:
+      let a = source.loadUnaligned(as: UInt64.self)
+      let b = source.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+      target.storeBytes(of: a, as: UInt64.self)
+      target.storeBytes(of: b, toByteOffset: count - 8, as: UInt64.self)
+    case 4..<8:
+      let a = source.loadUnaligned(as: UInt32.self)
+      let b = source.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+      target.storeBytes(of: a, as: UInt32.self)
+      target.storeBytes(of: b, toByteOffset: count - 4, as: UInt32.self)
+    case 2..<4:
+      let a = source.loadUnaligned(as: UInt16.self)
+      let b = source.loadUnaligned(fromByteOffset: count - 2, as: UInt16.self)
+      target.storeBytes(of: a, as: UInt16.self)
+      target.storeBytes(of: b, toByteOffset: count - 2, as: UInt16.self)
+    case 1:
+      target.storeBytes(of: source.load(as: UInt8.self), as: UInt8.self)
+    default:
+      target.copyMemory(from: source, byteCount: count)
+    }
   }
 }
 

@@ -172,3 +172,21 @@ private func records(_ text: String) throws -> [(line: Int, fields: [String], ra
     }
   }
 }
+
+/// The short-field copy moves exactly `count` bytes, for every length class and
+/// misaligned source and target, and writes nothing past the end.
+@Test func fieldCopyMovesExactlyTheBytes() {
+  let source = (0..<80).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+  for count in 0...70 {
+    for shift in 0..<3 {
+      var target = [UInt8](repeating: 0xEE, count: 80)
+      source.withUnsafeBytes { from in
+        target.withUnsafeMutableBytes { to in
+          FieldBytes.copy(from.baseAddress! + shift, to: to.baseAddress! + 1, count: count)
+        }
+      }
+      #expect(Array(target[1..<(1 + count)]) == Array(source[shift..<(shift + count)]), "count \(count)")
+      #expect(target[0] == 0xEE && target[(1 + count)...].allSatisfy { $0 == 0xEE }, "count \(count)")
+    }
+  }
+}
