@@ -43,11 +43,15 @@ import Testing
     for threads in [1, 2] {
       let order = list.sortedIndexes(threads: threads)
       #expect(order.map { list[Int($0)] } == expected)
-      // Equal strings are neighbours, so one pass finds each distinct string once.
-      var distinct = 0
-      for k in order.indices where k == 0 || !list.bytesEqual(Int(order[k - 1]), Int(order[k])) { distinct += 1 }
-      #expect(distinct == Set(strings).count)
+      // The distinct strings in byte order, each element pointing at its own.
+      let (distinct, positionOf) = list.sortedDistinct(threads: threads)
+      #expect(Array(distinct) == Set(strings).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+      #expect(strings.indices.allSatisfy { distinct[Int(positionOf[$0])] == strings[$0] })
     }
+    let none = ByteStrings().sortedDistinct(threads: 2)
+    #expect(none.distinct.isEmpty && none.positionOf.isEmpty)
+    let empties = ByteStrings(["", "", "b", ""]).sortedDistinct()
+    #expect(Array(empties.distinct) == ["", "b"] && empties.positionOf == [0, 0, 1, 0])
   }
 
   @Test func batchesGiveTheIdsOfOneAtATime() {

@@ -229,16 +229,7 @@ public enum IdentityResolution {
         orders.withRefParts(Int32(ref)) { channel, customerRef in names.append(channel, ":", customerRef) }
       }
     }
-    var memberOfComponent = [Int32](repeating: 0, count: names.count)
-    var memberIDs = ByteStrings()
-    memberIDs.reserve(count: names.count, bytes: names.byteCount)
-    var previous = -1
-    for component in names.sortedIndexes(threads: threads) {
-      let c = Int(component)
-      if previous < 0 || !names.bytesEqual(previous, c) { memberIDs.append(c, of: names) }
-      memberOfComponent[c] = Int32(memberIDs.count - 1)
-      previous = c
-    }
+    let (memberIDs, memberOfComponent) = names.sortedDistinct(threads: threads)
     var memberOfRef = [Int32](repeating: 0, count: refCount)
     for ref in 0..<refCount {
       memberOfRef[ref] = memberOfComponent[Int(componentOfRoot[Int(rootOfRef[ref])])]

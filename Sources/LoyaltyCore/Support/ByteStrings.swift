@@ -1,3 +1,5 @@
+import CHints
+
 /// A list of byte strings (member ids) held back to back in one arena: millions of
 /// ids cost two allocations, not one `String` each, and writers copy their bytes
 /// straight into the output. Reading an element gives it as a `String`.
@@ -61,13 +63,38 @@ public struct ByteStrings: Sendable, Equatable, RandomAccessCollection, Expressi
     offsets.append(arena.count)
   }
 
-  /// Whether elements `i` and `j` have the same bytes.
+  /// The distinct elements in byte order, and for each element the position of its
+  /// bytes among them. The elements are read in sorted order, a gather through the
+  /// arena, so the next ones are prefetched a few steps ahead.
+  public func sortedDistinct(threads: Int = 1) -> (distinct: ByteStrings, positionOf: [Int32]) {
+    let order = sortedIndexes(threads: threads)
+    var distinct = ByteStrings()
+    distinct.reserve(count: count, bytes: byteCount)
+    var positionOf = [Int32](repeating: 0, count: count)
+    arena.withUnsafeBytes { arena in
+      offsets.withUnsafeBufferPointer { offsets in
+        for p in order.indices {
+          if let base = arena.baseAddress {
+            if p + 16 < order.count { loyalty_prefetch(offsets.baseAddress! + Int(order[p + 16])) }
+            if p + 8 < order.count { loyalty_prefetch(base + offsets[Int(order[p + 8])]) }
+          }
+          let i = Int(order[p])
+          let bytes = UnsafeRawBufferPointer(rebasing: arena[offsets[i]..<offsets[i + 1]])
+          if distinct.isEmpty || !distinct.lastIs(bytes) { distinct.append(bytes) }
+          positionOf[i] = Int32(distinct.count - 1)
+        }
+      }
+    }
+    return (distinct, positionOf)
+  }
+
+  /// Whether the last element's bytes are `bytes`.
   @inline(__always)
-  public func bytesEqual(_ i: Int, _ j: Int) -> Bool {
-    let length = offsets[i + 1] - offsets[i]
-    guard length == offsets[j + 1] - offsets[j] else { return false }
-    guard length > 0 else { return true }
-    return arena.withUnsafeBytes { memcmp($0.baseAddress! + offsets[i], $0.baseAddress! + offsets[j], length) == 0 }
+  private func lastIs(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    let start = offsets[offsets.count - 2]
+    guard arena.count - start == bytes.count else { return false }
+    guard bytes.count > 0 else { return true }
+    return arena.withUnsafeBytes { memcmp($0.baseAddress! + start, bytes.baseAddress!, bytes.count) == 0 }
   }
 
   /// The element indexes in byte order of their elements (equal elements side by side).

@@ -34,3 +34,10 @@ enum ParallelRanges {
 struct SharedSlots<Element>: @unchecked Sendable {
   let buffer: UnsafeMutableBufferPointer<Element>
 }
+
+/// A value that worker threads only read or call (a pure function over data that
+/// stays as it is while they run).
+struct UncheckedSendable<Value>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
+}
