@@ -115,7 +115,8 @@ public enum Pipeline {
       return result
     }
     result.rfm = try timed("rfm") { () throws(LoyaltyError) in
-      try RFMStage.run(history: cleaning.history, config: config.rfm, lifecycle: config.lifecycle)
+      try RFMStage.run(
+        history: cleaning.history, config: config.rfm, lifecycle: config.lifecycle, threads: request.threads)
     }
     guard request.until >= .levels else {
       result.timings = timings

@@ -129,3 +129,46 @@ func makeHistory(_ orders: [(member: Int, day: String, net: Int64)], asOf: Strin
     #expect(Int(ties.above[i]) == values.filter { $0 > v }.count)
   }
 }
+
+/// RFM on two threads (ranges of members, recency and frequency scored beside
+/// monetary) gives what one thread gives, for every scoring method.
+@Test(arguments: [ScoringMethod.rank, .quantile, .fixed])
+func rfmOnTwoThreadsMatchesOne(method: ScoringMethod) throws {
+  var rng = SplitMix64(seed: 11)
+  let asOf = Day("2026-10-31")!
+  var start = [0]
+  var day: [Int32] = []
+  var net: [Int64] = []
+  let members = 20_000
+  for _ in 0..<members {
+    let count = 1 + Int(rng.next() % 6)
+    let days = (0..<count).map { _ in asOf.number - Int32(rng.next() % 900) }.sorted()
+    for d in days {
+      day.append(d)
+      net.append(Int64(rng.next() % 40_000) - 2_000)
+    }
+    start.append(day.count)
+  }
+  let history = MemberHistory(
+    memberIDs: ByteStrings((0..<members).map { "m\($0)" }), orderStart: start, day: day,
+    instantMillis: day.map { Int64($0) * 86_400_000 }, gross: net, net: net,
+    refundMillis: day.map { _ in MemberHistory.noRefund }, refundDay: day.map { _ in 0 }, asOf: asOf,
+    minorDigits: 2)
+  var config = RFMConfig()
+  config.method = method
+  config.fixedRecency = [30, 90, 180, 270]
+  config.fixedFrequency = [2, 3, 4, 5]
+  config.fixedMonetary = [5_000, 10_000, 20_000, 40_000]
+  let one = try RFMStage.run(history: history, config: config, lifecycle: LifecycleConfig(), threads: 1)
+  let two = try RFMStage.run(history: history, config: config, lifecycle: LifecycleConfig(), threads: 2)
+  #expect(one.scoredCount > 10_000)
+  #expect(one.recencyDays == two.recencyDays && one.frequency == two.frequency && one.monetary == two.monetary)
+  #expect(one.r == two.r && one.f == two.f && one.m == two.m)
+  #expect(one.valueClass == two.valueClass && one.segment == two.segment && one.powerTag == two.powerTag)
+  #expect(one.lifecycle == two.lifecycle && one.lifecycleCounts == two.lifecycleCounts)
+  #expect(one.scoredCount == two.scoredCount && one.meanScores == two.meanScores)
+  #expect(one.breakpoints == two.breakpoints && one.milestones == two.milestones)
+  #expect(one.gridMembers == two.gridMembers && one.gridMonetary == two.gridMonetary)
+  #expect(one.classes == two.classes && one.segments == two.segments)
+  #expect(one.milestones.count > 12)
+}

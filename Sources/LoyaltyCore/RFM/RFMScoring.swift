@@ -92,15 +92,17 @@ public enum RFMScoring {
     -> ScoreBreakpoints
   {
     var members = [Int](repeating: 0, count: bins)
-    var lowest = [Int64?](repeating: nil, count: bins)
-    var highest = [Int64?](repeating: nil, count: bins)
+    var lowest = [Int64](repeating: .max, count: bins)
+    var highest = [Int64](repeating: .min, count: bins)
     for (x, s) in zip(values, scores) {
       let k = Int(s) - 1
       members[k] += 1
-      lowest[k] = min(lowest[k] ?? x, x)
-      highest[k] = max(highest[k] ?? x, x)
+      lowest[k] = min(lowest[k], x)
+      highest[k] = max(highest[k], x)
     }
-    return ScoreBreakpoints(dimension: dimension, members: members, lowest: lowest, highest: highest, cuts: cuts)
+    return ScoreBreakpoints(
+      dimension: dimension, members: members, lowest: (0..<bins).map { members[$0] > 0 ? lowest[$0] : nil },
+      highest: (0..<bins).map { members[$0] > 0 ? highest[$0] : nil }, cuts: cuts)
   }
 }
 

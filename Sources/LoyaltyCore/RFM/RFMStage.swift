@@ -104,9 +104,12 @@ public struct RFMResult: Sendable {
 /// Stage 4 (SPEC 5): RFM scores, value classes, segments, lifecycle, milestones and
 /// power tags from the member history.
 public enum RFMStage {
-  public static func run(history: MemberHistory, config: RFMConfig, lifecycle: LifecycleConfig) throws(LoyaltyError)
-    -> RFMResult
-  {
+  /// Per-member passes run on up to `threads` threads over contiguous ranges of
+  /// members; what they count is summed in range order, so results are the same for
+  /// any thread count.
+  public static func run(
+    history: MemberHistory, config: RFMConfig, lifecycle: LifecycleConfig, threads: Int = 1
+  ) throws(LoyaltyError) -> RFMResult {
     let bins = config.bins
     if config.method == .fixed {
       guard config.fixedRecency.count == bins - 1, config.fixedFrequency.count == bins - 1,
@@ -127,78 +130,126 @@ public enum RFMStage {
     // Milestone cohorts by first-order month, counted back from as-of's month: slot k
     // is k months before it (months only go back from as-of).
     let asOfMonth = history.asOf.month.index
+    let perRange = withSlots(&recency, &frequency, &monetary, &stage) { recency, frequency, monetary, stage in
+      ParallelRanges.mapChunks(count: n, threads: threads) { members in
+        var cohorts: [MilestoneCohort?] = []
+        for member in members {
+          let orders = history.orders(of: member)
+          let first = history.day[orders.lowerBound]
+          let last = history.day[orders.upperBound - 1]
+          let days = asOf - last
+          recency.buffer[member] = days
+          var count: Int32 = 0
+          var spend: Int64 = 0
+          for i in orders where history.day[i] >= windowStart {
+            count += 1
+            spend += history.net[i]
+          }
+          frequency.buffer[member] = count
+          monetary.buffer[member] = spend
+          if first >= asOf - Int32(lifecycle.newDays - 1) {
+            stage.buffer[member] = .new
+          } else if days <= lifecycle.activeDays {
+            stage.buffer[member] = .active
+          } else if days <= lifecycle.silentDays {
+            stage.buffer[member] = .silent
+          } else if days <= lifecycle.sleepingDays {
+            stage.buffer[member] = .sleeping
+          }
+          let span = Int32(lifecycle.milestoneDays)
+          if asOf - first >= span {
+            let month = Day(number: first).month
+            let slot = Int(asOfMonth - month.index)
+            while cohorts.count <= slot { cohorts.append(nil) }
+            if cohorts[slot] == nil { cohorts[slot] = MilestoneCohort(month: month) }
+            cohorts[slot]!.members += 1
+            if orders.count >= 2, history.day[orders.lowerBound + 1] <= first + span - 1 {
+              cohorts[slot]!.reachedSecond += 1
+            }
+            if orders.count >= 4, history.day[orders.lowerBound + 3] <= first + span - 1 {
+              cohorts[slot]!.reachedFourth += 1
+            }
+          }
+        }
+        return cohorts
+      }
+    }
     var cohorts: [MilestoneCohort?] = []
-    for member in 0..<n {
-      let orders = history.orders(of: member)
-      let first = history.day[orders.lowerBound]
-      let last = history.day[orders.upperBound - 1]
-      recency[member] = asOf - last
-      for i in orders where history.day[i] >= windowStart {
-        frequency[member] += 1
-        monetary[member] += history.net[i]
-      }
-      let days = Int(recency[member])
-      if first >= asOf - Int32(lifecycle.newDays - 1) {
-        stage[member] = .new
-      } else if days <= lifecycle.activeDays {
-        stage[member] = .active
-      } else if days <= lifecycle.silentDays {
-        stage[member] = .silent
-      } else if days <= lifecycle.sleepingDays {
-        stage[member] = .sleeping
-      }
-      let span = Int32(lifecycle.milestoneDays)
-      if asOf - first >= span {
-        let month = Day(number: first).month
-        let slot = Int(asOfMonth - month.index)
+    for part in perRange {
+      for (slot, cohort) in part.enumerated() {
+        guard let cohort else { continue }
         while cohorts.count <= slot { cohorts.append(nil) }
-        if cohorts[slot] == nil { cohorts[slot] = MilestoneCohort(month: month) }
-        cohorts[slot]!.members += 1
-        if orders.count >= 2, history.day[orders.lowerBound + 1] <= first + span - 1 {
-          cohorts[slot]!.reachedSecond += 1
-        }
-        if orders.count >= 4, history.day[orders.lowerBound + 3] <= first + span - 1 {
-          cohorts[slot]!.reachedFourth += 1
-        }
+        if cohorts[slot] == nil { cohorts[slot] = MilestoneCohort(month: cohort.month) }
+        cohorts[slot]!.members += cohort.members
+        cohorts[slot]!.reachedSecond += cohort.reachedSecond
+        cohorts[slot]!.reachedFourth += cohort.reachedFourth
       }
     }
     // The scored population: a counted order in the window.
-    let scored = (0..<n).filter { frequency[$0] > 0 }
-    let rValues = scored.map { Int64(recency[$0]) }
-    let fValues = scored.map { Int64(frequency[$0]) }
-    let mValues = scored.map { monetary[$0] }
-    // Members strictly below and above each monetary value: the rank scores and the
-    // power tags both read them.
-    let monetaryTies = TieCounts(mValues)
-    var rs: [UInt8]
-    var fs: [UInt8]
-    var ms: [UInt8]
-    var cuts: [[Double]] = [[], [], []]
-    switch config.method {
-    case .rank:
-      rs = RFMScoring.rank(rValues, bins: bins, higherIsBetter: false)
-      fs = RFMScoring.rank(fValues, bins: bins, higherIsBetter: true)
-      ms = RFMScoring.rank(monetaryTies, bins: bins, higherIsBetter: true)
-    case .quantile:
-      let r = RFMScoring.quantile(rValues, bins: bins, higherIsBetter: false, one: 1)
-      let f = RFMScoring.quantile(fValues, bins: bins, higherIsBetter: true, one: 1)
-      let m = RFMScoring.quantile(mValues, bins: bins, higherIsBetter: true, one: history.minorPerMajor)
-      (rs, fs, ms) = (r.scores, f.scores, m.scores)
-      cuts = [r.cuts, f.cuts, m.cuts]
-    case .fixed:
-      rs = RFMScoring.fixedRecency(rValues, breakpoints: config.fixedRecency.map(Int64.init), bins: bins)
-      fs = RFMScoring.fixedAscending(fValues, breakpoints: config.fixedFrequency.map(Int64.init))
-      ms = RFMScoring.fixedAscending(mValues, breakpoints: config.fixedMonetary)
-      cuts = [
-        config.fixedRecency.map(Double.init), config.fixedFrequency.map(Double.init),
-        config.fixedMonetary.map(Double.init),
-      ]
-    }
-    let breakpoints = [
-      RFMScoring.breakpoints(.recency, values: rValues, scores: rs, bins: bins, cuts: cuts[0]),
-      RFMScoring.breakpoints(.frequency, values: fValues, scores: fs, bins: bins, cuts: cuts[1]),
-      RFMScoring.breakpoints(.monetary, values: mValues, scores: ms, bins: bins, cuts: cuts[2]),
+    let (scored, rValues, fValues, mValues) = { () -> ([Int], [Int64], [Int64], [Int64]) in
+      var scored: [Int] = []
+      var r: [Int64] = []
+      var f: [Int64] = []
+      var m: [Int64] = []
+      for member in 0..<n where frequency[member] > 0 {
+        scored.append(member)
+        r.append(Int64(recency[member]))
+        f.append(Int64(frequency[member]))
+        m.append(monetary[member])
+      }
+      return (scored, r, f, m)
+    }()
+    // Recency and frequency are scored beside monetary, whose tie counts (members
+    // strictly below and above each value) the rank scores and the power tags share.
+    let method = config.method
+    let scoring = ParallelRanges.mapChunks(count: 2, threads: threads, minimum: 1) { sides in
+      sides.map { side -> (scores: [[UInt8]], cuts: [[Double]], ties: TieCounts?) in
+        switch (method, side) {
+        case (.rank, 0):
+          return (
+            [
+              RFMScoring.rank(rValues, bins: bins, higherIsBetter: false),
+              RFMScoring.rank(fValues, bins: bins, higherIsBetter: true),
+            ], [[], []], nil
+          )
+        case (.rank, _):
+          let ties = TieCounts(mValues)
+          return ([RFMScoring.rank(ties, bins: bins, higherIsBetter: true)], [[]], ties)
+        case (.quantile, 0):
+          let r = RFMScoring.quantile(rValues, bins: bins, higherIsBetter: false, one: 1)
+          let f = RFMScoring.quantile(fValues, bins: bins, higherIsBetter: true, one: 1)
+          return ([r.scores, f.scores], [r.cuts, f.cuts], nil)
+        case (.quantile, _):
+          let m = RFMScoring.quantile(mValues, bins: bins, higherIsBetter: true, one: history.minorPerMajor)
+          return ([m.scores], [m.cuts], TieCounts(mValues))
+        case (.fixed, 0):
+          return (
+            [
+              RFMScoring.fixedRecency(rValues, breakpoints: config.fixedRecency.map(Int64.init), bins: bins),
+              RFMScoring.fixedAscending(fValues, breakpoints: config.fixedFrequency.map(Int64.init)),
+            ],
+            [config.fixedRecency.map(Double.init), config.fixedFrequency.map(Double.init)], nil
+          )
+        case (.fixed, _):
+          return (
+            [RFMScoring.fixedAscending(mValues, breakpoints: config.fixedMonetary)],
+            [config.fixedMonetary.map(Double.init)], TieCounts(mValues)
+          )
+        }
+      }
+    }.flatMap { $0 }
+    let (rs, fs, ms) = (scoring[0].scores[0], scoring[0].scores[1], scoring[1].scores[0])
+    let cuts = scoring[0].cuts + scoring[1].cuts
+    let monetaryTies = scoring[1].ties!
+    let dimensions: [(RFMDimension, [Int64], [UInt8])] = [
+      (.recency, rValues, rs), (.frequency, fValues, fs), (.monetary, mValues, ms),
     ]
+    let breakpoints = ParallelRanges.mapChunks(count: 3, threads: threads, minimum: 1) { ks in
+      ks.map { k in
+        RFMScoring.breakpoints(
+          dimensions[k].0, values: dimensions[k].1, scores: dimensions[k].2, bins: bins, cuts: cuts[k])
+      }
+    }.flatMap { $0 }
     let sums = [rs, fs, ms].map { $0.reduce(0) { $0 + Int($1) } }
     let count = scored.count
     var r = [UInt8](repeating: 0, count: n)
@@ -208,40 +259,72 @@ public enum RFMStage {
     var segment = [Int16](repeating: -1, count: n)
     var powerTag = [PowerTag?](repeating: nil, count: n)
     let segmentNames = config.segments.map(\.name) + ["others"]
+    let segmentRules = config.segments
+    let powerTagShares = config.powerTagShares
+    let (monetaryAt, frequencyAt) = (monetary, frequency)
+    let groups = withSlots(&r, &f, &m, &valueClass) { r, f, m, valueClass in
+      withSlots(&segment, &powerTag) { segment, powerTag in
+        ParallelRanges.mapChunks(count: count, threads: threads) { positions in
+          var groups = ScoredGroups(bins: bins, classes: ValueClass.allCases.count, segments: segmentNames.count)
+          for position in positions {
+            let member = scored[position]
+            let (sr, sf, sm) = (rs[position], fs[position], ms[position])
+            r.buffer[member] = sr
+            f.buffer[member] = sf
+            m.buffer[member] = sm
+            // High: the score is strictly above the mean, i.e. score * n > sum of scores.
+            let cls = ValueClass.of(
+              r: Int(sr) * count > sums[0], f: Int(sf) * count > sums[1], m: Int(sm) * count > sums[2])
+            valueClass.buffer[member] = cls
+            let rule =
+              segmentRules.firstIndex {
+                $0.recency.contains(Int(sr)) && $0.frequency.contains(Int(sf)) && $0.monetary.contains(Int(sm))
+              } ?? segmentRules.count
+            segment.buffer[member] = Int16(rule)
+            let orders = Int(frequencyAt[member])
+            let spend = monetaryAt[member]
+            groups.classMembers[cls.rawValue] += 1
+            groups.classOrders[cls.rawValue] += orders
+            groups.classRevenue[cls.rawValue] += spend
+            groups.segmentMembers[rule] += 1
+            groups.segmentOrders[rule] += orders
+            groups.segmentRevenue[rule] += spend
+            groups.gridMembers[(Int(sr) - 1) * bins + Int(sf) - 1] += 1
+            groups.gridMonetary[(Int(sr) - 1) * bins + Int(sf) - 1] += spend
+            // Members strictly better on monetary, as a share of the scored members.
+            let better = Int(monetaryTies.above[position])
+            var tag = PowerTag.low
+            for (k, bound) in powerTagShares.enumerated() where Double(better) < bound * Double(count) {
+              tag = PowerTag(rawValue: k)!
+              break
+            }
+            powerTag.buffer[member] = tag
+          }
+          return groups
+        }
+      }
+    }
     var classes = ValueClass.allCases.map { GroupSummary(name: $0.name) }
     var segments = segmentNames.map { GroupSummary(name: $0) }
     var gridMembers = [[Int]](repeating: [Int](repeating: 0, count: bins), count: bins)
     var gridMonetary = [[Int64]](repeating: [Int64](repeating: 0, count: bins), count: bins)
-    for (position, member) in scored.enumerated() {
-      let (sr, sf, sm) = (rs[position], fs[position], ms[position])
-      r[member] = sr
-      f[member] = sf
-      m[member] = sm
-      // High: the score is strictly above the mean, i.e. score * n > sum of scores.
-      let cls = ValueClass.of(
-        r: Int(sr) * count > sums[0], f: Int(sf) * count > sums[1], m: Int(sm) * count > sums[2])
-      valueClass[member] = cls
-      let rule =
-        config.segments.firstIndex {
-          $0.recency.contains(Int(sr)) && $0.frequency.contains(Int(sf)) && $0.monetary.contains(Int(sm))
-        } ?? config.segments.count
-      segment[member] = Int16(rule)
-      classes[cls.rawValue].members += 1
-      classes[cls.rawValue].orders += Int(frequency[member])
-      classes[cls.rawValue].revenue += monetary[member]
-      segments[rule].members += 1
-      segments[rule].orders += Int(frequency[member])
-      segments[rule].revenue += monetary[member]
-      gridMembers[Int(sr) - 1][Int(sf) - 1] += 1
-      gridMonetary[Int(sr) - 1][Int(sf) - 1] += monetary[member]
-      // Members strictly better on monetary, as a share of the scored members.
-      let better = Int(monetaryTies.above[position])
-      var tag = PowerTag.low
-      for (k, bound) in config.powerTagShares.enumerated() where Double(better) < bound * Double(count) {
-        tag = PowerTag(rawValue: k)!
-        break
+    for part in groups {
+      for k in classes.indices {
+        classes[k].members += part.classMembers[k]
+        classes[k].orders += part.classOrders[k]
+        classes[k].revenue += part.classRevenue[k]
       }
-      powerTag[member] = tag
+      for k in segments.indices {
+        segments[k].members += part.segmentMembers[k]
+        segments[k].orders += part.segmentOrders[k]
+        segments[k].revenue += part.segmentRevenue[k]
+      }
+      for sr in 0..<bins {
+        for sf in 0..<bins {
+          gridMembers[sr][sf] += part.gridMembers[sr * bins + sf]
+          gridMonetary[sr][sf] += part.gridMonetary[sr * bins + sf]
+        }
+      }
     }
     var lifecycleCounts = [Int](repeating: 0, count: LifecycleStage.allCases.count)
     for s in stage { lifecycleCounts[s.rawValue] += 1 }
@@ -253,5 +336,29 @@ public enum RFMStage {
       breakpoints: breakpoints, gridMembers: gridMembers, gridMonetary: gridMonetary,
       classes: classes, segments: segments, lifecycleCounts: lifecycleCounts,
       milestones: cohorts.reversed().compactMap { $0 })
+  }
+}
+
+/// What a range of scored members adds to the class, segment and R x F grid sums.
+private struct ScoredGroups: Sendable {
+  var classMembers: [Int]
+  var classOrders: [Int]
+  var classRevenue: [Int64]
+  var segmentMembers: [Int]
+  var segmentOrders: [Int]
+  var segmentRevenue: [Int64]
+  /// [(r - 1) * bins + (f - 1)].
+  var gridMembers: [Int]
+  var gridMonetary: [Int64]
+
+  init(bins: Int, classes: Int, segments: Int) {
+    classMembers = Array(repeating: 0, count: classes)
+    classOrders = Array(repeating: 0, count: classes)
+    classRevenue = Array(repeating: 0, count: classes)
+    segmentMembers = Array(repeating: 0, count: segments)
+    segmentOrders = Array(repeating: 0, count: segments)
+    segmentRevenue = Array(repeating: 0, count: segments)
+    gridMembers = Array(repeating: 0, count: bins * bins)
+    gridMonetary = Array(repeating: 0, count: bins * bins)
   }
 }

@@ -12,11 +12,12 @@ enum ParallelRanges {
 
   /// Runs `work` on each chunk of `0..<count`, on up to `threads` threads, and
   /// returns the chunk results in chunk order.
+  /// Below `minimum` items (a few thousand by default: a thread costs more than it
+  /// saves on small items) it runs on the calling thread alone.
   static func mapChunks<Partial: Sendable>(
-    count: Int, threads: Int, _ work: @Sendable (Range<Int>) -> Partial
+    count: Int, threads: Int, minimum: Int = 4096, _ work: @Sendable (Range<Int>) -> Partial
   ) -> [Partial] {
-    // Below a few thousand items a thread costs more than it saves.
-    let parts = count < 4096 ? 1 : max(1, min(threads, count))
+    let parts = count < minimum ? 1 : max(1, min(threads, count))
     let ranges = chunks(count: count, parts: parts)
     if parts == 1 { return [work(ranges[0])] }
     var results = [Partial?](repeating: nil, count: parts)
@@ -40,4 +41,28 @@ struct SharedSlots<Element>: @unchecked Sendable {
 struct UncheckedSendable<Value>: @unchecked Sendable {
   let value: Value
   init(_ value: Value) { self.value = value }
+}
+
+/// Runs `body` with the buffers of four arrays as slots that threads may write (each
+/// slot by one thread).
+func withSlots<A, B, C, D, R>(
+  _ a: inout [A], _ b: inout [B], _ c: inout [C], _ d: inout [D],
+  _ body: (SharedSlots<A>, SharedSlots<B>, SharedSlots<C>, SharedSlots<D>) -> R
+) -> R {
+  a.withUnsafeMutableBufferPointer { a in
+    b.withUnsafeMutableBufferPointer { b in
+      c.withUnsafeMutableBufferPointer { c in
+        d.withUnsafeMutableBufferPointer { d in
+          body(SharedSlots(buffer: a), SharedSlots(buffer: b), SharedSlots(buffer: c), SharedSlots(buffer: d))
+        }
+      }
+    }
+  }
+}
+
+/// `withSlots` for two arrays.
+func withSlots<A, B, R>(_ a: inout [A], _ b: inout [B], _ body: (SharedSlots<A>, SharedSlots<B>) -> R) -> R {
+  a.withUnsafeMutableBufferPointer { a in
+    b.withUnsafeMutableBufferPointer { b in body(SharedSlots(buffer: a), SharedSlots(buffer: b)) }
+  }
 }
