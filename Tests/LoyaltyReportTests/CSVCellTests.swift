@@ -106,6 +106,34 @@ func blockWriterMatchesTheInMemoryText(threads: Int) throws {
   } throws: { "\($0)".contains("cannot be written") }
 }
 
+/// A cancelled block writer gives the file up at the next block: it throws, and leaves
+/// neither the file nor its temporary file behind, on any thread count.
+@Test(arguments: [1, 2, 3])
+func cancelledBlockWriterLeavesNoFile(threads: Int) {
+  let folder = "/tmp/loyalty-cancel-\(getpid())-\(threads)"
+  mkdir(folder, 0o755)
+  defer { ReportFolder.removeTree(folder) }
+  let cancellation = ReportFolder.WriteCancellation()
+  #expect {
+    try ReportFolder.writeCSV(
+      folder + "/x.csv", header: ["k"], blocks: 40, threads: threads, blockBytes: 64, cancellation: cancellation
+    ) { k, csv in
+      if k == 5 { cancellation.cancel() }
+      csv.integer(Int64(k))
+      csv.newline()
+    }
+  } throws: { "\($0)".contains("x.csv") }
+  var left: [String] = []
+  if let dir = opendir(folder) {
+    while let entry = readdir(dir) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+      if name != "." && name != ".." { left.append(name) }
+    }
+    closedir(dir)
+  }
+  #expect(left.isEmpty)
+}
+
 private func readBytes(_ path: String) -> [UInt8]? {
   guard let file = fopen(path, "rb") else { return nil }
   defer { fclose(file) }

@@ -4,11 +4,13 @@ import LoyaltyCore
 /// needs is known once identity is done, and those stages leave a core idle in their
 /// single-threaded steps. The file is the one `ReportBuilder` would write, byte for byte;
 /// `ReportBuilder.write(into:identityFile:)` waits for it before publishing the folder.
-/// It holds on to its staging folder and waits for the thread when it goes, so a run
-/// that fails midway removes the folder only once nothing writes into it.
+/// It holds on to its staging folder; when it goes unwaited (a run that failed after
+/// identity) it stops the thread at the next block and waits for it, so the folder is
+/// removed only once nothing writes into it.
 public final class BackgroundIdentityFile {
   private let task: LowPriorityTask<Void>
   private let staging: StagingFolder
+  private let cancellation = ReportFolder.WriteCancellation()
 
   /// Starts writing `staging`'s identity.csv. Only the refs' names are kept from
   /// `orders` (not its row columns or lookup table, which cleaning gives back).
@@ -20,15 +22,20 @@ public final class BackgroundIdentityFile {
     names.refChannel = orders.refChannel
     self.staging = staging
     let path = staging.path + "/identity.csv"
+    let cancellation = cancellation
     task = LowPriorityTask { [names] () throws(LoyaltyError) in
       let file = ReportBuilder.identityFile(names, identity)
       try ReportFolder.writeCSV(
-        path, header: file.header, blocks: file.blocks, threads: 1, blockBytes: 1 << 20, block: file.block)
+        path, header: file.header, blocks: file.blocks, threads: 1, blockBytes: 1 << 20, cancellation: cancellation,
+        block: file.block)
     }
   }
 
   /// Waits for the file; throws when it could not be written.
   public func wait() throws(LoyaltyError) { try task.value() }
 
-  deinit { _ = try? task.value() }
+  deinit {
+    cancellation.cancel()
+    _ = try? task.value()
+  }
 }

@@ -180,7 +180,6 @@ struct ByteCSV: ~Copyable {
   /// A copy of the bytes so far.
   func bytes() -> [UInt8] { Array(UnsafeBufferPointer(start: storage, count: count)) }
 
-  /// The text; consumes the writer.
   /// The text so far of a writer that keeps it in memory.
   func withText<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
     body(UnsafeRawBufferPointer(start: storage, count: count))
@@ -189,6 +188,7 @@ struct ByteCSV: ~Copyable {
   /// Empties a writer that keeps its text in memory, keeping its buffer.
   mutating func removeAll() { count = 0 }
 
+  /// The text; consumes the writer.
   consuming func finish() -> String {
     String(decoding: UnsafeBufferPointer(start: storage, count: count), as: UTF8.self)
   }

@@ -33,11 +33,14 @@ public enum ReportFolder {
   /// writer would make and at most two blocks per thread are in memory at a time.
   /// (Writes come from one thread only: on the machine this was measured on, a second
   /// thread's writes to the same file took four to six times as long.)
+  /// Once `cancellation` is set the file is given up (the temporary file removed) at
+  /// the next block.
   static func writeCSV(
     _ path: String, header: [String], blocks: Int, threads: Int, blockBytes: Int,
-    block: @escaping @Sendable (Int, inout ByteCSV) -> Void
+    cancellation: WriteCancellation? = nil, block: @escaping @Sendable (Int, inout ByteCSV) -> Void
   ) throws(LoyaltyError) {
-    let handover = BlockHandover(blocks: blocks, lanes: max(1, min(threads, blocks)), blockBytes: blockBytes)
+    let handover = BlockHandover(
+      blocks: blocks, lanes: max(1, min(threads, blocks)), blockBytes: blockBytes, cancellation: cancellation)
     try writeAtomically(path) { fd in
       let head = ByteCSV(header: header, reserve: 0)
       guard head.withText({ writeAll(fd, $0) }) else { return false }
@@ -88,9 +91,12 @@ public enum ReportFolder {
     var offset: off_t = 0
     private var firstFailure: Int32?
 
-    init(blocks: Int, lanes: Int, blockBytes: Int) {
+    private let cancellation: WriteCancellation?
+
+    init(blocks: Int, lanes: Int, blockBytes: Int, cancellation: WriteCancellation?) {
       self.blocks = blocks
       self.lanes = lanes
+      self.cancellation = cancellation
       buffers = (0..<2 * lanes).map { _ in BlockBuffer(reserve: blockBytes) }
       made = Array(repeating: false, count: blocks)
     }
@@ -123,6 +129,7 @@ public enum ReportFolder {
         condition.lock()
         let k = written
         while k <= last && !made[k] { condition.wait() }
+        if firstFailure == nil && cancellation?.isCancelled == true { firstFailure = ECANCELED }
         let skip = firstFailure != nil
         condition.unlock()
         guard k <= last else { return }
@@ -131,7 +138,9 @@ public enum ReportFolder {
         #if canImport(Glibc)
           // Starts write-back of the block now, so the fsync at the end waits for the
           // last blocks only; a hint that changes no byte of the file.
-          if reason == nil && !skip { _ = posix_fadvise(fd, offset, off_t(text.csv.count), POSIX_FADV_DONTNEED) }
+          if reason == nil && !skip && text.csv.count > 0 {
+            _ = posix_fadvise(fd, offset, off_t(text.csv.count), POSIX_FADV_DONTNEED)
+          }
         #endif
         offset += off_t(text.csv.count)
         text.csv.removeAll()
@@ -141,6 +150,24 @@ public enum ReportFolder {
         condition.broadcast()
         condition.unlock()
       }
+    }
+  }
+
+  /// A request to give up a file that `writeCSV` is writing.
+  final class WriteCancellation: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cancelled = false
+
+    func cancel() {
+      lock.lock()
+      cancelled = true
+      lock.unlock()
+    }
+
+    var isCancelled: Bool {
+      lock.lock()
+      defer { lock.unlock() }
+      return cancelled
     }
   }
 
@@ -180,7 +207,10 @@ public enum ReportFolder {
         let n = Darwin.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
       #endif
       if n < 0 && errno == EINTR { continue }
-      guard n > 0 else { return false }
+      guard n > 0 else {
+        if n == 0 { errno = EIO }  // no progress, and no reason given
+        return false
+      }
       offset += n
     }
     return true
