@@ -49,10 +49,13 @@ struct PointsCommand: ParsableCommand {
       points.expiry = rule
     }
     request.config.points = points
+    let folder = out ?? request.config.report.outDir + "/" + request.asOf.description + "-points"
+    // Held from the start, as `loyalty run` does, so no two commands write one folder.
+    let lock = try OutputLock(folder: folder)
     let result = try Pipeline.run(request)
     let report = ReportBuilder(run: result, inputs: []).pointsOnly()
-    let folder = out ?? request.config.report.outDir + "/" + request.asOf.description + "-points"
     try ReportFolder.write(report.files, to: folder)
+    withExtendedLifetime(lock) {}
     print(report.markdown, terminator: "")
     print("points written to \(folder)/")
   }

@@ -90,4 +90,28 @@ private func waitKilled(_ pid: pid_t) -> (killed: Bool, status: Int32) {
     #expect(!last.killed && last.status == 0)
     #expect(readText(dir + "/report/points_summary.csv") != before[2])
   }
+
+  /// `loyalty levels --out` and `loyalty points` take the folder's lock too: while
+  /// another writer holds it they stop with exit code 2 and write nothing.
+  @Test func levelsAndPointsRefuseALockedFolder() throws {
+    guard access(loyaltyBinary, X_OK) == 0 else {
+      Issue.record("the loyalty binary is not built at \(loyaltyBinary)")
+      return
+    }
+    var template = Array("/tmp/loyalty-lock-XXXXXX".utf8CString)
+    let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    defer { ReportFolder.removeTree(dir) }
+    let root = repositoryRoot
+    let common = [
+      "--config", root + "/SampleData/pipeline.toml", "--orders", root + "/SampleData/orders.csv", "--id-map",
+      root + "/SampleData/id_map.csv", "--as-of", "2026-10-31", "--out", dir + "/out",
+    ]
+    let lock = try OutputLock(folder: dir + "/out")
+    for command in [["levels"], ["points", "--runs", "2"]] {
+      let refused = waitKilled(spawn(command + common))
+      #expect(!refused.killed && refused.status == 2, "\(command[0])")
+      #expect(access(dir + "/out", F_OK) != 0, "\(command[0]) wrote the locked folder")
+    }
+    withExtendedLifetime(lock) {}
+  }
 }
