@@ -43,9 +43,9 @@ public struct ReportBuilder {
     try write(into: StagingFolder(for: folder), includeTimings: includeTimings, beforePublishing: beforePublishing)
   }
 
-  /// Writes the files of `files()` into `staging` and publishes it, with identity.csv
-  /// and members.csv written in blocks as their rows are made, so neither is ever held
-  /// in memory whole. `identityFile`, when given, is identity.csv already being written
+  /// Writes the files of `files()` into `staging` and publishes it, with rejects.csv,
+  /// identity.csv and members.csv written in blocks as their rows are made, so none is
+  /// ever held in memory whole. `identityFile`, when given, is identity.csv already being written
   /// into `staging` (started once identity was done); it is waited for, not written
   /// again. `beforePublishing` runs once every file is written and before the folder
   /// moves into place (the run's history entry is saved there, so that a run stopped
@@ -74,9 +74,9 @@ public struct ReportBuilder {
     try staging.publish()
   }
 
-  /// `files()`, leaving out identity.csv and members.csv when `memberSized` is false.
+  /// `files()`, leaving out rejects.csv, identity.csv and members.csv when `memberSized` is false.
   func files(includeTimings: Bool, memberSized: Bool) -> [(name: String, contents: String)] {
-    var files: [(String, String)] = [("rejects.csv", rejectsCSV())]
+    var files: [(String, String)] = []
     var memberSizedTexts: [String: String] = [:]
     if memberSized {
       for file in memberSizedFiles() {
@@ -85,6 +85,7 @@ public struct ReportBuilder {
         memberSizedTexts[file.name] = csv.finish()
       }
     }
+    if let rejects = memberSizedTexts["rejects.csv"] { files.append(("rejects.csv", rejects)) }
     if let identity = memberSizedTexts["identity.csv"] { files.append(("identity.csv", identity)) }
     if let rfm = run.rfm {
       if let members = memberSizedTexts["members.csv"] { files.append(("members.csv", members)) }
@@ -100,7 +101,7 @@ public struct ReportBuilder {
 
   // MARK: CSV files
 
-  /// A file with a row per ref or per member: its header, a size hint for building it
+  /// A file with a row per reject, ref or member: its header, a size hint for building it
   /// in memory, and its rows in blocks (`block(k, &csv)` appends block k's rows), so
   /// that several threads can make them (`ReportFolder.writeCSV`).
   struct MemberSizedFile {
@@ -114,10 +115,10 @@ public struct ReportBuilder {
   /// Rows per block of a member-sized file: about 3.5 MB of members.csv.
   static let rowsPerBlock = 32_768
 
-  /// identity.csv (when identity ran, unless `skippingIdentity`) and members.csv (when
-  /// RFM ran).
+  /// rejects.csv, identity.csv (when identity ran, unless `skippingIdentity`) and
+  /// members.csv (when RFM ran).
   func memberSizedFiles(skippingIdentity: Bool = false) -> [MemberSizedFile] {
-    var files: [MemberSizedFile] = []
+    var files: [MemberSizedFile] = [rejectsFile()]
     if let identity = run.identity, !skippingIdentity {
       files.append(Self.identityFile(run.ingest.orders, identity, rowsPerBlock: rowsPerBlock))
     }
@@ -127,14 +128,27 @@ public struct ReportBuilder {
     return files
   }
 
-  func rejectsCSV() -> String {
-    var csv = CSVText(header: ["file", "line", "code", "reason", "record"])
-    for r in run.allRejects {
-      csv.appendRow([
-        CSVText.cell(r.file), String(r.line), r.code.rawValue, CSVText.cell(r.reason), CSVText.cell(r.record),
-      ])
+  /// rejects.csv: a row per reject, which can be millions when exports run past as-of.
+  func rejectsFile() -> MemberSizedFile {
+    let rejects = run.allRejects
+    let rowsPerBlock = rowsPerBlock
+    return MemberSizedFile(
+      name: "rejects.csv", header: ["file", "line", "code", "reason", "record"], reserve: rejects.count * 160,
+      blocks: (rejects.count + rowsPerBlock - 1) / rowsPerBlock
+    ) { k, csv in
+      for reject in rejects[k * rowsPerBlock..<min(rejects.count, (k + 1) * rowsPerBlock)] {
+        csv.text(reject.file)
+        csv.comma()
+        csv.integer(Int64(reject.line))
+        csv.comma()
+        csv.plain(reject.code.rawValue)
+        csv.comma()
+        csv.text(reject.reason)
+        csv.comma()
+        csv.text(reject.record)
+        csv.newline()
+      }
     }
-    return csv.text
   }
 
   static let identityHeader = ["channel", "customer_ref", "member_id", "rule"]
