@@ -100,6 +100,8 @@ struct IngestState {
   let config: InputConfig
   let linkKeyNames: [String]
   let asOf: Day
+  /// The end of a future order's reason, written once.
+  let asOfText: String
   let threads: Int
   var table: OrderTable
   var files: [FileCounts] = []
@@ -109,6 +111,7 @@ struct IngestState {
   init(config: InputConfig, linkKeys: [String], asOf: Day, threads: Int) {
     self.config = config
     self.asOf = asOf
+    asOfText = "\(asOf)."
     self.threads = max(1, threads)
     linkKeyNames = linkKeys
     table = OrderTable(linkKeyCount: linkKeys.count)
@@ -421,18 +424,19 @@ struct IngestState {
     lineCursor.line += CSVScanner.countLineFeeds(bytes, lineCursor.offset..<start)
     lineCursor.offset = start
     let layout = chunk.layout
-    let (raw, orderID, channel) =
-      CSVScanner.record(bytes, at: start, path: path) { record in
-        (record.rawString, record.string(layout.orderID), record.string(layout.channel))
-      } ?? ("", "", "")
     if duplicate {
+      let (raw, orderID, channel) =
+        CSVScanner.record(bytes, at: start, path: path) { record in
+          (record.rawString, record.string(layout.orderID), record.string(layout.channel))
+        } ?? ("", "", "")
       return Reject(
         file: path, line: lineCursor.line, code: .duplicateOrder,
         reason: "Order '\(orderID)' on channel '\(channel)' appeared earlier; the first is kept.", record: raw)
     }
+    let raw = CSVScanner.record(bytes, at: start, path: path) { $0.rawString } ?? ""
     return Reject(
       file: path, line: lineCursor.line, code: .futureOrder,
-      reason: "The order date \(Day(number: chunk.table.day[row])) is after the as-of date \(asOf).", record: raw)
+      reason: "The order date \(Day(number: chunk.table.day[row])) is after the as-of date " + asOfText, record: raw)
   }
 }
 
