@@ -279,36 +279,30 @@ private final class ScanState {
 /// Copies of field bytes (see `copy`).
 enum FieldBytes {
   /// `memcpy` for the short fields CSV is made of: most are under 32 bytes, where a
-  /// call costs more than the copy. Loads and stores overlap rather than loop.
+  /// call costs more than the copy. Words from the front and the back overlap rather
+  /// than loop (`source` and `target` never overlap).
   @inline(__always)
   static func copy(_ source: UnsafeRawPointer, to target: UnsafeMutableRawPointer, count: Int) {
+    @inline(__always) func move<T: FixedWidthInteger>(_: T.Type, at offset: Int) {
+      target.storeBytes(of: source.loadUnaligned(fromByteOffset: offset, as: T.self), toByteOffset: offset, as: T.self)
+    }
     switch count {
     case 16...32:
-      let a = source.loadUnaligned(as: UInt64.self)
-      let b = source.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
-      let c = source.loadUnaligned(fromByteOffset: count - 16, as: UInt64.self)
-      let d = source.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
-      target.storeBytes(of: a, as: UInt64.self)
-      target.storeBytes(of: b, toByteOffset: 8, as: UInt64.self)
-      target.storeBytes(of: c, toByteOffset: count - 16, as: UInt64.self)
-      target.storeBytes(of: d, toByteOffset: count - 8, as: UInt64.self)
+      move(UInt64.self, at: 0)
+      move(UInt64.self, at: 8)
+      move(UInt64.self, at: count - 16)
+      move(UInt64.self, at: count - 8)
     case 8..<16:
-      let a = source.loadUnaligned(as: UInt64.self)
-      let b = source.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
-      target.storeBytes(of: a, as: UInt64.self)
-      target.storeBytes(of: b, toByteOffset: count - 8, as: UInt64.self)
+      move(UInt64.self, at: 0)
+      move(UInt64.self, at: count - 8)
     case 4..<8:
-      let a = source.loadUnaligned(as: UInt32.self)
-      let b = source.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
-      target.storeBytes(of: a, as: UInt32.self)
-      target.storeBytes(of: b, toByteOffset: count - 4, as: UInt32.self)
+      move(UInt32.self, at: 0)
+      move(UInt32.self, at: count - 4)
     case 2..<4:
-      let a = source.loadUnaligned(as: UInt16.self)
-      let b = source.loadUnaligned(fromByteOffset: count - 2, as: UInt16.self)
-      target.storeBytes(of: a, as: UInt16.self)
-      target.storeBytes(of: b, toByteOffset: count - 2, as: UInt16.self)
+      move(UInt16.self, at: 0)
+      move(UInt16.self, at: count - 2)
     case 1:
-      target.storeBytes(of: source.load(as: UInt8.self), as: UInt8.self)
+      move(UInt8.self, at: 0)
     default:
       target.copyMemory(from: source, byteCount: count)
     }

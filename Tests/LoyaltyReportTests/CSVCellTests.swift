@@ -133,16 +133,3 @@ func cancelledBlockWriterLeavesNoFile(threads: Int) {
   }
   #expect(left.isEmpty)
 }
-
-private func readBytes(_ path: String) -> [UInt8]? {
-  guard let file = fopen(path, "rb") else { return nil }
-  defer { fclose(file) }
-  var bytes: [UInt8] = []
-  var buffer = [UInt8](repeating: 0, count: 1 << 16)
-  while true {
-    let n = fread(&buffer, 1, buffer.count, file)
-    if n == 0 { break }
-    bytes += buffer[0..<n]
-  }
-  return bytes
-}

@@ -17,6 +17,10 @@ let repositoryRoot: String = {
 }()
 
 func readText(_ path: String) -> String? {
+  readBytes(path).map { String(decoding: $0, as: UTF8.self) }
+}
+
+func readBytes(_ path: String) -> [UInt8]? {
   guard let file = fopen(path, "rb") else { return nil }
   defer { fclose(file) }
   var bytes: [UInt8] = []
@@ -26,7 +30,7 @@ func readText(_ path: String) -> String? {
     if n <= 0 { break }
     bytes += buffer[0..<n]
   }
-  return String(decoding: bytes, as: UTF8.self)
+  return bytes
 }
 
 /// `scripts/run`'s report for the sample data is committed under `Reports/sample/`

@@ -44,15 +44,21 @@ private func waitKilled(_ pid: pid_t) -> (killed: Bool, status: Int32) {
   return (signalled, (status >> 8) & 0xFF)
 }
 
+/// A fresh folder `/tmp/loyalty-<name>-XXXXXX` for a test that runs the binary, or
+/// nil (recorded as an issue) when the binary is not built.
+private func binaryAndFolder(_ name: String) -> String? {
+  guard access(loyaltyBinary, X_OK) == 0 else {
+    Issue.record("the loyalty binary is not built at \(loyaltyBinary)")
+    return nil
+  }
+  var template = Array("/tmp/loyalty-\(name)-XXXXXX".utf8CString)
+  return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+}
+
 /// A run killed midway leaves the previous report and history intact.
 @Suite(.serialized) struct KilledRunTests {
   @Test func killedRunLeavesPreviousReportAndHistoryIntact() throws {
-    guard access(loyaltyBinary, X_OK) == 0 else {
-      Issue.record("the loyalty binary is not built at \(loyaltyBinary)")
-      return
-    }
-    var template = Array("/tmp/loyalty-kill-XXXXXX".utf8CString)
-    let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    guard let dir = binaryAndFolder("kill") else { return }
     let root = repositoryRoot
     func arguments(seed: Int) -> [String] {
       [
@@ -94,12 +100,7 @@ private func waitKilled(_ pid: pid_t) -> (killed: Bool, status: Int32) {
   /// `loyalty levels --out` and `loyalty points` take the folder's lock too: while
   /// another writer holds it they stop with exit code 2 and write nothing.
   @Test func levelsAndPointsRefuseALockedFolder() throws {
-    guard access(loyaltyBinary, X_OK) == 0 else {
-      Issue.record("the loyalty binary is not built at \(loyaltyBinary)")
-      return
-    }
-    var template = Array("/tmp/loyalty-lock-XXXXXX".utf8CString)
-    let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    guard let dir = binaryAndFolder("lock") else { return }
     defer { ReportFolder.removeTree(dir) }
     let root = repositoryRoot
     let common = [
