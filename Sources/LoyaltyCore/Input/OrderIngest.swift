@@ -231,7 +231,11 @@ struct IngestState {
     }
     counts.accepted = counts.read - counts.rejected
     fileRejects.sort { $0.line < $1.line }
-    rejects += fileRejects
+    if rejects.isEmpty {
+      rejects = fileRejects  // shared, not copied a reject at a time
+    } else {
+      rejects += fileRejects
+    }
     files.append(counts)
   }
 
