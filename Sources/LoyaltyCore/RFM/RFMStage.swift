@@ -199,57 +199,44 @@ public enum RFMStage {
       }
       return (scored, r, f, m)
     }()
-    // Recency and frequency are scored beside monetary, whose tie counts (members
-    // strictly below and above each value) the rank scores and the power tags share.
+    // Each dimension is scored, and its breakpoints found, on its own, side by side on
+    // the run's threads (monetary, the heaviest, apart from the other two). Monetary's
+    // tie counts (members strictly below and above each value) also give the power tags.
     let method = config.method
-    let scoring = ParallelRanges.mapChunks(count: 2, threads: threads, minimum: 1) { sides in
-      sides.map { side -> (scores: [[UInt8]], cuts: [[Double]], ties: TieCounts?) in
-        switch (method, side) {
-        case (.rank, 0):
-          return (
-            [
-              RFMScoring.rank(rValues, bins: bins, higherIsBetter: false),
-              RFMScoring.rank(fValues, bins: bins, higherIsBetter: true),
-            ], [[], []], nil
-          )
-        case (.rank, _):
-          let ties = TieCounts(mValues)
-          return ([RFMScoring.rank(ties, bins: bins, higherIsBetter: true)], [[]], ties)
-        case (.quantile, 0):
-          let r = RFMScoring.quantile(rValues, bins: bins, higherIsBetter: false, one: 1)
-          let f = RFMScoring.quantile(fValues, bins: bins, higherIsBetter: true, one: 1)
-          return ([r.scores, f.scores], [r.cuts, f.cuts], nil)
-        case (.quantile, _):
-          let m = RFMScoring.quantile(mValues, bins: bins, higherIsBetter: true, one: history.minorPerMajor)
-          return ([m.scores], [m.cuts], TieCounts(mValues))
-        case (.fixed, 0):
-          return (
-            [
-              RFMScoring.fixedRecency(rValues, breakpoints: config.fixedRecency.map(Int64.init), bins: bins),
-              RFMScoring.fixedAscending(fValues, breakpoints: config.fixedFrequency.map(Int64.init)),
-            ],
-            [config.fixedRecency.map(Double.init), config.fixedFrequency.map(Double.init)], nil
-          )
-        case (.fixed, _):
-          return (
-            [RFMScoring.fixedAscending(mValues, breakpoints: config.fixedMonetary)],
-            [config.fixedMonetary.map(Double.init)], TieCounts(mValues)
-          )
-        }
-      }
-    }.flatMap { $0 }
-    let (rs, fs, ms) = (scoring[0].scores[0], scoring[0].scores[1], scoring[1].scores[0])
-    let cuts = scoring[0].cuts + scoring[1].cuts
-    let monetaryTies = scoring[1].ties!
-    let dimensions: [(RFMDimension, [Int64], [UInt8])] = [
-      (.recency, rValues, rs), (.frequency, fValues, fs), (.monetary, mValues, ms),
+    let fixedBreakpoints = [
+      config.fixedRecency.map(Int64.init), config.fixedFrequency.map(Int64.init), config.fixedMonetary,
     ]
-    let breakpoints = ParallelRanges.mapChunks(count: 3, threads: threads, minimum: 1) { ks in
-      ks.map { k in
-        RFMScoring.breakpoints(
-          dimensions[k].0, values: dimensions[k].1, scores: dimensions[k].2, bins: bins, cuts: cuts[k])
+    let scoring = ParallelRanges.map([RFMDimension.monetary, .recency, .frequency], threads: threads) {
+      dimension -> (scores: [UInt8], breakpoints: ScoreBreakpoints, ties: TieCounts?) in
+      let values = [rValues, fValues, mValues][dimension.rawValue]
+      let higherIsBetter = dimension != .recency
+      var ties: TieCounts? = nil
+      let scores: [UInt8]
+      var cuts: [Double] = []
+      switch method {
+      case .rank:
+        ties = TieCounts(values)
+        scores = RFMScoring.rank(ties!, bins: bins, higherIsBetter: higherIsBetter)
+      case .quantile:
+        let one = dimension == .monetary ? history.minorPerMajor : 1
+        (scores, cuts) = RFMScoring.quantile(values, bins: bins, higherIsBetter: higherIsBetter, one: one)
+      case .fixed:
+        let breakpoints = fixedBreakpoints[dimension.rawValue]
+        scores =
+          higherIsBetter
+          ? RFMScoring.fixedAscending(values, breakpoints: breakpoints)
+          : RFMScoring.fixedRecency(values, breakpoints: breakpoints, bins: bins)
+        cuts = breakpoints.map(Double.init)
       }
-    }.flatMap { $0 }
+      if dimension == .monetary && ties == nil { ties = TieCounts(values) }
+      return (
+        scores, RFMScoring.breakpoints(dimension, values: values, scores: scores, bins: bins, cuts: cuts),
+        dimension == .monetary ? ties : nil
+      )
+    }
+    let (rs, fs, ms) = (scoring[1].scores, scoring[2].scores, scoring[0].scores)
+    let breakpoints = [scoring[1].breakpoints, scoring[2].breakpoints, scoring[0].breakpoints]
+    let monetaryTies = scoring[0].ties!
     let sums = [rs, fs, ms].map { $0.reduce(0) { $0 + Int($1) } }
     let count = scored.count
     var r = [UInt8](repeating: 0, count: n)

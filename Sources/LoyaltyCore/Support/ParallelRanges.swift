@@ -29,6 +29,15 @@ enum ParallelRanges {
     }
     return results.map { $0! }
   }
+
+  /// `items.map(transform)`, the items split over up to `threads` threads however few
+  /// they are (each is a large piece of work).
+  static func map<Item: Sendable, Result: Sendable>(
+    _ items: [Item], threads: Int, _ transform: @Sendable (Item) -> Result
+  ) -> [Result] {
+    mapChunks(count: items.count, threads: threads, minimum: 1) { range in range.map { transform(items[$0]) } }
+      .flatMap { $0 }
+  }
 }
 
 /// A buffer whose slots are written by different threads, each slot by exactly one.
