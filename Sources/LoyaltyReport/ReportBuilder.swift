@@ -61,9 +61,7 @@ public struct ReportBuilder {
         try ReportFolder.writeFile(staging.path + "/" + file.name, file.contents)
       }
       for file in memberSizedFiles(skippingIdentity: identityFile != nil) {
-        try ReportFolder.writeCSV(
-          staging.path + "/" + file.name, header: file.header, blocks: file.blocks, threads: run.request.threads,
-          blockBytes: file.reserve / max(1, file.blocks) + 4096, block: file.block)
+        try file.write(into: staging.path, threads: run.request.threads)
       }
     }
     // Waited for even when the rest failed, so the first failure is the one reported.
@@ -79,11 +77,7 @@ public struct ReportBuilder {
     var files: [(String, String)] = []
     var memberSizedTexts: [String: String] = [:]
     if memberSized {
-      for file in memberSizedFiles() {
-        var csv = ByteCSV(header: file.header, reserve: file.reserve)
-        for k in 0..<file.blocks { file.block(k, &csv) }
-        memberSizedTexts[file.name] = csv.finish()
-      }
+      for file in memberSizedFiles() { memberSizedTexts[file.name] = file.text }
     }
     if let rejects = memberSizedTexts["rejects.csv"] { files.append(("rejects.csv", rejects)) }
     if let identity = memberSizedTexts["identity.csv"] { files.append(("identity.csv", identity)) }
@@ -108,8 +102,33 @@ public struct ReportBuilder {
     let name: String
     let header: [String]
     let reserve: Int
-    let blocks: Int
-    let block: @Sendable (Int, inout ByteCSV) -> Void
+    let rows: Int
+    let rowsPerBlock: Int
+    /// Appends the rows of a range.
+    let rowsIn: @Sendable (Range<Int>, inout ByteCSV) -> Void
+
+    var blocks: Int { (rows + rowsPerBlock - 1) / rowsPerBlock }
+
+    /// Appends block k's rows.
+    @Sendable func block(_ k: Int, _ csv: inout ByteCSV) {
+      rowsIn(k * rowsPerBlock..<min(rows, (k + 1) * rowsPerBlock), &csv)
+    }
+
+    /// The file as text (what `files()` holds).
+    var text: String {
+      var csv = ByteCSV(header: header, reserve: reserve)
+      for k in 0..<blocks { block(k, &csv) }
+      return csv.finish()
+    }
+
+    /// Writes the file into `folder` (see `ReportFolder.writeCSV`).
+    func write(
+      into folder: String, threads: Int, cancellation: ReportFolder.WriteCancellation? = nil
+    ) throws(LoyaltyError) {
+      try ReportFolder.writeCSV(
+        folder + "/" + name, header: header, blocks: blocks, threads: threads,
+        blockBytes: reserve / max(1, blocks) + 4096, cancellation: cancellation, block: block)
+    }
   }
 
   /// Rows per block of a member-sized file: about 3.5 MB of members.csv.
@@ -131,12 +150,11 @@ public struct ReportBuilder {
   /// rejects.csv: a row per reject, which can be millions when exports run past as-of.
   func rejectsFile() -> MemberSizedFile {
     let rejects = run.allRejects
-    let rowsPerBlock = rowsPerBlock
     return MemberSizedFile(
       name: "rejects.csv", header: ["file", "line", "code", "reason", "record"], reserve: rejects.count * 160,
-      blocks: (rejects.count + rowsPerBlock - 1) / rowsPerBlock
-    ) { k, csv in
-      for reject in rejects[k * rowsPerBlock..<min(rejects.count, (k + 1) * rowsPerBlock)] {
+      rows: rejects.count, rowsPerBlock: rowsPerBlock
+    ) { range, csv in
+      for reject in rejects[range] {
         csv.text(reject.file)
         csv.comma()
         csv.integer(Int64(reject.line))
@@ -173,10 +191,10 @@ public struct ReportBuilder {
       start[m] += 1
     }
     return MemberSizedFile(
-      name: "identity.csv", header: identityHeader, reserve: identity.refCount * 48,
-      blocks: (rows.count + rowsPerBlock - 1) / rowsPerBlock
-    ) { [rows] k, csv in
-      for ref in rows[k * rowsPerBlock..<min(rows.count, (k + 1) * rowsPerBlock)] {
+      name: "identity.csv", header: identityHeader, reserve: identity.refCount * 48, rows: rows.count,
+      rowsPerBlock: rowsPerBlock
+    ) { [rows] range, csv in
+      for ref in rows[range] {
         orders.withRefParts(ref) { channel, customerRef in
           csv.text(channel)
           csv.comma()
@@ -195,7 +213,6 @@ public struct ReportBuilder {
   func membersFile(_ history: MemberHistory, _ rfm: RFMResult) -> MemberSizedFile {
     let levels = run.levels
     let digits = digits
-    let rowsPerBlock = rowsPerBlock
     // Names and dates repeat across millions of rows: rendered once, copied per row.
     let segmentNames = RenderedCells(rfm.segmentNames)
     let classNames = RenderedCells(ValueClass.allCases.map(\.name))
@@ -204,9 +221,9 @@ public struct ReportBuilder {
     let dates = DateCells(first: history.day.min() ?? 0, last: history.day.max() ?? -1)
     return MemberSizedFile(
       name: "members.csv", header: Self.membersHeader, reserve: history.memberCount * 110,
-      blocks: (history.memberCount + rowsPerBlock - 1) / rowsPerBlock
-    ) { k, csv in
-      for m in k * rowsPerBlock..<min(history.memberCount, (k + 1) * rowsPerBlock) {
+      rows: history.memberCount, rowsPerBlock: rowsPerBlock
+    ) { range, csv in
+      for m in range {
         let orders = history.orders(of: m)
         history.memberIDs.withBytes(m) { csv.text($0) }
         csv.comma()

@@ -15,19 +15,13 @@ public final class BackgroundIdentityFile {
   /// Starts writing `staging`'s identity.csv. Only the refs' names are kept from
   /// `orders` (not its row columns or lookup table, which cleaning gives back).
   public init(into staging: StagingFolder, orders: OrderTable, identity: IdentityResult) {
-    var names = OrderTable(linkKeyCount: 0)
-    names.refs = orders.refs
-    names.refs.releaseLookup()
-    names.channels = orders.channels
-    names.refChannel = orders.refChannel
+    var names = orders
+    names.releaseRowColumns()
     self.staging = staging
-    let path = staging.path + "/identity.csv"
+    let folder = staging.path
     let cancellation = cancellation
     task = LowPriorityTask { [names] () throws(LoyaltyError) in
-      let file = ReportBuilder.identityFile(names, identity)
-      try ReportFolder.writeCSV(
-        path, header: file.header, blocks: file.blocks, threads: 1, blockBytes: 1 << 20, cancellation: cancellation,
-        block: file.block)
+      try ReportBuilder.identityFile(names, identity).write(into: folder, threads: 1, cancellation: cancellation)
     }
   }
 
