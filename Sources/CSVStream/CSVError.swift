@@ -10,6 +10,17 @@ public enum CSVError: Error, Equatable, Sendable, CustomStringConvertible {
   /// libcsv failed (out of memory).
   case parser(path: String, message: String)
 
+  /// The same error with its line `shift` lines on: for a part of a file read with
+  /// its lines counted from 1.
+  public func shiftingLines(by shift: Int) -> CSVError {
+    switch self {
+    case .notUTF8(let path, let line): return .notUTF8(path: path, line: line + shift)
+    case .recordTooLong(let path, let line, let limit):
+      return .recordTooLong(path: path, line: line + shift, limit: limit)
+    case .unreadable, .parser: return self
+    }
+  }
+
   public var description: String {
     switch self {
     case .unreadable(let path, let reason):

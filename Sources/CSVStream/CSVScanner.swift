@@ -20,51 +20,59 @@ public enum CSVScanner {
 
   /// Calls `body` for every record in `bytes[range]`, in order.
   ///
+  /// The bytes are checked to be UTF-8 a little ahead of the parse (in steps of
+  /// `checkStep` that end after a line feed, so that each step is parsed while it is
+  /// still in cache); a range that is not UTF-8 anywhere fails with `.notUTF8`, even
+  /// when the parse meets a broken record before the bad bytes.
+  ///
   /// - Parameters:
   ///   - bytes: the whole file (a leading UTF-8 BOM is skipped when `range` starts at 0).
   ///   - range: where to scan; must start at a record boundary.
   ///   - firstLine: the physical line number of `range.lowerBound`.
   ///   - path: the file's name, for errors.
-  ///   - release: when given, called with ranges of `bytes` a pass has read (every
-  ///     `releaseStep` bytes or so): first the UTF-8 check's steps over the whole range,
-  ///     then, behind the record being parsed, the parse's. The parse reads the check's
-  ///     ranges again, so `release` must keep the bytes readable: `MappedFile.release`
-  ///     on a file mapping only lets the pages leave resident memory, to be read from
-  ///     the file again when touched.
-  /// - Returns: true when the range ended between records (false means a quoted field
-  ///   ran on past the end of the range, so the range did not end at a record boundary).
+  ///   - release: when given, called with ranges of `bytes` the parse has read, behind
+  ///     the record being parsed (every `releaseStep` bytes or so). `MappedFile.release`
+  ///     on a file mapping lets those pages leave resident memory.
+  /// - Returns: whether the range ended between records (false means a quoted field
+  ///   ran on past the end of the range, so the range did not end at a record boundary)
+  ///   and how many line feeds it holds.
   @discardableResult
   public static func scan(
     _ bytes: UnsafeRawBufferPointer, range: Range<Int>? = nil, firstLine: Int = 1,
     path: String, release: ((Range<Int>) -> Void)? = nil, body: (CSVRecord) -> Void
-  ) throws(CSVError) -> Bool {
+  ) throws(CSVError) -> ScanEnd {
     var range = range ?? 0..<bytes.count
-    guard let base = bytes.baseAddress, !range.isEmpty else { return true }
+    guard let base = bytes.baseAddress, !range.isEmpty else { return ScanEnd(endedBetweenRecords: true, lineFeeds: 0) }
     if range.lowerBound == 0, range.count >= 3,
       base.load(as: UInt8.self) == 0xEF, base.load(fromByteOffset: 1, as: UInt8.self) == 0xBB,
       base.load(fromByteOffset: 2, as: UInt8.self) == 0xBF
     {
       range = 3..<range.upperBound
     }
-    // The whole range is checked before any record is read, in steps that end after a
-    // line feed (never inside a UTF-8 sequence), each released once checked.
-    var checked = range.lowerBound
-    while checked < range.upperBound {
-      let step = stepEnd(bytes, from: checked, to: range.upperBound, release: release)
-      if let bad = UTF8Check.firstInvalidOffset(UnsafeRawBufferPointer(rebasing: bytes[checked..<step])) {
-        let line = firstLine + countLineFeeds(bytes, range.lowerBound..<(checked + bad))
-        throw .notUTF8(path: path, line: line)
-      }
-      release?(checked..<step)
-      checked = step
-    }
-    return try withoutActuallyEscaping(body) { escapable throws(CSVError) -> Bool in
+    return try withoutActuallyEscaping(body) { escapable throws(CSVError) -> ScanEnd in
       let state = ScanState(base: base.assumingMemoryBound(to: UInt8.self), body: escapable)
       state.release = release
+      state.checksUTF8 = true
       defer { state.free() }
       return try state.run(range: range, firstLine: firstLine, path: path)
     }
   }
+
+  /// How a scan ended (see `scan`).
+  public struct ScanEnd: Equatable, Sendable {
+    /// False when a quoted field ran on past the end of the range.
+    public var endedBetweenRecords: Bool
+    /// The line feeds in the range: the physical line after it is `firstLine` plus this.
+    public var lineFeeds: Int
+
+    public init(endedBetweenRecords: Bool, lineFeeds: Int) {
+      self.endedBetweenRecords = endedBetweenRecords
+      self.lineFeeds = lineFeeds
+    }
+  }
+
+  /// How far the UTF-8 check runs ahead of the parse, at least (see `scan`).
+  static let checkStep = 256 << 10
 
   /// Calls `body` with the record that starts at offset `start` of `bytes` and returns
   /// what it returns, parsing no further than that record's end: how a reject found by
@@ -91,15 +99,13 @@ public enum CSVScanner {
   /// How far a pass that releases what it read goes between releases.
   public static let releaseStep = 16 << 20
 
-  /// The end of the step from `start`: just after the first line feed at least
-  /// `releaseStep` bytes on (or `end`); all of `end` when nothing is released.
-  static func stepEnd(
-    _ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int, release: ((Range<Int>) -> Void)?
-  ) -> Int {
-    guard release != nil, end - start > releaseStep, let base = bytes.baseAddress else { return end }
-    let nominal = start + releaseStep
+  /// The end of the step from `start`: just after the first line feed at least `step`
+  /// bytes on (or `end`). A step so cut never ends inside a UTF-8 sequence.
+  static func stepEnd(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, step: Int) -> Int {
+    guard end - start > step else { return end }
+    let nominal = start + step
     guard let hit = memchr(base + nominal, 0x0A, end - nominal) else { return end }
-    return UnsafeRawPointer(hit) - base + 1
+    return UnsafeRawPointer(hit) - UnsafeRawPointer(base) + 1
   }
 
   /// `range` cut into parts of `releaseStep` bytes (the last one shorter), in order:
@@ -107,16 +113,6 @@ public enum CSVScanner {
   public static func releaseParts(_ range: Range<Int>) -> [Range<Int>] {
     stride(from: range.lowerBound, to: range.upperBound, by: releaseStep).map {
       $0..<min(range.upperBound, $0 + releaseStep)
-    }
-  }
-
-  /// Counts line feeds in `bytes[range]`, calling `release` with each part counted.
-  public static func countLineFeeds(
-    _ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, release: (Range<Int>) -> Void
-  ) -> Int {
-    releaseParts(range).reduce(0) { count, part in
-      defer { release(part) }
-      return count + countLineFeeds(bytes, part)
     }
   }
 
@@ -160,6 +156,8 @@ private final class ScanState {
   /// record (see `CSVScanner.record(at:)`).
   var stopAfterFirst = false
   var emitted = 0
+  /// Checks the bytes to be UTF-8 ahead of the parse (see `CSVScanner.scan`).
+  var checksUTF8 = false
 
   init(base: UnsafePointer<UInt8>, body: @escaping (CSVRecord) -> Void) {
     self.base = base
@@ -175,7 +173,7 @@ private final class ScanState {
     ends.deallocate()
   }
 
-  func run(range: Range<Int>, firstLine: Int, path: String) throws(CSVError) -> Bool {
+  func run(range: Range<Int>, firstLine: Int, path: String) throws(CSVError) -> CSVScanner.ScanEnd {
     guard csv_init(parser, 0) == 0 else {
       throw .parser(path: path, message: "out of memory")
     }
@@ -184,6 +182,13 @@ private final class ScanState {
     var position = range.lowerBound
     let end = range.upperBound
     var released = position
+    var checked = position
+    var lineFeeds = 0
+    // A broken record does not hide bytes that are not UTF-8 further on.
+    func failing(_ error: CSVError) -> CSVError {
+      guard checksUTF8 else { return error }
+      return notUTF8(range.lowerBound..<end, from: checked, firstLine: firstLine, path: path) ?? error
+    }
     while position < end {
       if let release, position - released >= CSVScanner.releaseStep {
         // Nothing before the record being read is read again.
@@ -193,6 +198,11 @@ private final class ScanState {
       }
       let newline = memchr(base + position, 0x0A, end - position)
       let next = newline.map { UnsafeRawPointer($0) - UnsafeRawPointer(base) + 1 } ?? end
+      while checksUTF8 && next > checked {
+        let step = CSVScanner.stepEnd(base, from: checked, to: end, step: CSVScanner.checkStep)
+        if let error = notUTF8(range.lowerBound..<step, from: checked, firstLine: firstLine, path: path) { throw error }
+        checked = step
+      }
       lineStart = position
       lineEnd = next
       if !pending && isBlank(position..<next) {
@@ -203,13 +213,14 @@ private final class ScanState {
           recordLine = lineNumber
           recordStart = position
         } else if position - recordStart > CSVScanner.recordLimit {
-          throw .recordTooLong(path: path, line: recordLine, limit: CSVScanner.recordLimit)
+          throw failing(.recordTooLong(path: path, line: recordLine, limit: CSVScanner.recordLimit))
         }
         let fed = csv_parse(parser, base + position, next - position, fieldCallback, recordCallback, context)
         if fed != next - position {
-          throw .parser(path: path, message: String(cString: csv_strerror(csv_error(parser))))
+          throw failing(.parser(path: path, message: String(cString: csv_strerror(csv_error(parser)))))
         }
       }
+      if newline != nil { lineFeeds += 1 }
       position = next
       lineNumber += 1
       if stopAfterFirst && emitted > 0 { break }
@@ -219,7 +230,17 @@ private final class ScanState {
     let insideQuotes = pending && parser.pointee.pstate == 2 && parser.pointee.quoted != 0
     if insideQuotes { unterminated = true }
     csv_fini(parser, fieldCallback, recordCallback, context)
-    return !insideQuotes
+    return CSVScanner.ScanEnd(endedBetweenRecords: !insideQuotes, lineFeeds: lineFeeds)
+  }
+
+  /// `.notUTF8` for the first bad byte of `range` at or after `from` (the bytes before
+  /// it are known to be UTF-8), with its line counted from the range's start.
+  private func notUTF8(_ range: Range<Int>, from: Int, firstLine: Int, path: String) -> CSVError? {
+    guard from < range.upperBound,
+      let bad = UTF8Check.firstInvalidOffset(UnsafeRawBufferPointer(start: base + from, count: range.upperBound - from))
+    else { return nil }
+    let bytes = UnsafeRawBufferPointer(start: base, count: from + bad)
+    return .notUTF8(path: path, line: firstLine + CSVScanner.countLineFeeds(bytes, range.lowerBound..<(from + bad)))
   }
 
   private func isBlank(_ range: Range<Int>) -> Bool {

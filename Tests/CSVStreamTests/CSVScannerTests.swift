@@ -82,12 +82,55 @@ private func records(_ text: String) throws -> [(line: Int, fields: [String], ra
     }
   }
 
+  @Test func bytesThatAreNotUTF8FarAheadAreFoundWithTheirLine() throws {
+    // Several check steps of good lines, then a bad byte.
+    let line = "12345,abcdefghij,2026-01-01\n"
+    let lines = 3 * CSVScanner.checkStep / line.utf8.count
+    var bytes = Array(String(repeating: line, count: lines).utf8)
+    bytes += Array("x,".utf8) + [0xE2, 0x28, 0xA1, 0x0A]
+    var seen = 0
+    #expect(throws: CSVError.notUTF8(path: "x.csv", line: lines + 1)) {
+      try bytes.withUnsafeBytes { buffer in
+        try CSVScanner.scan(buffer, path: "x.csv") { _ in seen += 1 }
+      }
+    }
+    #expect(seen < lines)
+  }
+
+  @Test func bytesThatAreNotUTF8WinOverAnUnclosedQuoteBeforeThem() throws {
+    // A quote opened on line 2 runs past the record limit; bad bytes come after it.
+    var bytes = Array("a,b\n\"open,".utf8)
+    bytes += Array(String(repeating: "z\n", count: CSVScanner.recordLimit / 2 + 10).utf8)
+    bytes += [0xFF, 0x0A]
+    let badLine = 2 + CSVScanner.recordLimit / 2 + 10
+    #expect(throws: CSVError.notUTF8(path: "x.csv", line: badLine)) {
+      try bytes.withUnsafeBytes { buffer in
+        try CSVScanner.scan(buffer, path: "x.csv") { _ in }
+      }
+    }
+    // Without them, the unclosed quote is the error.
+    bytes.removeLast(2)
+    #expect(throws: CSVError.recordTooLong(path: "x.csv", line: 2, limit: CSVScanner.recordLimit)) {
+      try bytes.withUnsafeBytes { buffer in
+        try CSVScanner.scan(buffer, path: "x.csv") { _ in }
+      }
+    }
+  }
+
+  @Test func aScanCountsTheLineFeedsOfItsRange() throws {
+    let text = Array("a,b\n\"x\ny\",2\n\n3,4".utf8)
+    let whole = try text.withUnsafeBytes { try CSVScanner.scan($0, path: "t") { _ in } }
+    #expect(whole == CSVScanner.ScanEnd(endedBetweenRecords: true, lineFeeds: 4))
+    let head = try text.withUnsafeBytes { try CSVScanner.scan($0, range: 0..<6, path: "t") { _ in } }
+    #expect(head == CSVScanner.ScanEnd(endedBetweenRecords: false, lineFeeds: 1))
+  }
+
   @Test func rangeEndingInsideQuotesIsReported() throws {
     let text = Array("a,\"x\ny\"\n".utf8)
     let ended = try text.withUnsafeBytes { buffer in
       try CSVScanner.scan(buffer, range: 0..<5, path: "t") { _ in }
     }
-    #expect(ended == false)
+    #expect(ended.endedBetweenRecords == false)
   }
 
   @Test func pagesAreReleasedOnlyBehindTheRecordBeingRead() throws {
@@ -120,24 +163,18 @@ private func records(_ text: String) throws -> [(line: Int, fields: [String], ra
         events.append(.record(record.offset))
       }
     }
-    #expect(ended == false)
+    #expect(ended.endedBetweenRecords == false)
     #expect(try scan(release: { _ in }) == plain)
     #expect(plain.count == n + 2)
-    // First the UTF-8 check releases the whole file, step after step.
-    var checked: [Range<Int>] = []
-    for case .released(let range) in events {
-      guard checked.last.map({ $0.upperBound == range.lowerBound }) ?? (range.lowerBound == 0) else { break }
-      checked.append(range)
-    }
-    #expect(checked.count >= 3)
-    #expect(checked.last?.upperBound == bytes.count)
-    // Then the parse releases only what lies before the next record to begin.
-    let parse = events.dropFirst(checked.count)
+    // The parse releases only what lies before the next record to begin, in order.
     var releases = 0
-    for (k, event) in zip(parse.indices, parse) {
+    var releasedUpTo = 0
+    for (k, event) in zip(events.indices, events) {
       guard case .released(let range) = event else { continue }
       releases += 1
-      let nextRecord = parse[(k + 1)...].lazy.compactMap { e -> Int? in
+      #expect(range.lowerBound == releasedUpTo)
+      releasedUpTo = range.upperBound
+      let nextRecord = events[(k + 1)...].lazy.compactMap { e -> Int? in
         if case .record(let offset) = e { return offset } else { return nil }
       }.first
       #expect(range.upperBound <= nextRecord ?? bytes.count)

@@ -215,6 +215,27 @@ private func ingest(_ body: String, limit: Double = 1) throws(LoyaltyError) -> I
     #expect(one.orders.amount == many.orders.amount)
   }
 
+  @Test(arguments: [2, 3]) func aFileErrorInALaterChunkNamesItsLineInTheFile(threads: Int) throws {
+    let export = generatedExport(orders: 3000, seed: 4)
+    var lines = export.orders.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0.utf8) }
+    // A quoted line break early on, so that the lines are not the records.
+    lines[3] = Array(String(decoding: lines[3], as: UTF8.self).replacing(",web,", with: ",\"w\neb\",").utf8)
+    let target = lines.count * 9 / 10
+    lines[target] += [0xFF]
+    let path = temporaryFile(bytes: Array(lines.joined(separator: [0x0A])))
+    let expected = 1 + target + lines[..<target].reduce(0) { total, line in total + line.count(where: { $0 == 0x0A }) }
+    for n in [1, threads] {
+      do {
+        _ = try OrderIngest.run(
+          paths: [path], config: InputConfig(), linkKeys: [], asOf: Day("2026-10-31")!, threads: n,
+          chunkThreshold: 1)
+        Issue.record("expected an input error")
+      } catch {
+        #expect(error.description.contains("line \(expected): the file is not UTF-8"), "\(error.description)")
+      }
+    }
+  }
+
   @Test(arguments: [1, 2]) func orderKeysFirstCopyWinsAcrossListsAndCalls(threads: Int) {
     var rng = SplitMix64(seed: 8)
     // Keys drawn from a small pool, so that repeats fall within a list, across lists

@@ -155,7 +155,7 @@ struct IngestState {
           }
         }
       }
-      headerEnd = closed ? firstLineEnd : 0
+      headerEnd = closed.endedBetweenRecords ? firstLineEnd : 0
     } catch {
       throw .input(error.description)
     }
@@ -185,7 +185,7 @@ struct IngestState {
     // the columns built rather than the file.
     let release: @Sendable (Range<Int>) -> Void = { file.release($0) }
     var chunks = try scanChunks(bytes, bounds: bounds, layout: layout, path: path, release: release)
-    if chunks.contains(where: { !$0.endedAtBoundary }) && bounds.count > 2 {
+    if chunks.contains(where: { !$0.scanned.endedBetweenRecords }) && bounds.count > 2 {
       // A quoted field runs across a boundary: read the file in one chunk instead.
       chunks = try scanChunks(bytes, bounds: [headerEnd, bytes.count], layout: layout, path: path, release: release)
     }
@@ -249,18 +249,9 @@ struct IngestState {
   {
     let count = bounds.count - 1
     let shared = SharedBytes(bytes: bytes)
-    // The physical line where each chunk starts.
-    var lineFeeds = [Int](repeating: 0, count: count)
-    lineFeeds.withUnsafeMutableBufferPointer { out in
-      let slots = SharedSlots(buffer: out)
-      DispatchQueue.concurrentPerform(iterations: count) { k in
-        slots.buffer[k] = CSVScanner.countLineFeeds(shared.bytes, bounds[k]..<bounds[k + 1], release: release)
-      }
-    }
-    let headerLines = CSVScanner.countLineFeeds(bytes, 0..<bounds[0])
-    var firstLines = [Int](repeating: 1 + headerLines, count: count)
-    for k in 1..<max(1, count) { firstLines[k] = firstLines[k - 1] + lineFeeds[k - 1] }
-    let firstLine = firstLines
+    // The first chunk starts after the header; the others count their lines from 1
+    // and are moved to their place in the file once the chunks before them are read.
+    let firstLine = 1 + CSVScanner.countLineFeeds(bytes, 0..<bounds[0])
     let config = self.config
     let linkKeyNames = self.linkKeyNames
     // The first chunk of the first file usually becomes the table (see `merge`).
@@ -275,8 +266,9 @@ struct IngestState {
         let rows = Self.estimatedRecords(shared.bytes, bounds[k]..<bounds[k + 1])
         chunk.reserve(rows: rows, tableRows: k == 0 && firstTable ? rows * count : rows)
         do throws(CSVError) {
-          chunk.endedAtBoundary = try CSVScanner.scan(
-            shared.bytes, range: bounds[k]..<bounds[k + 1], firstLine: firstLine[k], path: path, release: release
+          chunk.scanned = try CSVScanner.scan(
+            shared.bytes, range: bounds[k]..<bounds[k + 1], firstLine: k == 0 ? firstLine : 1, path: path,
+            release: release
           ) { record in chunk.consume(record, path: path) }
           chunk.flushRefs()
           results.buffer[k] = .success(chunk)
@@ -287,10 +279,15 @@ struct IngestState {
       if count == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: count, execute: work) }
     }
     var chunks: [ChunkState] = []
-    for outcome in outcomes {
+    var nextLine = firstLine
+    for (k, outcome) in outcomes.enumerated() {
+      let shift = k == 0 ? 0 : nextLine - 1
       switch outcome! {
-      case .success(let chunk): chunks.append(chunk)
-      case .failure(let error): throw .input(error.description)
+      case .success(var chunk):
+        chunk.shiftLines(by: shift)
+        nextLine += chunk.scanned.lineFeeds
+        chunks.append(chunk)
+      case .failure(let error): throw .input(error.shiftingLines(by: shift).description)
       }
     }
     return chunks
@@ -457,7 +454,8 @@ struct ChunkState: @unchecked Sendable {
   var needsHeader = false
   var headerError: LoyaltyError? = nil
   var businessOffset = 0
-  var endedAtBoundary = true
+  /// How the chunk's scan ended: whether between records, and its line feeds.
+  var scanned = CSVScanner.ScanEnd(endedBetweenRecords: true, lineFeeds: 0)
   var read = 0
   var rejects: [Reject] = []
   /// 128-bit hash of (channel bytes, order_id) per valid row.
@@ -492,6 +490,13 @@ struct ChunkState: @unchecked Sendable {
     keyB.reserveCapacity(rows)
     rawStart.reserveCapacity(rows)
     table.refs.reserve(ids: tableRows / 3, bytes: tableRows / 3 * 16)
+  }
+
+  /// Moves the lines of the chunk's rejects `shift` lines on: a chunk after the first
+  /// counts its lines from 1 until the lines before it are known.
+  mutating func shiftLines(by shift: Int) {
+    guard shift != 0 else { return }
+    for k in rejects.indices { rejects[k].line += shift }
   }
 
   mutating func consume(_ record: CSVRecord, path: String) {
