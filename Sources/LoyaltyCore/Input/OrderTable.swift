@@ -76,7 +76,9 @@ public struct OrderTable: Sendable {
     (channels.string(refChannel[Int(id)]), refs.string(id, from: 4))
   }
 
-  /// Calls `body` with the channel and customer_ref bytes of ref `id`.
+  /// Calls `body` with the channel and customer_ref bytes of ref `id` (inlinable, as
+  /// `ByteStrings.withBytes` is).
+  @inlinable
   public func withRefParts<R>(_ id: Int32, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> R) -> R {
     channels.withBytes(refChannel[Int(id)]) { channel in refs.withBytes(id, from: 4) { body(channel, $0) } }
   }
@@ -119,6 +121,7 @@ extension OrderTable {
 
 extension ByteInterner {
   /// Calls `body` with the bytes of `id` from offset `from` on.
+  @inlinable
   func withBytes<R>(_ id: Int32, from: Int = 0, _ body: (UnsafeRawBufferPointer) -> R) -> R {
     let i = Int(id)
     return arena.withUnsafeBytes { base in

@@ -8,9 +8,9 @@ import Dispatch
 /// outputs use, so results never depend on the order in which ids were handed out.
 public struct ByteInterner: Sendable {
   /// All interned bytes, back to back.
-  private(set) var arena: [UInt8] = []
+  @usableFromInline private(set) var arena: [UInt8] = []
   /// Start of id `i` in `arena`; `offsets[i + 1]` is its end.
-  private(set) var offsets: [Int] = [0]
+  @usableFromInline private(set) var offsets: [Int] = [0]
   /// Open-addressing table: the top 32 bits of the hash above `id + 1` (0 = empty),
   /// so that a probe rejects most other strings without reading `hashes` or the arena.
   private(set) var slots: [UInt64]

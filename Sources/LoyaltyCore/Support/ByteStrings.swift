@@ -5,9 +5,9 @@ import CHints
 /// straight into the output. Reading an element gives it as a `String`.
 public struct ByteStrings: Sendable, Equatable, RandomAccessCollection, ExpressibleByArrayLiteral {
   /// All bytes, back to back.
-  private(set) var arena: [UInt8] = []
+  @usableFromInline private(set) var arena: [UInt8] = []
   /// Element `i` is `arena[offsets[i] ..< offsets[i + 1]]`.
-  private(set) var offsets: [Int] = [0]
+  @usableFromInline private(set) var offsets: [Int] = [0]
 
   public init() {}
 
@@ -29,8 +29,9 @@ public struct ByteStrings: Sendable, Equatable, RandomAccessCollection, Expressi
     withBytes(position) { String(decoding: $0, as: UTF8.self) }
   }
 
-  /// Calls `body` with the bytes of element `i`.
-  @inline(__always)
+  /// Calls `body` with the bytes of element `i`. Inlinable, so that writers in other
+  /// modules get it specialised, not as a generic call per cell.
+  @inlinable @inline(__always)
   public func withBytes<R>(_ i: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
     arena.withUnsafeBytes { base in body(UnsafeRawBufferPointer(rebasing: base[offsets[i]..<offsets[i + 1]])) }
   }
