@@ -38,6 +38,34 @@ func textCellsAreGuardedAndQuoted(value: String, expected: String) {
   #expect(String(decoding: csv.bytes(), as: UTF8.self) == expected)
 }
 
+/// Numbers come out as Swift prints them: every digit count, zero padding, signs and
+/// money with its decimals.
+@Test func numbersMatchSwiftsOwnFormatting() {
+  var values: [Int64] = [0, 1, 9, 10, 99, 100, 101, 999, 1000, Int64.max, Int64.min + 1, Int64.min]
+  var power: Int64 = 1
+  for _ in 0..<18 {
+    power *= 10
+    values += [power - 1, power, power + 1, -power, power / 3 * 2]
+  }
+  for v in values {
+    var csv = ByteCSV(reserve: 8)
+    csv.integer(v)
+    #expect(String(decoding: csv.bytes(), as: UTF8.self) == String(v))
+  }
+  for (v, width, expected) in [(0 as UInt64, 4, "0000"), (7, 2, "07"), (12, 2, "12"), (123, 2, "123"), (5, 1, "5")] {
+    var csv = ByteCSV(reserve: 8)
+    csv.unsigned(v, width: width)
+    #expect(String(decoding: csv.bytes(), as: UTF8.self) == expected)
+  }
+  for (minor, digits, expected) in [
+    (0 as Int64, 2, "0.00"), (5, 2, "0.05"), (-5, 2, "-0.05"), (14412, 2, "144.12"), (100, 0, "100"), (7, 3, "0.007"),
+  ] {
+    var csv = ByteCSV(reserve: 8)
+    csv.money(minor, digits: digits)
+    #expect(String(decoding: csv.bytes(), as: UTF8.self) == expected)
+  }
+}
+
 /// Pre-rendered dates are the dates `ByteCSV.date` writes, and days outside the table
 /// fall back to formatting.
 @Test func dateCellsMatchFormattedDates() {
