@@ -17,6 +17,25 @@ import Testing
     }
   }
 
+  @Test func theHashSeesEveryByteOfEveryLength() {
+    // Every length up to three words and a bit, every byte position changed in turn:
+    // the tail is read as overlapping words, so no byte may fall outside them.
+    for n in 0...27 {
+      let bytes = (0..<n).map { UInt8(truncatingIfNeeded: 31 &* $0 &+ 7) }
+      let base = bytes.withUnsafeBytes { ByteHash.hash64($0, seed: 42) }
+      #expect(Array(bytes).withUnsafeBytes { ByteHash.hash64($0, seed: 42) } == base)
+      var seen: Set<UInt64> = [base]
+      for k in 0..<n {
+        var changed = bytes
+        changed[k] ^= 0x01
+        seen.insert(changed.withUnsafeBytes { ByteHash.hash64($0, seed: 42) })
+      }
+      #expect(seen.count == n + 1, "length \(n)")
+      // A zero byte more is another string.
+      #expect((bytes + [0]).withUnsafeBytes { ByteHash.hash64($0, seed: 42) } != base)
+    }
+  }
+
   @Test func sortedIdsFollowByteOrder() {
     var interner = ByteInterner()
     let strings = awkwardStrings(100_000, seed: 3)

@@ -317,7 +317,8 @@ public enum ByteHash {
     return z ^ (z >> 31)
   }
 
-  /// A 64-bit hash of `bytes` under `seed`.
+  /// A 64-bit hash of `bytes` under `seed`: a mix per 8-byte word, and one for the
+  /// bytes after the last whole word, read as one word too.
   @inline(__always)
   public static func hash64(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
     var h = seed ^ (UInt64(bytes.count) &* 0x9E37_79B9_7F4A_7C15)
@@ -328,17 +329,25 @@ public enum ByteHash {
       h = mix(h ^ base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
       i += 8
     }
-    if i < n {
-      var tail: UInt64 = 0
-      var shift: UInt64 = 0
-      while i < n {
-        tail |= UInt64(base.load(fromByteOffset: i, as: UInt8.self)) << shift
-        shift += 8
-        i += 1
-      }
-      h = mix(h ^ tail ^ 0xFF)
-    }
+    if i < n { h = mix(h ^ tail(base, count: n) ^ 0xFF) }
     return mix(h)
+  }
+
+  /// The bytes after the last whole word of `count` bytes at `base`, as one word: the
+  /// last 8 bytes (overlapping the word before) when there are at least 8, else loads
+  /// from the front and the back that overlap rather than run past the end. Together
+  /// with the count (which the hash starts from), the words name the bytes uniquely.
+  @inline(__always)
+  static func tail(_ base: UnsafeRawPointer, count n: Int) -> UInt64 {
+    func load<T: FixedWidthInteger & UnsignedInteger>(_: T.Type, _ offset: Int) -> UInt64 {
+      UInt64(base.loadUnaligned(fromByteOffset: offset, as: T.self))
+    }
+    switch n {
+    case 8...: return load(UInt64.self, n - 8)
+    case 4..<8: return load(UInt32.self, 0) | load(UInt32.self, n - 4) << 32
+    case 2..<4: return load(UInt16.self, 0) | load(UInt16.self, n - 2) << 16
+    default: return load(UInt8.self, 0)
+    }
   }
 }
 
