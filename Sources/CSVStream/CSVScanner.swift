@@ -96,6 +96,24 @@ public enum CSVScanner {
     return result
   }
 
+  /// Calls `body` with the raw bytes of the record at `start`, as `record(at:)` would
+  /// give them (`CSVRecord.raw`): a line with no quote in it is the whole record, so
+  /// only a line with a quote is handed to libcsv to find where its record ends.
+  public static func withRawRecord<R>(
+    _ bytes: UnsafeRawBufferPointer, at start: Int, path: String, _ body: (UnsafeRawBufferPointer) -> R
+  ) -> R? {
+    guard let base = bytes.baseAddress, start >= 0, start < bytes.count else { return nil }
+    let end = memchr(base + start, 0x0A, bytes.count - start).map { UnsafeRawPointer($0) - base } ?? bytes.count
+    var rawEnd = end
+    while rawEnd > start, base.load(fromByteOffset: rawEnd - 1, as: UInt8.self) == 0x0D { rawEnd -= 1 }
+    let line = UnsafeRawBufferPointer(start: base + start, count: rawEnd - start)
+    let plain =
+      !line.isEmpty && memchr(base + start, 0x22, line.count) == nil
+      && line.contains { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }
+    if plain { return body(line) }
+    return record(bytes, at: start, path: path) { body($0.raw) }
+  }
+
   /// How far a pass that releases what it read goes between releases.
   public static let releaseStep = 16 << 20
 

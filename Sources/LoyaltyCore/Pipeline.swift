@@ -50,11 +50,10 @@ public struct RunResult: Sendable {
   public var timings: [(stage: String, seconds: Double)] = []
 
   /// Rejects of the orders files and the id map, in input order then line order.
-  public var allRejects: [Reject] {
-    // Shared rather than copied a reject at a time when one side has none.
-    if idMap.rejects.isEmpty { return ingest.rejects }
-    if ingest.rejects.isEmpty { return idMap.rejects }
-    return ingest.rejects + idMap.rejects
+  public var allRejects: RejectList {
+    var all = ingest.rejects  // shared until the id map's are added
+    for reject in idMap.rejects { all.append(reject) }
+    return all
   }
 }
 

@@ -154,17 +154,19 @@ public struct ReportBuilder {
       name: "rejects.csv", header: ["file", "line", "code", "reason", "record"], reserve: rejects.count * 160,
       rows: rejects.count, rowsPerBlock: rowsPerBlock
     ) { range, csv in
-      for reject in rejects[range] {
-        csv.text(reject.file)
-        csv.comma()
-        csv.integer(Int64(reject.line))
-        csv.comma()
-        csv.plain(reject.code.rawValue)
-        csv.comma()
-        csv.text(reject.reason)
-        csv.comma()
-        csv.text(reject.record)
-        csv.newline()
+      for k in range {
+        rejects.withCells(k) { file, line, code, reason, record in
+          csv.text(file)
+          csv.comma()
+          csv.integer(Int64(line))
+          csv.comma()
+          csv.plain(code.rawValue)
+          csv.comma()
+          csv.text(reason)
+          csv.comma()
+          csv.text(record)
+          csv.newline()
+        }
       }
     }
   }

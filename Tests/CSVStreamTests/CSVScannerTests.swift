@@ -210,6 +210,24 @@ private func records(_ text: String) throws -> [(line: Int, fields: [String], ra
   }
 }
 
+/// A record's raw bytes found without libcsv (a line with no quote) are the bytes
+/// `record(at:)` gives, at every record start: plain lines, CRLF, a lone CR inside a
+/// line, quoted line breaks, blank lines before a record and the last line unended.
+@Test func rawRecordsAreTheRecordsRawBytes() {
+  let text = "a,b\r\nplain,1\r\n\"x\ny\",2\nq,\"c,d\"\none\rtwo,3\n\n  \nafter,blank\nlast,4"
+  let bytes = Array(text.utf8)
+  bytes.withUnsafeBytes { buffer in
+    var starts: [Int] = []
+    _ = try? CSVScanner.scan(buffer, path: "t.csv") { starts.append($0.offset) }
+    #expect(starts.count == 8)
+    for start in starts + [bytes.count - 3, bytes.count] {
+      let fast = CSVScanner.withRawRecord(buffer, at: start, path: "t.csv") { Array($0) }
+      let parsed = CSVScanner.record(buffer, at: start, path: "t.csv") { Array($0.raw) }
+      #expect(fast == parsed, "at \(start)")
+    }
+  }
+}
+
 /// The short-field copy moves exactly `count` bytes, for every length class and
 /// misaligned source and target, and writes nothing past the end.
 @Test func fieldCopyMovesExactlyTheBytes() {

@@ -135,6 +135,38 @@ private func ingest(_ body: String, limit: Double = 1) throws(LoyaltyError) -> I
     #expect(r.rejects.map(\.code) == [.futureOrder])
   }
 
+  @Test func aRejectListKeepsEveryRejectAsItWasAdded() {
+    let given = [
+      Reject(file: "a.csv", line: 9, code: .futureOrder, reason: "late", record: "o9,web,u,2027-01-01,1"),
+      Reject(
+        file: "b.csv", line: 2, code: .badDate, reason: "order_time 'x' is not a date", record: "o2,\"w,eb\",u,x,1"),
+      Reject(file: "a.csv", line: 4, code: .duplicateOrder, reason: "Zoë 张, again", record: ""),
+    ]
+    var list = RejectList(given)
+    #expect(Array(list) == given)
+    #expect(list.map(\.code) == given.map(\.code))
+    list.withCells(1) { file, line, code, reason, record in
+      #expect(file == "b.csv" && line == 2 && code == .badDate)
+      #expect(String(decoding: reason, as: UTF8.self) == given[1].reason)
+      #expect(String(decoding: record, as: UTF8.self) == given[1].record)
+    }
+    // Joined lists map their files onto one another's.
+    var joined = RejectList([given[1]])
+    joined.append(contentsOf: list)
+    #expect(Array(joined) == [given[1]] + given)
+    var empty = RejectList()
+    empty.append(contentsOf: list)
+    #expect(empty == list)
+    // By line, equal lines in the order added; then moved on.
+    list.append(Reject(file: "a.csv", line: 4, code: .futureOrder, reason: "second at 4", record: "r"))
+    list.sortByLine()
+    #expect(list.map(\.line) == [2, 4, 4, 9])
+    #expect(list.map(\.reason)[1...2] == ["Zoë 张, again", "second at 4"])
+    list.shiftLines(by: 10)
+    #expect(list.map(\.line) == [12, 14, 14, 19])
+    #expect(list != RejectList(given))
+  }
+
   @Test func refundsAreStoredAsMinorUnits() throws {
     let r = try ingest(
       "o1,web,u1,2026-01-01,10,partially_refunded,2.5,2026-01-03T10:00:00Z,,\no2,web,u1,2026-01-01,10,refunded,,,,\no3,web,u1,2026-01-01,10,cancelled,99,junk,,\n"

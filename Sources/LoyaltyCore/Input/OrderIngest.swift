@@ -8,7 +8,7 @@ import Foundation
 public struct IngestResult: Sendable {
   public var orders: OrderTable
   public var files: [FileCounts]
-  public var rejects: [Reject]
+  public var rejects: RejectList
 
   /// Records read over all files.
   public var recordsRead: Int { files.reduce(0) { $0 + $1.read } }
@@ -59,8 +59,10 @@ public enum OrderIngest {
     }
     let top = byCode.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
       .prefix(3).map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
+    let rejects = result.rejects
     let first =
-      result.rejects.first { $0.code.isError }.map { " First: \($0.file) line \($0.line): \($0.reason)" } ?? ""
+      rejects.indices.first { rejects.code($0).isError }.map { rejects[$0] }
+      .map { " First: \($0.file) line \($0.line): \($0.reason)" } ?? ""
     let share = Double(errors) / Double(read) * 100
     throw .dataQuality(
       "\(errors) of \(read) order records (\(fmt1(share))%) were rejected, over the limit of \(fmt1(limit * 100))% (max_reject_share); most common: \(top).\(first)"
@@ -105,7 +107,7 @@ struct IngestState {
   let threads: Int
   var table: OrderTable
   var files: [FileCounts] = []
-  var rejects: [Reject] = []
+  var rejects = RejectList()
   var orderKeys = PartitionedKeySet()
 
   init(config: InputConfig, linkKeys: [String], asOf: Day, threads: Int) {
@@ -203,7 +205,7 @@ struct IngestState {
         "\(path): the file is empty; an orders file needs a header row (order_id, channel, customer_ref, order_time, amount, ...)."
       )
     }
-    var fileRejects: [Reject] = []
+    var fileRejects = RejectList()
     var lineCursor = (offset: 0, line: 1)
     // Duplicates are decided for the whole file at once, chunk after chunk.
     var firstCopies = orderKeys.insert(chunks.map { ($0.keyA, $0.keyB) }, threads: threads)
@@ -220,22 +222,16 @@ struct IngestState {
     while var chunk = chunks.popLast(), let firstCopy = firstCopies.popLast() {
       counts.read += chunk.read
       counts.rejected += chunk.rejects.count
-      for reject in chunk.rejects { counts.byCode[reject.code, default: 0] += 1 }
-      fileRejects += chunk.rejects.map {
-        var r = $0; r.file = path; return r
-      }
+      for k in chunk.rejects.indices { counts.byCode[chunk.rejects.code(k), default: 0] += 1 }
+      fileRejects.append(contentsOf: chunk.rejects)
       merge(
         &chunk, firstCopy: firstCopy, mayBecomeTable: isFirstChunk, bytes: bytes, path: path, counts: &counts,
         rejects: &fileRejects, lineCursor: &lineCursor)
       isFirstChunk = false
     }
     counts.accepted = counts.read - counts.rejected
-    fileRejects.sort { $0.line < $1.line }
-    if rejects.isEmpty {
-      rejects = fileRejects  // shared, not copied a reject at a time
-    } else {
-      rejects += fileRejects
-    }
+    fileRejects.sortByLine()
+    rejects.append(contentsOf: fileRejects)
     files.append(counts)
   }
 
@@ -308,7 +304,7 @@ struct IngestState {
   /// the later chunks' interners have given back their lookup tables.
   mutating func merge(
     _ chunk: inout ChunkState, firstCopy: [Bool], mayBecomeTable: Bool, bytes: UnsafeRawBufferPointer, path: String,
-    counts: inout FileCounts, rejects: inout [Reject], lineCursor: inout (offset: Int, line: Int)
+    counts: inout FileCounts, rejects: inout RejectList, lineCursor: inout (offset: Int, line: Int)
   ) {
     // Duplicates and future orders become rejects; the other rows are kept.
     var kept: [Int] = []
@@ -325,10 +321,10 @@ struct IngestState {
         kept = Array(0..<i)
         kept.reserveCapacity(chunk.table.count)
       }
-      let reject = rejection(chunk, row: i, duplicate: !isNew, bytes: bytes, path: path, lineCursor: &lineCursor)
-      rejects.append(reject)
+      let code = reject(
+        chunk, row: i, duplicate: !isNew, bytes: bytes, path: path, lineCursor: &lineCursor, into: &rejects)
       counts.rejected += 1
-      counts.byCode[reject.code, default: 0] += 1
+      counts.byCode[code, default: 0] += 1
     }
     if keptAll && mayBecomeTable && table.count == 0 && table.refs.count == 0 && table.channels.count == 0
       && table.linkKeys.allSatisfy({ $0.count == 0 })
@@ -415,29 +411,39 @@ struct IngestState {
     }
   }
 
-  /// The reject of row `row` of `chunk`: a later copy of an order, or an order after
-  /// as-of. Its line is found by counting line feeds on from the last one looked up.
-  func rejection(
+  /// Adds the reject of row `row` of `chunk` to `rejects` and returns its code: a later
+  /// copy of an order, or an order after as-of. Its line is found by counting line
+  /// feeds on from the last one looked up.
+  func reject(
     _ chunk: ChunkState, row: Int, duplicate: Bool, bytes: UnsafeRawBufferPointer, path: String,
-    lineCursor: inout (offset: Int, line: Int)
-  ) -> Reject {
+    lineCursor: inout (offset: Int, line: Int), into rejects: inout RejectList
+  ) -> RejectCode {
     let start = chunk.rawStart[row]
     lineCursor.line += CSVScanner.countLineFeeds(bytes, lineCursor.offset..<start)
     lineCursor.offset = start
+    let line = lineCursor.line
     let layout = chunk.layout
     if duplicate {
       let (raw, orderID, channel) =
         CSVScanner.record(bytes, at: start, path: path) { record in
           (record.rawString, record.string(layout.orderID), record.string(layout.channel))
         } ?? ("", "", "")
-      return Reject(
-        file: path, line: lineCursor.line, code: .duplicateOrder,
-        reason: "Order '\(orderID)' on channel '\(channel)' appeared earlier; the first is kept.", record: raw)
+      rejects.append(
+        Reject(
+          file: path, line: line, code: .duplicateOrder,
+          reason: "Order '\(orderID)' on channel '\(channel)' appeared earlier; the first is kept.", record: raw))
+      return .duplicateOrder
     }
-    let raw = CSVScanner.record(bytes, at: start, path: path) { $0.rawString } ?? ""
-    return Reject(
-      file: path, line: lineCursor.line, code: .futureOrder,
-      reason: "The order date \(Day(number: chunk.table.day[row])) is after the as-of date " + asOfText, record: raw)
+    let reason = "The order date \(Day(number: chunk.table.day[row])) is after the as-of date " + asOfText
+    let appended = CSVScanner.withRawRecord(bytes, at: start, path: path) { raw in
+      rejects.append(file: path, line: line, code: .futureOrder, reason: reason, record: raw)
+    }
+    if appended == nil {
+      rejects.append(
+        file: path, line: line, code: .futureOrder, reason: reason, record: UnsafeRawBufferPointer(start: nil, count: 0)
+      )
+    }
+    return .futureOrder
   }
 }
 
@@ -457,7 +463,7 @@ struct ChunkState: @unchecked Sendable {
   /// How the chunk's scan ended: whether between records, and its line feeds.
   var scanned = CSVScanner.ScanEnd(endedBetweenRecords: true, lineFeeds: 0)
   var read = 0
-  var rejects: [Reject] = []
+  var rejects = RejectList()
   /// 128-bit hash of (channel bytes, order_id) per valid row.
   var keyA: [UInt64] = []
   var keyB: [UInt64] = []
@@ -496,7 +502,7 @@ struct ChunkState: @unchecked Sendable {
   /// counts its lines from 1 until the lines before it are known.
   mutating func shiftLines(by shift: Int) {
     guard shift != 0 else { return }
-    for k in rejects.indices { rejects[k].line += shift }
+    rejects.shiftLines(by: shift)
   }
 
   mutating func consume(_ record: CSVRecord, path: String) {
@@ -512,7 +518,7 @@ struct ChunkState: @unchecked Sendable {
     if headerError != nil { return }
     read += 1
     if let (code, reason) = accept(record) {
-      rejects.append(Reject(file: path, line: record.line, code: code, reason: reason, record: record.rawString))
+      rejects.append(file: path, line: record.line, code: code, reason: reason, record: record.raw)
     }
   }
 

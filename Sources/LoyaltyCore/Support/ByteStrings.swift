@@ -112,6 +112,13 @@ public struct ByteStrings: Sendable, Equatable, RandomAccessCollection, Expressi
   public mutating func append(_ i: Int, of other: ByteStrings) {
     other.withBytes(i) { append($0) }
   }
+
+  /// Appends every element of `other`, in order.
+  public mutating func append(contentsOf other: ByteStrings) {
+    let shift = arena.count
+    arena += other.arena
+    offsets += other.offsets.dropFirst().lazy.map { $0 + shift }
+  }
 }
 
 #if canImport(Glibc)
