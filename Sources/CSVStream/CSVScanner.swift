@@ -97,13 +97,16 @@ public enum CSVScanner {
   }
 
   /// Calls `body` with the raw bytes of the record at `start`, as `record(at:)` would
-  /// give them (`CSVRecord.raw`): a line with no quote in it is the whole record, so
-  /// only a line with a quote is handed to libcsv to find where its record ends.
+  /// give them (`CSVRecord.raw`, no more than `recordLimit` bytes on): a line with no
+  /// quote in it is the whole record, so only a line with a quote is handed to libcsv
+  /// to find where its record ends.
   public static func withRawRecord<R>(
     _ bytes: UnsafeRawBufferPointer, at start: Int, path: String, _ body: (UnsafeRawBufferPointer) -> R
   ) -> R? {
     guard let base = bytes.baseAddress, start >= 0, start < bytes.count else { return nil }
-    let end = memchr(base + start, 0x0A, bytes.count - start).map { UnsafeRawPointer($0) - base } ?? bytes.count
+    // No further than `record(at:)` reads.
+    let limit = min(bytes.count, start + recordLimit)
+    let end = memchr(base + start, 0x0A, limit - start).map { UnsafeRawPointer($0) - base } ?? limit
     var rawEnd = end
     while rawEnd > start, base.load(fromByteOffset: rawEnd - 1, as: UInt8.self) == 0x0D { rawEnd -= 1 }
     let line = UnsafeRawBufferPointer(start: base + start, count: rawEnd - start)

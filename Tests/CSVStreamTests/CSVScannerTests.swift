@@ -228,6 +228,17 @@ private func records(_ text: String) throws -> [(line: Int, fields: [String], ra
   }
 }
 
+/// A line longer than the record limit is cut where `record(at:)` cuts it.
+@Test func aRawRecordStopsAtTheRecordLimit() {
+  let bytes = Array(("a,b\nx," + String(repeating: "y", count: CSVScanner.recordLimit + 10) + "\nz,1\n").utf8)
+  bytes.withUnsafeBytes { buffer in
+    let fast = CSVScanner.withRawRecord(buffer, at: 4, path: "t.csv") { $0.count }
+    let parsed = CSVScanner.record(buffer, at: 4, path: "t.csv") { $0.raw.count }
+    #expect(fast == parsed)
+    #expect(fast == CSVScanner.recordLimit)
+  }
+}
+
 /// The short-field copy moves exactly `count` bytes, for every length class and
 /// misaligned source and target, and writes nothing past the end.
 @Test func fieldCopyMovesExactlyTheBytes() {
