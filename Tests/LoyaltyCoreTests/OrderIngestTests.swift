@@ -113,6 +113,18 @@ private func ingest(_ body: String, limit: Double = 1) throws(LoyaltyError) -> I
     #expect(r.files[0].read == 0)
   }
 
+  @Test func blankLinesBeforeTheHeaderAreSkipped() throws {
+    for lead in ["\n", "\r\n  \n", "\u{FEFF}\n\t\n"] {
+      let path = temporaryFile(lead + header + "o1,web,u1,2026-01-01,10.00,,,,,\no2,web,u1,2026-13-01,1,,,,,\n")
+      var config = InputConfig()
+      config.maxRejectShare = 1
+      let r = try OrderIngest.run(paths: [path], config: config, linkKeys: [], asOf: asOf, threads: 1)
+      #expect(r.orders.count == 1)
+      let blankLines = lead.count { $0 == "\n" || $0 == "\r\n" }
+      #expect(r.rejects.map(\.line) == [blankLines + 3])
+    }
+  }
+
   @Test func mappedColumnNamesAreUsed() throws {
     var config = InputConfig()
     config.columns.amount = "total"
@@ -264,6 +276,62 @@ private func ingest(_ body: String, limit: Double = 1) throws(LoyaltyError) -> I
         Issue.record("expected an input error")
       } catch {
         #expect(error.description.contains("line \(expected): the file is not UTF-8"), "\(error.description)")
+      }
+    }
+  }
+
+  /// Filler order lines, `bytes` long in all (the last one padded to fit exactly).
+  func filler(_ bytes: Int, from first: Int) -> String {
+    var text = ""
+    var k = first
+    while bytes - text.utf8.count > 80 {
+      text += "f\(k),web,u\(k % 50),2026-01-01,1\n"
+      k += 1
+    }
+    let tail = "f\(k),web,u,2026-01-01,1\n"
+    let pad = bytes - text.utf8.count - tail.utf8.count
+    return text + "f\(k),web,u" + String(repeating: "x", count: pad) + ",2026-01-01,1\n"
+  }
+
+  @Test func aChunkBoundaryInsideAQuotedFieldIsNotAnError() throws {
+    // The first line feed after the middle of the file is the one inside the quotes of
+    // "web\n", so the second chunk begins with the closing quote and, read alone,
+    // would run past the record limit with a quote never closed.
+    let head = "order_id,channel,customer_ref,order_time,amount\n"
+    let quoted = "q1,\"web\n\",u1,2026-01-01,1\n"
+    let after = filler((1 << 20) + 100_000, from: 0)
+    let before = filler(quoted.utf8.count + after.utf8.count - 2, from: 100_000)
+    let path = temporaryFile(head + before + quoted + after)
+    var config = InputConfig()
+    config.maxRejectShare = 1
+    let one = try OrderIngest.run(
+      paths: [path], config: config, linkKeys: [], asOf: asOf, threads: 1, chunkThreshold: 1 << 30)
+    let two = try OrderIngest.run(
+      paths: [path], config: config, linkKeys: [], asOf: asOf, threads: 2, chunkThreshold: 1)
+    #expect(two.orders.count == one.orders.count)
+    #expect(
+      two.orders.refParts(two.orders.ref[two.orders.count - 1]).customerRef
+        == one.orders.refParts(one.orders.ref[one.orders.count - 1]).customerRef)
+    #expect(one.rejects.isEmpty && two.rejects.isEmpty)
+  }
+
+  @Test func anUnclosedQuoteInALaterChunkNamesItsLineInTheFile() throws {
+    let head = "order_id,channel,customer_ref,order_time,amount\n"
+    let first = filler(3 << 20, from: 0)
+    let open = "o9,\"web,u9,2026-01-01,1\n"
+    let path = temporaryFile(
+      head + first + "x1,\"w\neb\",u,2026-01-01,1\n" + filler(100_000, from: 200_000) + open
+        + filler((1 << 20) + 100_000, from: 300_000))
+    let text = head + first + "x1,\"w\neb\",u,2026-01-01,1\n" + filler(100_000, from: 200_000)
+    let expected = text.utf8.count { $0 == 0x0A } + 1
+    for threads in [1, 2] {
+      do {
+        _ = try OrderIngest.run(
+          paths: [path], config: InputConfig(), linkKeys: [], asOf: asOf, threads: threads, chunkThreshold: 1)
+        Issue.record("expected an input error")
+      } catch {
+        #expect(
+          error.description.contains("line \(expected): a record starting here runs past"), "\(error.description)")
       }
     }
   }

@@ -141,13 +141,21 @@ struct IngestState {
     var headerEnd = bytes.count
     let probe = ChunkState(config: config, linkKeyNames: linkKeyNames, layout: ColumnLayout())
     do {
-      // Scan up to the first line feed; a header spanning lines (quoted line breaks)
-      // makes the whole file one chunk.
-      let firstLineEnd =
-        bytes.isEmpty
-        ? 0
-        : (memchr(bytes.baseAddress!, 0x0A, bytes.count).map { UnsafeRawPointer($0) - bytes.baseAddress! + 1 }
-          ?? bytes.count)
+      // Scan up to the line feed after the first line that is not blank (blank lines
+      // are skipped, as everywhere); a header spanning lines (quoted line breaks) makes
+      // the whole file one chunk.
+      var firstLineEnd = 0
+      while firstLineEnd < bytes.count {
+        let lineStart = firstLineEnd
+        firstLineEnd =
+          memchr(bytes.baseAddress! + lineStart, 0x0A, bytes.count - lineStart).map {
+            UnsafeRawPointer($0) - bytes.baseAddress! + 1
+          } ?? bytes.count
+        // The byte order mark the scanner skips is no text either.
+        let bom = lineStart == 0 && bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        let line = UnsafeRawBufferPointer(rebasing: bytes[(lineStart + bom)..<firstLineEnd])
+        if line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D && $0 != 0x0A }) { break }
+      }
       let closed = try CSVScanner.scan(bytes, range: 0..<firstLineEnd, path: path) { record in
         if layout == nil && headerError == nil {
           do throws(LoyaltyError) {
@@ -283,7 +291,12 @@ struct IngestState {
         chunk.shiftLines(by: shift)
         nextLine += chunk.scanned.lineFeeds
         chunks.append(chunk)
-      case .failure(let error): throw .input(error.shiftingLines(by: shift).description)
+      case .failure(let error):
+        // A chunk before this one ended inside quotes, so this one began inside a
+        // quoted field and its error is not the file's: the caller reads the file
+        // again in one chunk.
+        if chunks.contains(where: { !$0.scanned.endedBetweenRecords }) { return chunks }
+        throw .input(error.shiftingLines(by: shift).description)
       }
     }
     return chunks
