@@ -49,12 +49,6 @@ public struct RunResult: Sendable {
   /// Wall time per stage in seconds, in run order (not part of the reproducible output).
   public var timings: [(stage: String, seconds: Double)] = []
 
-  /// Rejects of the orders files and the id map, in input order then line order.
-  public var allRejects: RejectList {
-    var all = ingest.rejects  // shared until the id map's are added
-    for reject in idMap.rejects { all.append(reject) }
-    return all
-  }
 }
 
 /// Runs the stages in sequence. Each stage is a value in, value out; this type only

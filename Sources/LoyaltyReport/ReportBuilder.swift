@@ -148,24 +148,40 @@ public struct ReportBuilder {
   }
 
   /// rejects.csv: a row per reject, which can be millions when exports run past as-of.
+  /// rejects.csv: the orders files' rejects (in input order, each by line), then the
+  /// id map's; each list is read where it stands, not joined into a copy.
   func rejectsFile() -> MemberSizedFile {
-    let rejects = run.allRejects
+    let orders = run.ingest.rejects
+    let idMap = run.idMap.rejects
     return MemberSizedFile(
-      name: "rejects.csv", header: ["file", "line", "code", "reason", "record"], reserve: rejects.count * 160,
-      rows: rejects.count, rowsPerBlock: rowsPerBlock
+      name: "rejects.csv", header: ["file", "line", "code", "reason", "record"],
+      reserve: (orders.count + idMap.count) * 160, rows: orders.count + idMap.count, rowsPerBlock: rowsPerBlock
     ) { range, csv in
+      func row(
+        _ file: String, _ line: Int, _ code: RejectCode, _ reason: UnsafeRawBufferPointer,
+        _ record: UnsafeRawBufferPointer
+      ) {
+        csv.text(file)
+        csv.comma()
+        csv.integer(Int64(line))
+        csv.comma()
+        csv.plain(code.rawValue)
+        csv.comma()
+        csv.text(reason)
+        csv.comma()
+        csv.text(record)
+        csv.newline()
+      }
       for k in range {
-        rejects.withCells(k) { file, line, code, reason, record in
-          csv.text(file)
-          csv.comma()
-          csv.integer(Int64(line))
-          csv.comma()
-          csv.plain(code.rawValue)
-          csv.comma()
-          csv.text(reason)
-          csv.comma()
-          csv.text(record)
-          csv.newline()
+        if k < orders.count {
+          orders.withCells(k, row)
+        } else {
+          var reject = idMap[k - orders.count]
+          reject.reason.withUTF8 { reason in
+            reject.record.withUTF8 { record in
+              row(reject.file, reject.line, reject.code, UnsafeRawBufferPointer(reason), UnsafeRawBufferPointer(record))
+            }
+          }
         }
       }
     }

@@ -67,3 +67,35 @@ private func writeTemporary(_ text: String, _ name: String) -> String {
     #expect((base["members.csv"] ?? "").split(separator: "\n").count > 500)
   }
 }
+
+/// rejects.csv lists each orders file's rejects by line, the files in the order given,
+/// then the id map's, with every cell guarded and quoted as text cells are.
+@Test func rejectsFileListsOrdersFilesThenTheIdMap() throws {
+  let header = "order_id,channel,customer_ref,order_time,amount\n"
+  let first = writeTemporary(
+    header
+      + "o1,web,w1,2026-01-01,10\no2,web,w2,2027-01-01,1\n\"=o3\",web,w3,2026-13-01,1\no4,web,\"w,4\",2026-02-01,x\n",
+    "a.csv")
+  let second = writeTemporary(header + "o1,web,w1,2026-03-01,5\no5,app,Zoë 张,2026-03-01,-1\n", "b.csv")
+  let map = writeTemporary("channel,customer_ref,member_id\nweb,w1,M1\nweb,w1,M2\n", "id_map.csv")
+  var config = LoyaltyConfig()
+  config.input.maxRejectShare = 1
+  let run = try Pipeline.run(
+    RunRequest(
+      ordersPaths: [first, second], idMapPath: map, asOf: Day("2026-10-31")!, config: config, threads: 2,
+      until: .ingest))
+  let text = ReportBuilder(run: run, inputs: []).files(includeTimings: false).first { $0.name == "rejects.csv" }!
+    .contents
+  let rows = text.split(separator: "\n").map { row in row.split(separator: ",").prefix(3).joined(separator: ",") }
+  #expect(
+    rows == [
+      "file,line,code",
+      "\(first),3,future_order", "\(first),4,bad_date", "\(first),5,bad_amount",
+      "\(second),2,duplicate_order", "\(second),3,negative_amount",
+      "\(map),2,id_map_conflict", "\(map),3,id_map_conflict",
+    ])
+  #expect(text.contains(",\"\"\"=o3\"\",web,w3,2026-13-01,1\"\n"))
+  #expect(text.contains("\"o4,web,\"\"w,4\"\",2026-02-01,x\"\n"))
+  #expect(text.contains(",\"o5,app,Zoë 张,2026-03-01,-1\"\n"))
+  #expect(text.hasSuffix(",\"web,w1,M2\"\n"))
+}
