@@ -82,8 +82,6 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
     }
   }
 
-  /// The line of reject `i`, without making its `Reject`.
-  public func line(_ i: Int) -> Int { lines[i] }
   /// The code of reject `i`, without making its `Reject`.
   public func code(_ i: Int) -> RejectCode { codes[i] }
 
