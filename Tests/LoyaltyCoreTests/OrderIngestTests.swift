@@ -336,6 +336,34 @@ private func ingest(_ body: String, limit: Double = 1) throws(LoyaltyError) -> I
     }
   }
 
+  @Test func bytesThatAreNotUTF8WinOverABrokenRecordInAnEarlierChunk() throws {
+    // A quote opened early in the first chunk runs past the record limit; the second
+    // chunk holds a byte that is not UTF-8. One chunk or two, the bad byte is named.
+    let head = "order_id,channel,customer_ref,order_time,amount\n"
+    let first = "o1,\"web,u1,2026-01-01,1\n" + filler((1 << 20) + 100_000, from: 0)
+    let second = filler(1 << 20, from: 500_000)
+    var bytes = Array((head + first + second).utf8)
+    let badLine = (head + first + second).utf8.count { $0 == 0x0A } - 3
+    // The byte goes at the start of the fourth line from the end.
+    var seen = 0
+    var at = bytes.count - 1
+    while seen < 4 {
+      at -= 1
+      if bytes[at] == 0x0A { seen += 1 }
+    }
+    bytes.insert(0xFF, at: at + 1)
+    let path = temporaryFile(bytes: bytes)
+    for threads in [1, 2] {
+      do {
+        _ = try OrderIngest.run(
+          paths: [path], config: InputConfig(), linkKeys: [], asOf: asOf, threads: threads, chunkThreshold: 1)
+        Issue.record("expected an input error")
+      } catch {
+        #expect(error.description.contains("line \(badLine): the file is not UTF-8"), "\(error.description)")
+      }
+    }
+  }
+
   @Test(arguments: [1, 2]) func orderKeysFirstCopyWinsAcrossListsAndCalls(threads: Int) {
     var rng = SplitMix64(seed: 8)
     // Keys drawn from a small pool, so that repeats fall within a list, across lists

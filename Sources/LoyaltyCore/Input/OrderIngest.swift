@@ -296,6 +296,13 @@ struct IngestState {
         // quoted field and its error is not the file's: the caller reads the file
         // again in one chunk.
         if chunks.contains(where: { !$0.scanned.endedBetweenRecords }) { return chunks }
+        // Bytes that are not UTF-8 win over a broken record before them, as they do
+        // within one chunk: the first chunk from here on that holds such bytes names them.
+        for j in k..<count {
+          guard case .failure(let later) = outcomes[j]!, case .notUTF8 = later else { continue }
+          let before = j == 0 ? 0 : firstLine - 1 + CSVScanner.countLineFeeds(bytes, bounds[0]..<bounds[j])
+          throw .input(later.shiftingLines(by: before).description)
+        }
         throw .input(error.shiftingLines(by: shift).description)
       }
     }
