@@ -268,16 +268,7 @@ private func ingest(_ body: String, limit: Double = 1) throws(LoyaltyError) -> I
     lines[target] += [0xFF]
     let path = temporaryFile(bytes: Array(lines.joined(separator: [0x0A])))
     let expected = 1 + target + lines[..<target].reduce(0) { total, line in total + line.count(where: { $0 == 0x0A }) }
-    for n in [1, threads] {
-      do {
-        _ = try OrderIngest.run(
-          paths: [path], config: InputConfig(), linkKeys: [], asOf: Day("2026-10-31")!, threads: n,
-          chunkThreshold: 1)
-        Issue.record("expected an input error")
-      } catch {
-        #expect(error.description.contains("line \(expected): the file is not UTF-8"), "\(error.description)")
-      }
-    }
+    expectFileError(path, threads: [1, threads], containing: "line \(expected): the file is not UTF-8")
   }
 
   /// Filler order lines, `bytes` long in all (the last one padded to fit exactly).
@@ -291,6 +282,20 @@ private func ingest(_ body: String, limit: Double = 1) throws(LoyaltyError) -> I
     let tail = "f\(k),web,u,2026-01-01,1\n"
     let pad = bytes - text.utf8.count - tail.utf8.count
     return text + "f\(k),web,u" + String(repeating: "x", count: pad) + ",2026-01-01,1\n"
+  }
+
+  /// Reads `path` on each of `threads` (chunked from any size) and expects every read
+  /// to stop with an error whose text holds `message`.
+  func expectFileError(_ path: String, threads: [Int], containing message: String) {
+    for n in threads {
+      do {
+        _ = try OrderIngest.run(
+          paths: [path], config: InputConfig(), linkKeys: [], asOf: asOf, threads: n, chunkThreshold: 1)
+        Issue.record("expected an input error on \(n) threads")
+      } catch {
+        #expect(error.description.contains(message), "\(error.description)")
+      }
+    }
   }
 
   @Test func aChunkBoundaryInsideAQuotedFieldIsNotAnError() throws {
@@ -324,16 +329,7 @@ private func ingest(_ body: String, limit: Double = 1) throws(LoyaltyError) -> I
         + filler((1 << 20) + 100_000, from: 300_000))
     let text = head + first + "x1,\"w\neb\",u,2026-01-01,1\n" + filler(100_000, from: 200_000)
     let expected = text.utf8.count { $0 == 0x0A } + 1
-    for threads in [1, 2] {
-      do {
-        _ = try OrderIngest.run(
-          paths: [path], config: InputConfig(), linkKeys: [], asOf: asOf, threads: threads, chunkThreshold: 1)
-        Issue.record("expected an input error")
-      } catch {
-        #expect(
-          error.description.contains("line \(expected): a record starting here runs past"), "\(error.description)")
-      }
-    }
+    expectFileError(path, threads: [1, 2], containing: "line \(expected): a record starting here runs past")
   }
 
   @Test func bytesThatAreNotUTF8WinOverABrokenRecordInAnEarlierChunk() throws {
@@ -353,15 +349,7 @@ private func ingest(_ body: String, limit: Double = 1) throws(LoyaltyError) -> I
     }
     bytes.insert(0xFF, at: at + 1)
     let path = temporaryFile(bytes: bytes)
-    for threads in [1, 2] {
-      do {
-        _ = try OrderIngest.run(
-          paths: [path], config: InputConfig(), linkKeys: [], asOf: asOf, threads: threads, chunkThreshold: 1)
-        Issue.record("expected an input error")
-      } catch {
-        #expect(error.description.contains("line \(badLine): the file is not UTF-8"), "\(error.description)")
-      }
-    }
+    expectFileError(path, threads: [1, 2], containing: "line \(badLine): the file is not UTF-8")
   }
 
   @Test(arguments: [1, 2]) func orderKeysFirstCopyWinsAcrossListsAndCalls(threads: Int) {
