@@ -159,16 +159,11 @@ public enum RFMStage {
           let span = Int32(lifecycle.milestoneDays)
           if asOf - first >= span {
             let month = Day(number: first).month
-            let slot = Int(asOfMonth - month.index)
-            while cohorts.count <= slot { cohorts.append(nil) }
-            if cohorts[slot] == nil { cohorts[slot] = MilestoneCohort(month: month) }
-            cohorts[slot]!.members += 1
-            if orders.count >= 2, history.day[orders.lowerBound + 1] <= first + span - 1 {
-              cohorts[slot]!.reachedSecond += 1
-            }
-            if orders.count >= 4, history.day[orders.lowerBound + 3] <= first + span - 1 {
-              cohorts[slot]!.reachedFourth += 1
-            }
+            var one = MilestoneCohort(month: month)
+            one.members = 1
+            if orders.count >= 2, history.day[orders.lowerBound + 1] <= first + span - 1 { one.reachedSecond = 1 }
+            if orders.count >= 4, history.day[orders.lowerBound + 3] <= first + span - 1 { one.reachedFourth = 1 }
+            cohorts.add(one, at: Int(asOfMonth - month.index))
           }
         }
         return cohorts
@@ -177,12 +172,7 @@ public enum RFMStage {
     var cohorts: [MilestoneCohort?] = []
     for part in perRange {
       for (slot, cohort) in part.enumerated() {
-        guard let cohort else { continue }
-        while cohorts.count <= slot { cohorts.append(nil) }
-        if cohorts[slot] == nil { cohorts[slot] = MilestoneCohort(month: cohort.month) }
-        cohorts[slot]!.members += cohort.members
-        cohorts[slot]!.reachedSecond += cohort.reachedSecond
-        cohorts[slot]!.reachedFourth += cohort.reachedFourth
+        if let cohort { cohorts.add(cohort, at: slot) }
       }
     }
     // The scored population: a counted order in the window.
@@ -323,6 +313,18 @@ public enum RFMStage {
       breakpoints: breakpoints, gridMembers: gridMembers, gridMonetary: gridMonetary,
       classes: classes, segments: segments, lifecycleCounts: lifecycleCounts,
       milestones: cohorts.reversed().compactMap { $0 })
+  }
+}
+
+extension [MilestoneCohort?] {
+  /// Adds `cohort`'s counts to slot `slot` (k months before as-of), making the slot
+  /// when it is new.
+  fileprivate mutating func add(_ cohort: MilestoneCohort, at slot: Int) {
+    while count <= slot { append(nil) }
+    if self[slot] == nil { self[slot] = MilestoneCohort(month: cohort.month) }
+    self[slot]!.members += cohort.members
+    self[slot]!.reachedSecond += cohort.reachedSecond
+    self[slot]!.reachedFourth += cohort.reachedFourth
   }
 }
 
