@@ -285,26 +285,25 @@ struct IngestState {
     var chunks: [ChunkState] = []
     var nextLine = firstLine
     for (k, outcome) in outcomes.enumerated() {
-      let shift = k == 0 ? 0 : nextLine - 1
-      switch outcome! {
-      case .success(var chunk):
-        chunk.shiftLines(by: shift)
-        nextLine += chunk.scanned.lineFeeds
-        chunks.append(chunk)
-      case .failure(let error):
+      guard case .success(var chunk) = outcome! else {
         // A chunk before this one ended inside quotes, so this one began inside a
         // quoted field and its error is not the file's: the caller reads the file
         // again in one chunk.
         if chunks.contains(where: { !$0.scanned.endedBetweenRecords }) { return chunks }
         // Bytes that are not UTF-8 win over a broken record before them, as they do
-        // within one chunk: the first chunk from here on that holds such bytes names them.
-        for j in k..<count {
-          guard case .failure(let later) = outcomes[j]!, case .notUTF8 = later else { continue }
-          let before = j == 0 ? 0 : firstLine - 1 + CSVScanner.countLineFeeds(bytes, bounds[0]..<bounds[j])
-          throw .input(later.shiftingLines(by: before).description)
-        }
-        throw .input(error.shiftingLines(by: shift).description)
+        // within one chunk: the first chunk from here on that holds such bytes names
+        // them, else this one's error stands.
+        let named =
+          (k..<count).first { j in
+            if case .failure(.notUTF8) = outcomes[j]! { true } else { false }
+          } ?? k
+        guard case .failure(let error) = outcomes[named]! else { preconditionFailure("a failed chunk") }
+        let before = named == 0 ? 0 : firstLine - 1 + CSVScanner.countLineFeeds(bytes, bounds[0]..<bounds[named])
+        throw .input(error.shiftingLines(by: before).description)
       }
+      if k > 0 { chunk.rejects.shiftLines(by: nextLine - 1) }
+      nextLine += chunk.scanned.lineFeeds
+      chunks.append(chunk)
     }
     return chunks
   }
@@ -516,13 +515,6 @@ struct ChunkState: @unchecked Sendable {
     keyB.reserveCapacity(rows)
     rawStart.reserveCapacity(rows)
     table.refs.reserve(ids: tableRows / 3, bytes: tableRows / 3 * 16)
-  }
-
-  /// Moves the lines of the chunk's rejects `shift` lines on: a chunk after the first
-  /// counts its lines from 1 until the lines before it are known.
-  mutating func shiftLines(by shift: Int) {
-    guard shift != 0 else { return }
-    rejects.shiftLines(by: shift)
   }
 
   mutating func consume(_ record: CSVRecord, path: String) {
