@@ -147,9 +147,9 @@ public struct ReportBuilder {
     return files
   }
 
-  /// rejects.csv: a row per reject, which can be millions when exports run past as-of.
-  /// rejects.csv: the orders files' rejects (in input order, each by line), then the
-  /// id map's; each list is read where it stands, not joined into a copy.
+  /// rejects.csv: a row per reject (millions when an export runs far past as-of): the
+  /// orders files' rejects (in input order, each by line), then the id map's; each
+  /// list is read where it stands, not joined into a copy.
   func rejectsFile() -> MemberSizedFile {
     let orders = run.ingest.rejects
     let idMap = run.idMap.rejects
@@ -232,10 +232,10 @@ public struct ReportBuilder {
     let levels = run.levels
     let digits = digits
     // Names and dates repeat across millions of rows: rendered once, copied per row.
-    let segmentNames = RenderedCells(rfm.segmentNames)
-    let classNames = RenderedCells(ValueClass.allCases.map(\.name))
-    let lifecycleNames = RenderedCells(LifecycleStage.allCases.map(\.name))
-    let powerTagNames = RenderedCells(PowerTag.allCases.map(\.name))
+    let segmentNames = renderedCells(rfm.segmentNames)
+    let classNames = renderedCells(ValueClass.allCases.map(\.name))
+    let lifecycleNames = renderedCells(LifecycleStage.allCases.map(\.name))
+    let powerTagNames = renderedCells(PowerTag.allCases.map(\.name))
     let dates = DateCells(first: history.day.min() ?? 0, last: history.day.max() ?? -1)
     return MemberSizedFile(
       name: "members.csv", header: Self.membersHeader, reserve: history.memberCount * 110,

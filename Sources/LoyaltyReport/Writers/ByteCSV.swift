@@ -93,9 +93,9 @@ struct ByteCSV: ~Copyable {
     if needsQuotes { append(UInt8(ascii: "\"")) }
   }
 
-  /// Cell k of `cells`, already rendered.
-  mutating func cell(_ cells: RenderedCells, _ k: Int) {
-    cells.bytes.withUnsafeBytes { append(UnsafeRawBufferPointer(rebasing: $0[cells.ends[k]..<cells.ends[k + 1]])) }
+  /// Cell k of `cells`, already rendered (see `renderedCells(_:)`).
+  mutating func cell(_ cells: ByteStrings, _ k: Int) {
+    cells.withBytes(k) { append($0) }
   }
 
   /// `value` as `text(_:)` writes it, for cells written many times over.
@@ -195,22 +195,11 @@ struct ByteCSV: ~Copyable {
 }
 
 /// Cells written millions of times (segment and class names), each rendered once as
-/// `ByteCSV.text` writes it, back to back.
-struct RenderedCells {
-  let bytes: [UInt8]
-  /// Cell k is `bytes[ends[k] ..< ends[k + 1]]`.
-  let ends: [Int]
-
-  init(_ values: [String]) {
-    var bytes: [UInt8] = []
-    var ends = [0]
-    for value in values {
-      bytes += ByteCSV.rendered(value)
-      ends.append(bytes.count)
-    }
-    self.bytes = bytes
-    self.ends = ends
-  }
+/// `ByteCSV.text` writes it, back to back; `ByteCSV.cell` copies them.
+func renderedCells(_ values: [String]) -> ByteStrings {
+  var cells = ByteStrings()
+  for value in values { ByteCSV.rendered(value).withUnsafeBytes { cells.append($0) } }
+  return cells
 }
 
 /// The days `first ..< first + count` rendered as `YYYY-MM-DD`, ten bytes each, for files
