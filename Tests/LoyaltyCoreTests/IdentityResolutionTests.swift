@@ -86,6 +86,51 @@ private func membership(_ r: (IdentityResult, OrderTable)) -> [String] {
     }
   }
 
+  /// Channels where one is the start of another (`a`, `a-b`, `a:b`), refs holding `:`
+  /// and mapped ids that read like `channel:customer_ref`: every member is named as
+  /// SPEC 2 says (its mapped id, else channel:customer_ref), equal names are one member,
+  /// and the ids come out distinct and in byte order, whichever way the names were
+  /// put in order.
+  @Test(arguments: [["a", "a-b", "a:b", "ab", "b"], ["web", "app", "jd", "webx"]])
+  func membersAreNamedAndSortedWithChannelsThatStartOthers(channels: [String]) throws {
+    var rng = SplitMix64(seed: 7)
+    let refs = ["x", "b:x", "-b:x", "y", "x:y", "z"]
+    var rows: [String] = []
+    var refsSeen = Set<[String]>()
+    for i in 0..<120 {
+      let channel = channels[rng.below(channels.count)]
+      let ref = refs[rng.below(refs.count)]
+      rows.append("o\(i),\(channel),\(ref),2026-01-01,1,,,,,")
+      refsSeen.insert([channel, ref])
+    }
+    let ids = ["M1", "a:b:x", "ab:y", "web:z", "b:-b:x"]
+    var mapped: [[String]: String] = [:]
+    var map = ""
+    for (k, pair) in refsSeen.sorted(by: { $0.lexicographicallyPrecedes($1) }).enumerated() where k % 3 == 0 {
+      let id = ids[rng.below(ids.count)]
+      map += "\(pair[0]),\(pair[1]),\(id)\n"
+      mapped[pair] = id
+    }
+    let orders = try OrderIngest.run(
+      paths: [temporaryFile(header + rows.joined(separator: "\n") + "\n")], config: InputConfig(), linkKeys: [],
+      asOf: Day("2026-10-31")!)
+    let idMap = try IdMap.read(path: temporaryFile("channel,customer_ref,member_id\n" + map, name: "map.csv"))
+    #expect(MemberNaming.channelsKeepTupleOrder(orders.orders.channels) == !channels.contains("a-b"))
+    for threads in [1, 2] {
+      let identity = IdentityResolution.run(
+        orders: orders.orders, idMap: idMap, linkKeys: [], maxRefsPerKey: 20, threads: threads)
+      var expected: [String] = []
+      for ref in 0..<Int32(orders.orders.refs.count) {
+        let (channel, customerRef) = orders.orders.refParts(ref)
+        let name = mapped[[channel, customerRef]] ?? "\(channel):\(customerRef)"
+        expected.append(name)
+        #expect(identity.memberIDs[Int(identity.memberOfRef[Int(ref)])] == name)
+      }
+      let distinct = Set(expected).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+      #expect(Array(identity.memberIDs) == distinct)
+    }
+  }
+
   /// Large enough that the id map, the sorts and cleaning split over threads.
   @Test func twoThreadsGiveTheMembersAndHistoryOfOne() throws {
     let export = generatedExport(orders: 200_000, seed: 11)

@@ -1,3 +1,5 @@
+import CHints
+
 /// How a ref came to belong to its member (SPEC 2), as `identity.csv` names it.
 public enum IdentityRule: UInt8, Sendable {
   /// Alone in its member.
@@ -130,9 +132,11 @@ public enum IdentityResolution {
     var merges: [IdentityRule: Int] = [:]
     var mappedRefs = 0
 
-    // 1. Refs mapped to the same member_id.
+    // 1. Refs mapped to the same member_id. No edge of this step can be refused, so
+    // the components and the count of joins are the same in any order: refs are taken
+    // in id order, which reads `mappedOf` front to back.
     var firstRefOfMapped = [Int32](repeating: -1, count: mappedIDs.count)
-    for ref in tupleOrder where mappedOf[Int(ref)] >= 0 {
+    for ref in 0..<Int32(refCount) where mappedOf[Int(ref)] >= 0 {
       mappedRefs += 1
       rule[Int(ref)] = .idMap
       let id = Int(mappedOf[Int(ref)])
@@ -203,40 +207,175 @@ public enum IdentityResolution {
       a.key != b.key ? a.key < b.key : a.value.utf8.lexicographicallyPrecedes(b.value.utf8)
     }
 
-    // Member id of each component: its mapped id, else channel:customer_ref of its
-    // smallest ref (the first in tuple order). The names are written once per
-    // component, walking the refs in id order (so the refs' bytes are read front to
-    // back), then sorted by bytes; components with equal names (a mapped id that reads
-    // like another component's channel:customer_ref) are one member.
     var rootOfRef = [Int32](repeating: 0, count: refCount)
     for ref in 0..<refCount { rootOfRef[ref] = sets.find(Int32(ref)) }
-    // The tuple rank of each component's first ref, kept at its root.
-    var firstRank = [Int32](repeating: Int32.max, count: refCount)
-    for ref in 0..<refCount {
-      let root = Int(rootOfRef[ref])
-      firstRank[root] = min(firstRank[root], tupleRank[ref])
-    }
-    var componentOfRoot = [Int32](repeating: -1, count: refCount)
-    var names = ByteStrings()
-    names.reserve(count: refCount, bytes: orders.refs.byteCount + refCount)
-    for ref in 0..<refCount {
-      let root = Int(rootOfRef[ref])
-      guard tupleRank[ref] == firstRank[root] else { continue }
-      componentOfRoot[root] = Int32(names.count)
-      if rootMapped[root] >= 0 {
-        mappedIDs.withBytes(rootMapped[root]) { names.append($0) }
-      } else {
-        orders.withRefParts(Int32(ref)) { channel, customerRef in names.append(channel, ":", customerRef) }
-      }
-    }
-    let (memberIDs, memberOfComponent) = names.sortedDistinct(threads: threads)
-    var memberOfRef = [Int32](repeating: 0, count: refCount)
-    for ref in 0..<refCount {
-      memberOfRef[ref] = memberOfComponent[Int(componentOfRoot[Int(rootOfRef[ref])])]
-    }
+    let (memberIDs, memberOfRef) = MemberNaming.name(
+      orders: orders, tupleOrder: tupleOrder, rootOfRef: rootOfRef, rootMapped: rootMapped, mappedIDs: mappedIDs,
+      threads: threads)
     return IdentityResult(
       memberIDs: memberIDs, memberOfRef: memberOfRef, ruleOfRef: rule, refsInTupleOrder: tupleOrder,
       mergesByRule: merges, hubKeys: hubs, linkConflicts: conflicts, mapRowsWithoutOrders: mapRowsWithoutOrders,
       mappedRefs: mappedRefs)
   }
 }
+
+/// Names the components (SPEC 2): a component's member_id is its mapped id, else
+/// channel:customer_ref of its smallest ref; components with equal names (a mapped id
+/// that reads like another component's channel:customer_ref) are one member.
+///
+/// Two lists already in byte order are merged, instead of sorting a name per
+/// component: the mapped ids in use (the id map's ids, sorted), and the unmapped
+/// components' names met in tuple order of their first refs. Tuple order compares the
+/// channel, then the customer_ref, which is the byte order of `channel:customer_ref`
+/// unless one channel is the start of another followed by a byte below `:` (say `web`
+/// and `web-2`); with such channels the unmapped names are sorted instead.
+enum MemberNaming {
+  static func name(
+    orders: OrderTable, tupleOrder: [Int32], rootOfRef: [Int32], rootMapped: [Int32], mappedIDs: ByteInterner,
+    threads: Int
+  ) -> (memberIDs: ByteStrings, memberOfRef: [Int32]) {
+    let refCount = rootOfRef.count
+    // The unmapped components' first refs in tuple order, each root's place among
+    // them, and which mapped ids some component holds.
+    var unmappedIndex = [Int32](repeating: -1, count: refCount)
+    var firstRefs: [Int32] = []
+    var mappedInUse = [Bool](repeating: false, count: mappedIDs.count)
+    for (k, ref) in tupleOrder.enumerated() {
+      if k + 16 < tupleOrder.count { rootOfRef.withUnsafeBufferPointer { prefetch($0, tupleOrder[k + 16]) } }
+      let root = Int(rootOfRef[Int(ref)])
+      if rootMapped[root] >= 0 {
+        mappedInUse[Int(rootMapped[root])] = true
+      } else if unmappedIndex[root] < 0 {
+        unmappedIndex[root] = Int32(firstRefs.count)
+        firstRefs.append(ref)
+      }
+    }
+    let mappedOrder = mappedIDs.sortedIDs(from: 0, threads: threads) { _ in 0 }.filter { mappedInUse[Int($0)] }
+    mappedInUse = []
+    // Unmapped names as (head, colon, tail): the ref's channel and customer_ref in
+    // tuple order, or, when that order is not byte order, the names sorted and made
+    // distinct (`sortedPosition` maps each first ref to its name).
+    var sortedNames: ByteStrings? = nil
+    var sortedPosition: [Int32] = []
+    if !channelsKeepTupleOrder(orders.channels) {
+      var names = ByteStrings()
+      names.reserve(count: firstRefs.count, bytes: firstRefs.count * 16)
+      for ref in firstRefs {
+        orders.withRefParts(ref) { channel, customerRef in names.append(channel, ":", customerRef) }
+      }
+      (sortedNames, sortedPosition) = names.sortedDistinct(threads: threads)
+    }
+    let unmappedCount = sortedNames?.count ?? firstRefs.count
+    func withUnmapped<R>(_ j: Int, _ body: (UnsafeRawBufferPointer, Bool, UnsafeRawBufferPointer) -> R) -> R {
+      if let sortedNames {
+        return sortedNames.withBytes(j) { body($0, false, UnsafeRawBufferPointer(start: nil, count: 0)) }
+      }
+      return orders.withRefParts(firstRefs[j]) { channel, customerRef in body(channel, true, customerRef) }
+    }
+    // The merge: equal names become one member.
+    var memberIDs = ByteStrings()
+    memberIDs.reserve(count: mappedOrder.count + unmappedCount, bytes: orders.refs.byteCount + firstRefs.count)
+    var memberOfMapped = [Int32](repeating: -1, count: mappedIDs.count)
+    var memberOfUnmapped = [Int32](repeating: -1, count: unmappedCount)
+    var i = 0
+    var j = 0
+    let refs = orders.refs
+    while i < mappedOrder.count || j < unmappedCount {
+      // The refs ahead are read in tuple order, so their slots and bytes are fetched ahead.
+      if sortedNames == nil {
+        if j + 16 < firstRefs.count {
+          refs.offsets.withUnsafeBufferPointer { prefetch($0, firstRefs[j + 16]) }
+          orders.refChannel.withUnsafeBufferPointer { prefetch($0, firstRefs[j + 16]) }
+        }
+        if j + 8 < firstRefs.count {
+          let start = refs.offsets[Int(firstRefs[j + 8])]
+          refs.arena.withUnsafeBufferPointer { loyalty_prefetch($0.baseAddress! + start) }
+        }
+      }
+      let member = Int32(memberIDs.count)
+      let order =
+        i == mappedOrder.count
+        ? 1
+        : j == unmappedCount
+          ? -1
+          : mappedIDs.withBytes(mappedOrder[i]) { mapped in
+            withUnmapped(j) { head, colon, tail in compareName(mapped, head, colon, tail) }
+          }
+      if order <= 0 {
+        mappedIDs.withBytes(mappedOrder[i]) { memberIDs.append($0) }
+        memberOfMapped[Int(mappedOrder[i])] = member
+        i += 1
+      }
+      if order >= 0 {
+        if order > 0 {
+          withUnmapped(j) { head, colon, tail in
+            if colon { memberIDs.append(head, ":", tail) } else { memberIDs.append(head) }
+          }
+        }
+        memberOfUnmapped[j] = member
+        j += 1
+      }
+    }
+    var memberOfRef = [Int32](repeating: 0, count: refCount)
+    for ref in 0..<refCount {
+      let root = Int(rootOfRef[ref])
+      if rootMapped[root] >= 0 {
+        memberOfRef[ref] = memberOfMapped[Int(rootMapped[root])]
+      } else {
+        let k = Int(unmappedIndex[root])
+        memberOfRef[ref] = memberOfUnmapped[sortedNames == nil ? k : Int(sortedPosition[k])]
+      }
+    }
+    return (memberIDs, memberOfRef)
+  }
+
+  @inline(__always)
+  static func prefetch<T>(_ buffer: UnsafeBufferPointer<T>, _ index: Int32) {
+    loyalty_prefetch(buffer.baseAddress! + Int(index))
+  }
+
+  /// Whether tuple order (channel bytes, then customer_ref bytes) is the byte order of
+  /// the names `channel:customer_ref`: it is unless a channel is the start of another
+  /// whose next byte sorts at or below `:`.
+  static func channelsKeepTupleOrder(_ channels: ByteInterner) -> Bool {
+    let names = (0..<Int32(channels.count)).map { id in channels.withBytes(id) { Array($0) } }
+    for a in names {
+      for b in names where b.count > a.count && b.starts(with: a) {
+        if b[a.count] <= UInt8(ascii: ":") { return false }
+      }
+    }
+    return true
+  }
+
+  /// -1, 0 or 1 as `name` sorts before, equal to or after `head` (then `:` when
+  /// `colon`) then `tail`, in byte order (a shorter prefix first).
+  static func compareName(
+    _ name: UnsafeRawBufferPointer, _ head: UnsafeRawBufferPointer, _ colon: Bool, _ tail: UnsafeRawBufferPointer
+  ) -> Int {
+    let otherCount = head.count + (colon ? 1 : 0) + tail.count
+    var k = 0
+    func byte(_ k: Int) -> UInt8 {
+      k < head.count ? head[k] : colon && k == head.count ? UInt8(ascii: ":") : tail[k - head.count - (colon ? 1 : 0)]
+    }
+    // The head by memcmp, then byte by byte.
+    let n = min(name.count, head.count)
+    if n > 0 {
+      let c = memcmp(name.baseAddress!, head.baseAddress!, n)
+      if c != 0 { return c < 0 ? -1 : 1 }
+    }
+    k = n
+    while k < name.count && k < otherCount {
+      let a = name[k]
+      let b = byte(k)
+      if a != b { return a < b ? -1 : 1 }
+      k += 1
+    }
+    return name.count == otherCount ? 0 : (name.count < otherCount ? -1 : 1)
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
