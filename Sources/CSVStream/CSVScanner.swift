@@ -305,10 +305,15 @@ private final class ScanState {
   func emit() {
     var rawEnd = lineEnd
     while rawEnd > recordStart, base[rawEnd - 1] == 0x0A || base[rawEnd - 1] == 0x0D { rawEnd -= 1 }
+    let raw = UnsafeRawBufferPointer(start: base + recordStart, count: rawEnd - recordStart)
+    // libcsv drops spaces and tabs around unquoted fields. The fields and their commas
+    // add up to the raw record exactly when no byte was dropped (by trimming or by
+    // quoting); otherwise, when the record holds a space or a tab, it is read again
+    // without trimming.
+    if dataCount + max(0, fieldCount - 1) != raw.count, Self.holdsSpaceOrTab(raw) { readUntrimmed(raw) }
     let record = CSVRecord(
-      line: recordLine, fieldCount: fieldCount, offset: recordStart,
-      raw: UnsafeRawBufferPointer(start: base + recordStart, count: rawEnd - recordStart),
-      isUnterminated: unterminated, data: data, ends: ends)
+      line: recordLine, fieldCount: fieldCount, offset: recordStart, raw: raw, isUnterminated: unterminated,
+      data: data, ends: ends)
     if !stopAfterFirst || emitted == 0 { body(record) }
     emitted += 1
     pending = false
@@ -316,6 +321,71 @@ private final class ScanState {
     dataCount = 0
     unterminated = false
   }
+}
+
+extension ScanState {
+  static func holdsSpaceOrTab(_ raw: UnsafeRawBufferPointer) -> Bool {
+    guard let start = raw.baseAddress else { return false }
+    return memchr(start, 0x20, raw.count) != nil || memchr(start, 0x09, raw.count) != nil
+  }
+
+  /// Replaces the record's fields with those of `raw` read by a parser that takes no
+  /// byte for a space, so that fields keep their spaces and tabs. Kept as libcsv read
+  /// them when that reading is not one whole record (a space after a closing quote, for
+  /// one, would reopen the quoted field: libcsv's default reading drops it instead).
+  func readUntrimmed(_ raw: UnsafeRawBufferPointer) {
+    let exact = UntrimmedRecord()
+    defer { exact.free() }
+    guard exact.read(raw) else { return }
+    fieldCount = 0
+    dataCount = 0
+    exact.data.withUnsafeBytes { bytes in
+      var start = 0
+      for end in exact.ends {
+        appendField(bytes.baseAddress.map { $0 + start }, end - start)
+        start = end
+      }
+    }
+  }
+}
+
+/// One record read by libcsv with no space characters (see `ScanState.readUntrimmed`).
+private final class UntrimmedRecord {
+  var parser = UnsafeMutablePointer<csv_parser>.allocate(capacity: 1)
+  var data: [UInt8] = []
+  var ends: [Int] = []
+  var records = 0
+
+  /// Whether `raw` is exactly one record.
+  func read(_ raw: UnsafeRawBufferPointer) -> Bool {
+    guard csv_init(parser, 0) == 0 else { return false }
+    csv_set_space_func(parser, noSpace)
+    let context = Unmanaged.passUnretained(self).toOpaque()
+    var lineFeed: UInt8 = 0x0A
+    guard csv_parse(parser, raw.baseAddress, raw.count, untrimmedField, untrimmedRecord, context) == raw.count,
+      csv_parse(parser, &lineFeed, 1, untrimmedField, untrimmedRecord, context) == 1
+    else { return false }
+    let complete = parser.pointee.pstate == 0 && records == 1
+    csv_fini(parser, nil, nil, nil)
+    return complete
+  }
+
+  func free() {
+    csv_free(parser)
+    parser.deallocate()
+  }
+}
+
+private func noSpace(_: UInt8) -> Int32 { 0 }
+
+private func untrimmedField(_ bytes: UnsafeMutableRawPointer?, _ count: Int, _ context: UnsafeMutableRawPointer?) {
+  let record = Unmanaged<UntrimmedRecord>.fromOpaque(context!).takeUnretainedValue()
+  if count > 0, let bytes { record.data.append(contentsOf: UnsafeRawBufferPointer(start: bytes, count: count)) }
+  record.ends.append(record.data.count)
+}
+
+private func untrimmedRecord(_: Int32, _ context: UnsafeMutableRawPointer?) {
+  Unmanaged<UntrimmedRecord>.fromOpaque(context!).takeUnretainedValue().records += 1
 }
 
 /// Copies of field bytes (see `copy`).

@@ -38,6 +38,22 @@ private func records(_ text: String) throws -> [(line: Int, fields: [String], ra
     #expect(r[1].raw == "1,2")
   }
 
+  /// libcsv on its own drops spaces and tabs around unquoted fields; the scanner keeps
+  /// them (in quoted and multi-line records too). A record with a space after a closing
+  /// quote is read as libcsv reads it (the space dropped, and the other fields trimmed),
+  /// rather than with the field reopened.
+  @Test func fieldsKeepTheirSpacesAndTabs() throws {
+    let r = try records(
+      "a, b ,c\n\t1,2\t,\" q \", x\n \"a,b\",c\n\"two\nlines\", y\n\"q\" ,z\n2026-03-01 07:59,5\n")
+    #expect(
+      r.map(\.fields) == [
+        ["a", " b ", "c"], ["\t1", "2\t", " q ", " x"], [" \"a", "b\"", "c"], ["two\nlines", " y"], ["q", "z"],
+        ["2026-03-01 07:59", "5"],
+      ])
+    #expect(r.map(\.line) == [1, 2, 3, 4, 6, 7])
+    #expect(r[1].raw == "\t1,2\t,\" q \", x")
+  }
+
   @Test func byteOrderMarkIsSkipped() throws {
     let r = try records("\u{FEFF}order_id,x\n1,2\n")
     #expect(r[0].fields == ["order_id", "x"])
