@@ -10,8 +10,8 @@ extension ReportBuilder {
       table.appendRow([
         String(row.level), plainMoney(row.thresholdMinor, digits), String(row.members), plainShare(row.share),
         plainMoney(row.spendMinor, digits), plainShare(row.spendShare),
-        row.meanGrowthMinor.map { plainDecimal($0 / Double(Money.pow10(digits)), digits) } ?? "",
-        row.medianGrowthMinor.map { plainDecimal($0 / Double(Money.pow10(digits)), digits) } ?? "",
+        row.meanGrowthMinor.map { plainMoney($0, digits) } ?? "",
+        row.medianGrowthMinor.map { plainMoney($0, digits) } ?? "",
       ])
     }
     var migration = CSVText(header: ["from_level", "to_level", "members"])
@@ -63,8 +63,8 @@ extension ReportBuilder {
       t.add([
         String(row.level), money(row.thresholdMinor, digits), formatPercent(levels.targetShares[row.level - 1]),
         formatThousands(row.members), formatPercent(row.share), money(row.spendMinor, digits),
-        formatPercent(row.spendShare), row.meanGrowthMinor.map { formatDecimal($0 / scale, decimals: 2) } ?? "–",
-        row.medianGrowthMinor.map { formatDecimal($0 / scale, decimals: 2) } ?? "–",
+        formatPercent(row.spendShare), row.meanGrowthMinor.map { money($0, digits) } ?? "–",
+        row.medianGrowthMinor.map { money($0, digits) } ?? "–",
       ])
     }
     md += t.text + "\n![Level pyramid](levels_pyramid.svg)\n\n"

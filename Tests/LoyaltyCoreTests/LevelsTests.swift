@@ -301,7 +301,7 @@ private func relegationConfig(_ policy: RelegationPolicy) -> LevelsConfig {
       result.rows == [
         LevelRow(
           level: 1, thresholdMinor: 0, members: 3, share: 3.0 / 7.0, spendMinor: 8_000,
-          spendShare: 8_000.0 / 150_000.0, meanGrowthMinor: 8_000.0 / 3.0, medianGrowthMinor: 3_000),
+          spendShare: 8_000.0 / 150_000.0, meanGrowthMinor: 2_667, medianGrowthMinor: 3_000),
         LevelRow(
           level: 2, thresholdMinor: 10_000, members: 2, share: 2.0 / 7.0, spendMinor: 32_000,
           spendShare: 32_000.0 / 150_000.0, meanGrowthMinor: 16_000, medianGrowthMinor: 16_000),
@@ -329,8 +329,9 @@ private func relegationConfig(_ policy: RelegationPolicy) -> LevelsConfig {
     let growth = GrowthValues.measure(history, at: history.asOf, windowDays: 365, bonusPerOrderMinor: 0)
     let ladder = LevelLadder(thresholdsMinor: [100_000], bonusPerOrderMinor: 0, windowDays: 365, policy: .full)
     let table = LevelTable.evaluate(growth, ladder: ladder)
-    #expect(table.rows[0].medianGrowthMinor == 2_500.5)
-    #expect(table.rows[0].meanGrowthMinor == 15_001.0 / 4.0)
+    // (2_000 + 3_001) / 2 = 2_500.5 and 15_001 / 4 = 3_750.25, rounded half up.
+    #expect(table.rows[0].medianGrowthMinor == 2_501)
+    #expect(table.rows[0].meanGrowthMinor == 3_750)
     #expect(table.rows[1].members == 0)
     #expect(table.rows[1].meanGrowthMinor == nil)
     #expect(table.rows[1].medianGrowthMinor == nil)

@@ -12,16 +12,17 @@ public struct LevelRow: Sendable, Equatable {
   public var spendMinor: Int64
   /// `spendMinor` as a share of all members' window spend, 0...1 (0 when nobody spent).
   public var spendShare: Double
-  /// Mean growth value of the level's members, in minor units; nil for an empty level.
-  public var meanGrowthMinor: Double?
+  /// Mean growth value of the level's members, in minor units rounded half up; nil for
+  /// an empty level.
+  public var meanGrowthMinor: Int64?
   /// Median growth value of the level's members, in minor units; for an even count the
-  /// mean of the two middle values; nil for an empty level.
-  public var medianGrowthMinor: Double?
+  /// mean of the two middle values, rounded half up; nil for an empty level.
+  public var medianGrowthMinor: Int64?
 
   /// A row as computed by `LevelTable.evaluate`, or rebuilt from a saved table.
   public init(
     level: Int, thresholdMinor: Int64, members: Int, share: Double, spendMinor: Int64, spendShare: Double,
-    meanGrowthMinor: Double?, medianGrowthMinor: Double?
+    meanGrowthMinor: Int64?, medianGrowthMinor: Int64?
   ) {
     self.level = level
     self.thresholdMinor = thresholdMinor
@@ -40,8 +41,9 @@ public struct LevelRow: Sendable, Equatable {
 /// Choices, documented and tested:
 /// - The level at as-of is the plain placement of g at as-of; the relegation policy acts
 ///   only at month-end reviews (`RelegationReplay`).
-/// - Median of an even count is the mean of the two middle growth values (exact integer
-///   values, halved in `Double`).
+/// - Mean and median are exact in minor units, rounded half up (as segments.csv's
+///   average order value is); the median of an even count is the mean of the two middle
+///   growth values.
 /// - Pareto line: the top ceil(20% of n) members (`(n + 4) / 5`, so 1 of 1...5 members),
 ///   ranked by g descending, then window spend descending, then member index ascending;
 ///   their window spend over all members' window spend (0 when nobody spent).
@@ -92,7 +94,7 @@ public struct LevelTable: Sendable, Equatable {
           share: memberCount == 0 ? 0 : Double(run.count) / Double(memberCount),
           spendMinor: spendByLevel[k - 1],
           spendShare: totalSpend == 0 ? 0 : Double(spendByLevel[k - 1]) / Double(totalSpend),
-          meanGrowthMinor: run.isEmpty ? nil : Double(growthByLevel[k - 1]) / Double(run.count),
+          meanGrowthMinor: run.isEmpty ? nil : halfUp(growthByLevel[k - 1], Int64(run.count)),
           medianGrowthMinor: median(ofSorted: run)))
     }
 
@@ -129,12 +131,19 @@ public struct LevelTable: Sendable, Equatable {
   }
 
   /// The median of ascending values: the middle one, or for an even count the mean of
-  /// the two middle ones; nil when empty.
-  static func median(ofSorted values: ArraySlice<Int64>) -> Double? {
+  /// the two middle ones rounded half up; nil when empty.
+  static func median(ofSorted values: ArraySlice<Int64>) -> Int64? {
     guard !values.isEmpty else { return nil }
     let middle = values.startIndex + values.count / 2
-    if values.count % 2 == 1 { return Double(values[middle]) }
-    return Double(values[middle - 1] + values[middle]) / 2
+    if values.count % 2 == 1 { return values[middle] }
+    return halfUp(values[middle - 1] + values[middle], 2)
+  }
+
+  /// `total / count` rounded half up (`total >= 0`, `count > 0`), without the overflow
+  /// of `total + count / 2`.
+  static func halfUp(_ total: Int64, _ count: Int64) -> Int64 {
+    let (quotient, remainder) = total.quotientAndRemainder(dividingBy: count)
+    return remainder >= count - remainder ? quotient + 1 : quotient
   }
 
   /// The first position in ascending `values` holding a value >= `bound` (`values.count` if none).
