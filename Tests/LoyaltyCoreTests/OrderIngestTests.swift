@@ -46,6 +46,28 @@ private func ingest(_ body: String, limit: Double = 1) throws(LoyaltyError) -> I
     #expect(r.rejects[0].record == "o2,web,u1,2026-01-01,10.00,,,")
   }
 
+  /// Fields are never trimmed: a space or tab around a date, amount or status makes it
+  /// malformed, and a ref or order id with a space is another ref or order.
+  @Test func fieldsWithSpacesAreTakenAsTheyStand() throws {
+    let r = try ingest(
+      """
+      o1,web,u1, 2026-10-30,3,,,,,
+      o2,web,u1,2026-10-30, 3,,,,,
+      o3,web,u1,2026-10-30,3, paid,,,,
+      o4,web,u1,2026-10-30,3,refunded\t,,,,
+      o5,web,u1,2026-10-30,3,,,,,
+      o5 ,web,u1,2026-10-30,4,,,,,
+      o6,web, u1,2026-10-30,5,,,,,
+
+      """)
+    #expect(
+      r.rejects.map { "\($0.line):\($0.code.rawValue)" } == [
+        "2:bad_date", "3:bad_amount", "4:bad_status", "5:bad_status",
+      ])
+    #expect(r.orders.amount == [300, 400, 500])
+    #expect((0..<Int32(r.orders.refs.count)).map { r.orders.refParts($0).customerRef } == ["u1", " u1"])
+  }
+
   @Test func duplicateOrderKeepsFirst() throws {
     let r = try ingest("a,web,u1,2026-01-01,1,,,,,\na,web,u2,2026-01-02,2,,,,,\na,app,u2,2026-01-02,3,,,,,\n")
     #expect(r.orders.amount == [100, 300])
@@ -80,6 +102,23 @@ private func ingest(_ body: String, limit: Double = 1) throws(LoyaltyError) -> I
   @Test func futureOrdersDoNotCountTowardsTheStop() throws {
     let r = try ingest("o1,web,u1,2026-01-01,1,,,,,\no2,web,u1,2027-01-01,1,,,,,\n", limit: 0.05)
     #expect(r.files[0].byCode[.futureOrder] == 1)
+  }
+
+  /// Amounts that add up past what a run's Int64 totals hold stop the run with a
+  /// sentence (exit 2) naming the file, instead of overflowing a later sum.
+  @Test func amountsPastTheRunLimitStopWithExit2() throws {
+    let row = { (i: Int) in "o\(i),web,u\(i),2026-01-01,999999999999999.99,,,,,\n" }
+    let fits = try ingest((0..<46).map(row).joined())
+    #expect(fits.orders.count == 46)
+    let path = temporaryFile(header + (0..<47).map(row).joined())
+    do {
+      _ = try OrderIngest.run(paths: [path], config: InputConfig(), linkKeys: [], asOf: asOf)
+      Issue.record("expected an input error")
+    } catch {
+      #expect(error.exitCode == 2)
+      #expect(error.description.contains(path))
+      #expect(error.description.contains("46116860184273879.03"))
+    }
   }
 
   @Test func missingColumnIsOneSentenceWithExit2() throws {

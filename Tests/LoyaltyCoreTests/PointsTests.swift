@@ -671,6 +671,31 @@ private func generatedConfig() -> PointsConfig {
   }
 }
 
+/// Points the ledger could not count stop the run with a sentence (exit 2), where the
+/// earn arithmetic would otherwise overflow; so do multipliers past 1000.
+@Test func pointsBeyondTheLedgerStopTheRun() throws {
+  var config = handConfig()
+  config.earnRate = 1_000
+  config.levelMultipliers = [1_000]
+  let history = makeHistory(
+    [HandOrder("A", "2024-01-01", net: 999_999_999_999_999_99), HandOrder("B", "2024-01-02", net: 10_000)],
+    asOf: "2024-01-31")
+  do {
+    _ = try PointsStage.run(history: history, ladder: nil, config: config, seed: 1, threads: 1)
+    Issue.record("expected an input error")
+  } catch {
+    #expect(error.exitCode == 2)
+    #expect(error.description.contains("earn_rate"))
+  }
+  config.levelMultipliers = [1]
+  config.earnRate = 1
+  _ = try PointsStage.run(history: history, ladder: nil, config: config, seed: 1, threads: 1)
+  config.levelMultipliers = [1_001]
+  #expect(throws: LoyaltyError.self) {
+    try PointsStage.run(history: history, ladder: nil, config: config, seed: 1, threads: 1)
+  }
+}
+
 @Test func sampleKeepsEveryMemberBelowTheLimit() {
   #expect(PointsStage.sampleMembers(500, limit: 1_000, seed: 1) == nil)
   let sample = PointsStage.sampleMembers(100_000, limit: 10_000, seed: 1) ?? []

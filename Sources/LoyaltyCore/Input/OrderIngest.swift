@@ -109,6 +109,13 @@ struct IngestState {
   var files: [FileCounts] = []
   var rejects = RejectList()
   var orderKeys = PartitionedKeySet()
+  /// The amounts of the orders accepted so far, in minor units.
+  var amountTotal: Int64 = 0
+
+  /// The most the accepted amounts of a run may add up to, in minor units: 2^62 - 1
+  /// (46,116,860,184,273,879.03 with two minor digits), so that every money total, and
+  /// a growth value with its order bonus (held below 2^62 as well), stays in `Int64`.
+  static let amountTotalLimit: Int64 = (1 << 62) - 1
 
   init(config: InputConfig, linkKeys: [String], asOf: Day, threads: Int) {
     self.config = config
@@ -227,6 +234,7 @@ struct IngestState {
     chunks.reverse()
     firstCopies.reverse()
     var isFirstChunk = true
+    let rowsBefore = table.count
     while var chunk = chunks.popLast(), let firstCopy = firstCopies.popLast() {
       counts.read += chunk.read
       counts.rejected += chunk.rejects.count
@@ -238,6 +246,14 @@ struct IngestState {
       isFirstChunk = false
     }
     counts.accepted = counts.read - counts.rejected
+    for amount in table.amount[rowsBefore...] {
+      amountTotal += amount
+      if amountTotal > Self.amountTotalLimit {
+        throw .input(
+          "\(path): the accepted orders' amounts add up to more than \(Money.format(Self.amountTotalLimit, minorDigits: config.minorDigits)), the most a run's money totals hold; run the export in smaller parts."
+        )
+      }
+    }
     fileRejects.sortByLine()
     rejects.append(contentsOf: fileRejects)
     files.append(counts)

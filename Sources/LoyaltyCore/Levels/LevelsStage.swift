@@ -84,6 +84,13 @@ public enum LevelsStage {
     }
     let stepMinor = try minorUnits(config.step, minorPerMajor, key: "[levels] step")
     let bonusMinor = try minorUnits(config.bonusPerOrder, minorPerMajor, key: "[levels] bonus_per_order")
+    // Growth values add the bonus to spend in Int64; the spend stays below 2^62 (see
+    // the ingest's amount limit), and so must the bonus of every order.
+    guard Double(bonusMinor) * Double(history.orderCount) < 0x1p62 else {
+      throw .input(
+        "[levels] bonus_per_order \(config.bonusPerOrder) on \(history.orderCount) orders adds up to more than growth values can hold; lower it."
+      )
+    }
 
     let mode: LevelsMode = config.thresholds.isEmpty ? .fitted : .evaluated
     let levelCount = mode == .fitted ? config.count : config.thresholds.count + 1

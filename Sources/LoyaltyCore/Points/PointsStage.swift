@@ -28,6 +28,7 @@ public enum PointsStage {
     sampling: PointsSampling = PointsSampling()
   ) throws(LoyaltyError) -> PointsResult {
     try validate(config, minorDigits: history.minorDigits)
+    try checkPointsFit(history, config)
     let plan = PointsPlan(history: history, ladder: ladder, config: config, threads: threads)
     let costPerPoint = config.costPerPoint
     let runs = config.runs
@@ -295,6 +296,20 @@ public enum PointsStage {
       topOnePercentShare: share(0.01), topTwentyPercentShare: share(0.2))
   }
 
+  /// Stops the run when the points the orders could earn, the projection included,
+  /// might pass 2^62: the ledger counts points in `Int64`. Only rates far past any
+  /// programme's (or amounts near the ingest's limit) come near it.
+  static func checkPointsFit(_ history: MemberHistory, _ config: PointsConfig) throws(LoyaltyError) {
+    let topFactor = config.earnRate * max(1, config.levelMultipliers.max() ?? 1)
+    let grossMajor = Double(history.gross.reduce(0, +)) / Double(Money.pow10(history.minorDigits))
+    let bound = grossMajor * topFactor * (2 + Double(config.projectionMonths) / 12)
+    guard bound < 0x1p62 else {
+      throw .input(
+        "[points] at earn_rate \(config.earnRate) and level multipliers up to \(config.levelMultipliers.max() ?? 1), the orders could earn more points than the ledger counts (2^62); lower earn_rate or level_multipliers."
+      )
+    }
+  }
+
   /// Checks the settings the stage depends on; each failure names the config key.
   static func validate(_ config: PointsConfig, minorDigits: Int) throws(LoyaltyError) {
     func unit(_ value: Double, _ key: String) throws(LoyaltyError) {
@@ -305,8 +320,8 @@ public enum PointsStage {
     guard config.earnRate >= 0 && config.earnRate.isFinite else {
       throw .input("[points] earn_rate must be a number >= 0 (got \(config.earnRate)).")
     }
-    guard config.levelMultipliers.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
-      throw .input("[points] level_multipliers must all be numbers >= 0.")
+    guard config.levelMultipliers.allSatisfy({ $0 >= 0 && $0 <= 1_000 }) else {
+      throw .input("[points] level_multipliers must all be numbers between 0 and 1000.")
     }
     try unit(config.claimRatio, "claim_ratio")
     try unit(config.redeemProbability, "p_redeem")
