@@ -107,8 +107,13 @@ extension ReportBuilder {
   func identitySection() -> String {
     guard let identity = run.identity else { return "" }
     var md = "## Identity\n\n"
+    let linkKeys = run.request.config.identity.linkKeys
+    let joins =
+      linkKeys.isEmpty
+      ? "by the id map only (no linking keys are configured)"
+      : "by the id map first, then by shared \(linkKeys.joined(separator: " and "))"
     md +=
-      "\(formatThousands(identity.refCount)) customer refs (channel, customer_ref) form \(formatThousands(identity.memberCount)) members. Refs are joined by the id map first, then by shared \(run.request.config.identity.linkKeys.joined(separator: " and ")); every ref and its rule is in `identity.csv`.\n\n"
+      "\(formatThousands(identity.refCount)) customer refs (channel, customer_ref) form \(formatThousands(identity.memberCount)) members. Refs are joined \(joins); every ref and its rule is in `identity.csv`.\n\n"
     var merges = MarkdownTable([("Rule", .left), ("Joins", .right)])
     for rule in [IdentityRule.idMap, .phoneHash, .emailHash] {
       merges.add([rule.name, formatThousands(identity.mergesByRule[rule] ?? 0)])

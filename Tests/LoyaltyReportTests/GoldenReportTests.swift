@@ -55,6 +55,20 @@ func readBytes(_ path: String) -> [UInt8]? {
     return ReportBuilder(run: run, inputs: inputs)
   }
 
+  /// With no linking keys configured the identity section says the id map alone joins
+  /// refs (it used to end on "then by shared ;").
+  @Test func identityWithoutLinkingKeysSaysTheIdMapAloneJoins() throws {
+    #expect(chdir(repositoryRoot) == 0)
+    var config = try ConfigLoader.load(path: "SampleData/pipeline.toml")
+    config.identity.linkKeys = []
+    let request = RunRequest(
+      ordersPaths: ["SampleData/orders.csv"], idMapPath: "SampleData/id_map.csv", asOf: Day("2026-10-31")!,
+      config: config, threads: 1, until: .rfm)
+    let section = ReportBuilder(run: try Pipeline.run(request), inputs: []).identitySection()
+    #expect(section.contains("Refs are joined by the id map only (no linking keys are configured);"))
+    #expect(try sampleBuilder(threads: 1).identitySection().contains("by the id map first, then by shared phone_hash"))
+  }
+
   /// The inputs hashed beside the pipeline are the inputs hashed after it; a failing
   /// pipeline's error comes back once the hashing thread is done.
   @Test(arguments: [1, 2]) func fingerprintsHashedAlongsideTheRun(threads: Int) throws {
