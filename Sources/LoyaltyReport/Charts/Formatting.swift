@@ -32,8 +32,9 @@ public func formatPercent(_ share: Double, decimals: Int = 1) -> String {
 /// `formatDecimal(-0.125, decimals: 2)` gives `"-0.13"`.
 ///
 /// Rounding is half away from zero, applied to the shortest decimal representation
-/// of `x` (the digits `x.description` prints), so `1.005` rounds to `"1.01"` even
-/// though the nearest binary value lies just below 1.005. A negative value that
+/// of `x` (the digits `x.description` prints) taken to 15 significant digits, so
+/// `1.005` rounds to `"1.01"` even though the nearest binary value lies just below
+/// 1.005, and so does a sum that came out as `1.0049999999999999`. A negative value that
 /// rounds to zero prints without a sign (`"0.0"`, never `"-0.0"`). `decimals` below
 /// zero counts as zero. Non-finite values give `"NaN"`, `"∞"` or `"-∞"`.
 public func formatDecimal(_ x: Double, decimals: Int) -> String {
@@ -94,6 +95,7 @@ private func roundedDigits(
     }
   }
   pointPosition += exponent + decimalShift
+  roundToSignificant(&digits, &pointPosition, count: 15)
   // Pad so there is at least one integer digit and one digit past the last kept one.
   if pointPosition < 1 {
     digits.insert(contentsOf: repeatElement(0, count: 1 - pointPosition), at: 0)
@@ -104,25 +106,39 @@ private func roundedDigits(
     digits.append(contentsOf: repeatElement(0, count: keptCount + 1 - digits.count))
   }
   var kept = Array(digits[..<keptCount])
-  if digits[keptCount] >= 5 {
-    var index = kept.count - 1
-    while index >= 0 {
-      if kept[index] == 9 {
-        kept[index] = 0
-        index -= 1
-      } else {
-        kept[index] += 1
-        break
-      }
-    }
-    if index < 0 {
-      kept.insert(1, at: 0)
-      pointPosition += 1
-    }
-  }
+  if digits[keptCount] >= 5 && roundUp(&kept) { pointPosition += 1 }
   var integer = Array(kept[..<pointPosition])
   while integer.count > 1 && integer[0] == 0 { integer.removeFirst() }
   return (integer, Array(kept[pointPosition...]))
+}
+
+/// Rounds `digits` (with the point after `pointPosition` of them) half away from zero
+/// to `count` significant digits, when it has more. A value worked out in binary
+/// carries noise in its 16th and 17th digits: 403 × 0.035 prints as
+/// 14.104999999999999, whose cent is 14.11 once the noise is gone.
+private func roundToSignificant(_ digits: inout [UInt8], _ pointPosition: inout Int, count: Int) {
+  guard let first = digits.firstIndex(where: { $0 != 0 }), digits.count - first > count else { return }
+  let cut = first + count
+  let up = digits[cut] >= 5
+  digits.removeSubrange(cut...)
+  if up && roundUp(&digits) { pointPosition += 1 }
+}
+
+/// Adds one unit in the last place of `digits`; true when a new leading digit was
+/// needed (999 -> 1000).
+private func roundUp(_ digits: inout [UInt8]) -> Bool {
+  var index = digits.count - 1
+  while index >= 0 {
+    if digits[index] == 9 {
+      digits[index] = 0
+      index -= 1
+    } else {
+      digits[index] += 1
+      return false
+    }
+  }
+  digits.insert(1, at: 0)
+  return true
 }
 
 /// Decimal digits (values 0...9) as text.
