@@ -172,6 +172,47 @@ private func membership(_ r: (IdentityResult, OrderTable)) -> [String] {
     #expect(ingest.orders.amount.count == ingest.orders.count)
   }
 
+  /// The history's dates are worked out again from its instants in the business zone;
+  /// they are the dates ingest gave each order and refund, across midnight, in zones
+  /// on both sides of UTC and before 1970.
+  @Test(arguments: ["+08:00", "-05:30", "+00:00"])
+  func historyDatesAreTheOrdersBusinessDates(zone: String) throws {
+    var config = InputConfig()
+    config.businessTimeZone = zone
+    let times = [
+      "2026-03-01", "2026-03-01T00:00", "2026-02-28T23:59:59.999", "2026-03-01T07:59Z", "2026-03-01T08:00+0000",
+      "2026-02-28T18:29:59-05:30", "2026-02-28 18:30:00.5-05:30", "1969-12-31T23:59:59.999Z", "1969-12-31",
+      "1965-03-01T12:00+14:00",
+    ]
+    var rows: [String] = []
+    for (k, time) in times.enumerated() {
+      rows.append("p\(k),web,m\(k),\(time),5,,,,,")
+      rows.append("r\(k),web,m\(k),1960-01-01,5,partially_refunded,1,\(time),,")
+    }
+    let ingest = try OrderIngest.run(
+      paths: [temporaryFile(header + rows.joined(separator: "\n") + "\n")], config: config, linkKeys: [],
+      asOf: Day("2026-10-31")!)
+    let identity = IdentityResolution.run(orders: ingest.orders, idMap: IdMap(), linkKeys: [], maxRefsPerKey: 20)
+    let history = Cleaning.run(
+      orders: ingest.orders, identity: identity, asOf: Day("2026-10-31")!, minorDigits: 2, threads: 2
+    ).history
+    #expect(history.orderCount == 2 * times.count)
+    for m in 0..<history.memberCount {
+      // Member "web:m<k>": its refund order (1960) first, then its order at time k.
+      let k = Int(history.memberIDs[m].dropFirst("web:m".count))!
+      let expected = Array(times[k].utf8).withUnsafeBytes {
+        FieldParsers.timestamp($0, businessOffsetSeconds: config.businessOffsetSeconds)!
+      }
+      let orders = history.orders(of: m)
+      #expect(history.refundDay[orders.lowerBound] == expected.businessDay.number)
+      #expect(history.refundMillis[orders.lowerBound] == expected.instantMillis)
+      #expect(history.day[orders.upperBound - 1] == expected.businessDay.number)
+      #expect(history.day[orders.lowerBound] == Day("1960-01-01")!.number)
+      #expect(history.refundMillis[orders.upperBound - 1] == MemberHistory.noRefund)
+      #expect(history.refundDay[orders.upperBound - 1] == 0)
+    }
+  }
+
   @Test(arguments: [1, 2]) func cleaningWithNoCountedOrderGivesAnEmptyHistory(threads: Int) throws {
     let (identity, orders) = try resolve(
       (0..<40).map { "o\($0),web,r\($0 % 7),2026-01-01,1,\($0 % 2 == 0 ? "cancelled" : "refunded"),,,," })

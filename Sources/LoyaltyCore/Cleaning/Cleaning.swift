@@ -148,55 +148,87 @@ public enum Cleaning {
     }
     // The history's columns, gathered in that order.
     let sorted = position
-    // Each column is gathered on up to `threads` threads, every row asking for the line of the
-    // row 16 on (the reads are scattered over the whole column, so the misses overlap).
-    func gather<T: Sendable>(_ first: [T], _ second: [T]? = nil, _ combine: @Sendable (T, T) -> T = { a, _ in a })
-      -> [T]
-    {
-      let paired = second != nil
+    // Each gather runs on up to `threads` threads, every row asking for the lines of the
+    // row 16 on (the reads are scattered over whole columns, so the misses overlap).
+    // `row(i, out)` writes row `out` of the outputs from order `i`.
+    func gather(_ prefetch: @Sendable (Int) -> Void, _ row: @Sendable (Int, Int) -> Void) {
+      _ = ParallelRanges.mapChunks(count: sorted.count, threads: threads) { rows in
+        sorted.withUnsafeBufferPointer { sorted in
+          for out in rows {
+            if out + 16 < rows.upperBound { prefetch(Int(sorted[out + 16])) }
+            row(Int(sorted[out]), out)
+          }
+        }
+      }
+    }
+    // Day columns are not gathered: a business date is the date of its instant in the
+    // business zone (`FieldParsers.timestamp`), so they are worked out again from the
+    // gathered instants, which reads nothing scattered.
+    let offsetMillis = Int64(orders.businessOffsetSeconds) * 1000
+    func businessDays(_ millis: [Int64], _ none: Int64?) -> [Int32] {
+      [Int32](unsafeUninitializedCapacity: millis.count) { buffer, initialized in
+        let out = SharedSlots(buffer: buffer)
+        _ = ParallelRanges.mapChunks(count: millis.count, threads: threads) { rows in
+          for row in rows {
+            let t = millis[row]
+            let day = t == none ? 0 : Int32(FieldParsers.floorDiv(t + offsetMillis, 86_400_000))
+            (out.buffer.baseAddress! + row).initialize(to: day)
+          }
+        }
+        initialized = millis.count
+      }
+    }
+    /// The column, left empty in its place (so that its storage goes with the caller's copy).
+    func take<T>(_ column: inout [T]) -> [T] {
+      let taken = column
+      column = []
+      return taken
+    }
+    /// The rows of `column` in history order; the column is given back first.
+    func gathered<T: Sendable>(_ column: inout [T]) -> [T] {
+      let source = take(&column)
       return [T](unsafeUninitializedCapacity: sorted.count) { buffer, initialized in
         let out = SharedSlots(buffer: buffer)
-        _ = ParallelRanges.mapChunks(count: sorted.count, threads: threads) { rows in
-          guard !rows.isEmpty else { return }
-          sorted.withUnsafeBufferPointer { sorted in
-            first.withUnsafeBufferPointer { first in
-              (second ?? []).withUnsafeBufferPointer { second in
-                let a = first.baseAddress!
-                // An empty list's buffer may still have an address: ask the list.
-                let b = paired ? second.baseAddress! : a
-                for row in rows {
-                  if row + 16 < rows.upperBound {
-                    let ahead = Int(sorted[row + 16])
-                    loyalty_prefetch(a + ahead)
-                    if paired { loyalty_prefetch(b + ahead) }
-                  }
-                  let i = Int(sorted[row])
-                  (out.buffer.baseAddress! + row).initialize(to: paired ? combine(a[i], b[i]) : a[i])
-                }
-              }
-            }
+        source.withUnsafeBufferPointer { source in
+          let from = UncheckedSendable(source)
+          gather({ loyalty_prefetch(from.value.baseAddress! + $0) }) { i, row in
+            (out.buffer.baseAddress! + row).initialize(to: from.value[i])
           }
         }
         initialized = sorted.count
       }
     }
-    func gathered<T: Sendable>(_ column: inout [T]) -> [T] {
-      let source = column
-      column = []
-      return gather(source)
-    }
-    // A function, not two local copies, so that the columns' copies end with it and
-    // `orders.refund` and `orders.amount` can free their storage right after.
-    func netGathered(_ amount: [Int64], _ refund: [Int64]) -> [Int64] { gather(amount, refund, -) }
     orders.status = []
     orders.linkKeyValue = orders.linkKeyValue.map { _ in [] }
-    let day = gathered(&orders.day)
+    orders.day = []
+    orders.refundDay = []
     let instantMillis = gathered(&orders.instantMillis)
-    let net = netGathered(orders.amount, orders.refund)
-    orders.refund = []
-    let gross = gathered(&orders.amount)
+    let day = businessDays(instantMillis, nil)
+    // Gross and net in one pass, each order's amount read once.
+    var net: [Int64] = []
+    let gross = { (amount: [Int64], refund: [Int64]) -> [Int64] in
+      [Int64](unsafeUninitializedCapacity: sorted.count) { grossSlots, grossCount in
+        net = [Int64](unsafeUninitializedCapacity: sorted.count) { netSlots, netCount in
+          amount.withUnsafeBufferPointer { amount in
+            refund.withUnsafeBufferPointer { refund in
+              let (to, netTo) = (SharedSlots(buffer: grossSlots), SharedSlots(buffer: netSlots))
+              let (a, r) = (UncheckedSendable(amount), UncheckedSendable(refund))
+              gather({
+                loyalty_prefetch(a.value.baseAddress! + $0)
+                loyalty_prefetch(r.value.baseAddress! + $0)
+              }) { i, row in
+                (to.buffer.baseAddress! + row).initialize(to: a.value[i])
+                (netTo.buffer.baseAddress! + row).initialize(to: a.value[i] - r.value[i])
+              }
+            }
+          }
+          netCount = sorted.count
+        }
+        grossCount = sorted.count
+      }
+    }(take(&orders.amount), take(&orders.refund))
     let refundMillis = gathered(&orders.refundMillis)
-    let refundDay = gathered(&orders.refundDay)
+    let refundDay = businessDays(refundMillis, MemberHistory.noRefund)
     orders.releaseRowColumns()
     let history = MemberHistory(
       memberIDs: memberIDs, orderStart: orderStart, day: day, instantMillis: instantMillis, gross: gross, net: net,

@@ -123,7 +123,7 @@ struct IngestState {
     asOfText = "\(asOf)."
     self.threads = max(1, threads)
     linkKeyNames = linkKeys
-    table = OrderTable(linkKeyCount: linkKeys.count)
+    table = OrderTable(linkKeyCount: linkKeys.count, businessOffsetSeconds: config.businessOffsetSeconds)
   }
 
   /// Files smaller than this are read by one thread.
@@ -519,7 +519,7 @@ struct ChunkState: @unchecked Sendable {
     linkKeyColumns = linkKeyNames.map { key in
       key == "phone_hash" ? config.columns.phoneHash : key == "email_hash" ? config.columns.emailHash : key
     }
-    table = OrderTable(linkKeyCount: linkKeyNames.count)
+    table = OrderTable(linkKeyCount: linkKeyNames.count, businessOffsetSeconds: config.businessOffsetSeconds)
   }
 
   /// Sizes the per-row lists for about `rows` records, and the table's columns for

@@ -45,8 +45,12 @@ public struct OrderTable: Sendable {
   public var refundDay: [Int32] = []
   /// Interned value of each linking key for each order, -1 when empty.
   public var linkKeyValue: [[Int32]] = []
+  /// The business zone, in seconds east of UTC, that `day` and `refundDay` were worked
+  /// out in: each is the date of its instant shifted by it (`FieldParsers.timestamp`).
+  public var businessOffsetSeconds: Int
 
-  public init(linkKeyCount: Int) {
+  public init(linkKeyCount: Int, businessOffsetSeconds: Int) {
+    self.businessOffsetSeconds = businessOffsetSeconds
     linkKeys = Array(repeating: ByteInterner(capacity: 1 << 12), count: linkKeyCount)
     linkKeyValue = Array(repeating: [], count: linkKeyCount)
   }
