@@ -28,20 +28,26 @@ public enum ConfigLoader {
       throw .input("\(source): not valid TOML.")
     }
     var config = LoyaltyConfig()
-    var top = Section(table: root, name: "", source: source)
+    let lines = ConfigLines(text)
+    /// The file and, when found, the line where `key` of `table` is set (else the
+    /// table's header): how a message names its place.
+    func at(_ table: String, _ key: String) -> String {
+      lines.line(table, key).map { "\(source) line \($0)" } ?? source
+    }
+    var top = Section(table: root, name: "", source: source, lines: lines)
     if let t = try top.table("input") {
-      var s = Section(table: t, name: "input", source: source)
+      var s = Section(table: t, name: "input", source: source, lines: lines)
       try s.read("business_time_zone", &config.input.businessTimeZone)
       guard FieldParsers.utcOffset(config.input.businessTimeZone) != nil else {
         throw .input(
-          "\(source): [input] business_time_zone must be a fixed offset such as +08:00 (got '\(config.input.businessTimeZone)')."
+          "\(at("input", "business_time_zone")): [input] business_time_zone must be a fixed offset such as +08:00 (got '\(config.input.businessTimeZone)')."
         )
       }
       try s.read("minor_digits", &config.input.minorDigits, in: 0...4)
       try s.read("currency", &config.input.currency)
       try s.read("max_reject_share", &config.input.maxRejectShare, in: 0...1)
       if let c = try s.table("columns") {
-        var cs = Section(table: c, name: "input.columns", source: source)
+        var cs = Section(table: c, name: "input.columns", source: source, lines: lines)
         try cs.read("order_id", &config.input.columns.orderID)
         try cs.read("channel", &config.input.columns.channel)
         try cs.read("customer_ref", &config.input.columns.customerRef)
@@ -57,16 +63,18 @@ public enum ConfigLoader {
       try s.finish()
     }
     if let t = try top.table("identity") {
-      var s = Section(table: t, name: "identity", source: source)
+      var s = Section(table: t, name: "identity", source: source, lines: lines)
       try s.read("link_keys", &config.identity.linkKeys)
       for key in config.identity.linkKeys where key != "phone_hash" && key != "email_hash" {
-        throw .input("\(source): [identity] link_keys may hold phone_hash and email_hash only (got '\(key)').")
+        throw .input(
+          "\(at("identity", "link_keys")): [identity] link_keys may hold phone_hash and email_hash only (got '\(key)')."
+        )
       }
       try s.read("max_refs_per_key", &config.identity.maxRefsPerKey, in: 1...1_000_000)
       try s.finish()
     }
     if let t = try top.table("rfm") {
-      var s = Section(table: t, name: "rfm", source: source)
+      var s = Section(table: t, name: "rfm", source: source, lines: lines)
       try s.read("window_days", &config.rfm.windowDays, in: 1...3650)
       try s.read("bins", &config.rfm.bins, in: 2...9)
       try s.readEnum("method", &config.rfm.method)
@@ -81,7 +89,7 @@ public enum ConfigLoader {
       try s.read("power_tag_shares", &config.rfm.powerTagShares)
       if let rules = try s.tableArray("segments") {
         config.rfm.segments = try rules.enumerated().map { (i, rule) throws(LoyaltyError) in
-          var r = Section(table: rule, name: "rfm.segments[\(i + 1)]", source: source)
+          var r = Section(table: rule, name: "rfm.segments[\(i + 1)]", source: source, lines: lines)
           var name = ""
           var rr = [1, config.rfm.bins]
           var ff = rr
@@ -92,7 +100,9 @@ public enum ConfigLoader {
           try r.read("m", &mm)
           try r.finish()
           for range in [rr, ff, mm] where range.count != 2 || range[0] > range[1] {
-            throw .input("\(source): [[rfm.segments]] '\(name)' needs ranges like r = [4, 5] with low <= high.")
+            throw .input(
+              "\(at("rfm.segments[\(i + 1)]", "")): [[rfm.segments]] '\(name)' needs ranges like r = [4, 5] with low <= high."
+            )
           }
           return SegmentRule(name, r: rr[0]...rr[1], f: ff[0]...ff[1], m: mm[0]...mm[1])
         }
@@ -106,16 +116,17 @@ public enum ConfigLoader {
           || !ascending(config.rfm.fixedFrequency) || !ascending(config.rfm.fixedMonetary)
       {
         throw .input(
-          "\(source): [rfm] method = \"fixed\" needs \(breakpoints) strictly ascending breakpoints in each of fixed_recency_days, fixed_frequency and fixed_monetary."
+          "\(at("rfm", "method")): [rfm] method = \"fixed\" needs \(breakpoints) strictly ascending breakpoints in each of fixed_recency_days, fixed_frequency and fixed_monetary."
         )
       }
       if config.rfm.powerTagShares.count != 4 || config.rfm.powerTagShares != config.rfm.powerTagShares.sorted() {
         throw .input(
-          "\(source): [rfm] power_tag_shares needs 4 ascending shares (extremely_high, high, medium, general).")
+          "\(at("rfm", "power_tag_shares")): [rfm] power_tag_shares needs 4 ascending shares (extremely_high, high, medium, general)."
+        )
       }
     }
     if let t = try top.table("lifecycle") {
-      var s = Section(table: t, name: "lifecycle", source: source)
+      var s = Section(table: t, name: "lifecycle", source: source, lines: lines)
       try s.read("new_days", &config.lifecycle.newDays, in: 1...3650)
       try s.read("active_days", &config.lifecycle.activeDays, in: 1...3650)
       try s.read("silent_days", &config.lifecycle.silentDays, in: 1...3650)
@@ -124,11 +135,11 @@ public enum ConfigLoader {
       try s.finish()
       let l = config.lifecycle
       guard l.activeDays < l.silentDays, l.silentDays < l.sleepingDays else {
-        throw .input("\(source): [lifecycle] needs active_days < silent_days < sleeping_days.")
+        throw .input("\(at("lifecycle", "")): [lifecycle] needs active_days < silent_days < sleeping_days.")
       }
     }
     if let t = try top.table("levels") {
-      var s = Section(table: t, name: "levels", source: source)
+      var s = Section(table: t, name: "levels", source: source, lines: lines)
       try s.read("count", &config.levels.count, in: 2...10)
       try s.read("ratio", &config.levels.ratio, in: 0.01...0.99)
       try s.read("shares", &config.levels.shares)
@@ -140,9 +151,9 @@ public enum ConfigLoader {
       try s.read("reviews", &config.levels.reviews, in: 1...120)
       try s.finish()
     }
-    try validateLevels(config.levels, source: source)
+    try validateLevels(config.levels, source: source, lines: lines)
     if let t = try top.table("points") {
-      var s = Section(table: t, name: "points", source: source)
+      var s = Section(table: t, name: "points", source: source, lines: lines)
       let p = config.points
       var points = p
       try s.read("earn_rate", &points.earnRate, in: 0...1_000)
@@ -168,13 +179,13 @@ public enum ConfigLoader {
       config.points = points
     }
     if let t = try top.table("report") {
-      var s = Section(table: t, name: "report", source: source)
+      var s = Section(table: t, name: "report", source: source, lines: lines)
       try s.read("out_dir", &config.report.outDir)
       try s.read("history_database", &config.report.historyDatabase)
       try s.finish()
     }
     if let t = try top.table("run") {
-      var s = Section(table: t, name: "run", source: source)
+      var s = Section(table: t, name: "run", source: source, lines: lines)
       var seed = Int(config.run.seed)
       try s.read("seed", &seed, in: 0...Int.max)
       config.run.seed = UInt64(seed)
@@ -186,10 +197,13 @@ public enum ConfigLoader {
   }
 
   /// Checks the level settings that flags can also change.
-  public static func validateLevels(_ levels: LevelsConfig, source: String) throws(LoyaltyError) {
+  public static func validateLevels(
+    _ levels: LevelsConfig, source: String, lines: ConfigLines? = nil
+  ) throws(LoyaltyError) {
+    func at(_ key: String) -> String { lines?.line("levels", key).map { "\(source) line \($0)" } ?? source }
     if !levels.shares.isEmpty {
       guard levels.shares.count == levels.count, levels.shares.allSatisfy({ $0 > 0 }) else {
-        throw .input("\(source): [levels] shares needs \(levels.count) positive shares, level 1 first.")
+        throw .input("\(at("shares")): [levels] shares needs \(levels.count) positive shares, level 1 first.")
       }
     }
     if !levels.thresholds.isEmpty {
@@ -198,7 +212,7 @@ public enum ConfigLoader {
         levels.thresholds[0] > 0
       else {
         throw .input(
-          "\(source): [levels] thresholds needs 1 to 9 positive, strictly ascending values (K = their count + 1 levels; count is then ignored)."
+          "\(at("thresholds")): [levels] thresholds needs 1 to 9 positive, strictly ascending values (K = their count + 1 levels; count is then ignored)."
         )
       }
     }
@@ -218,23 +232,74 @@ public enum ConfigLoader {
   }
 }
 
+/// The line where each key of a configuration text is set, by table and key, so that a
+/// message names the line as well as the key (TOMLKit keeps no positions). Tables are
+/// named as `Section` names them: `input.columns`, and `rfm.segments[2]` for the second
+/// `[[rfm.segments]]`; the key "" is a table's header line. The first line that sets a
+/// key wins; a key set through a dotted name or an inline table is not found, and the
+/// message then names the file alone.
+public struct ConfigLines: Sendable {
+  private var lineOf: [String: Int] = [:]
+
+  public init(_ text: String) {
+    var table = ""
+    var arrays: [String: Int] = [:]
+    func record(_ key: String, _ line: Int) {
+      if lineOf[table + "\u{0}" + key] == nil { lineOf[table + "\u{0}" + key] = line }
+    }
+    for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      let line = raw.drop { $0 == " " || $0 == "\t" }
+      if line.hasPrefix("[["), let end = line.firstRange(of: "]]") {
+        let name = String(line[line.index(line.startIndex, offsetBy: 2)..<end.lowerBound]).trimmed
+        arrays[name, default: 0] += 1
+        table = "\(name)[\(arrays[name]!)]"
+        record("", index + 1)
+      } else if line.hasPrefix("["), let end = line.firstIndex(of: "]") {
+        table = String(line[line.index(after: line.startIndex)..<end]).trimmed
+        record("", index + 1)
+      } else if !line.hasPrefix("#"), let equals = line.firstIndex(of: "=") {
+        var key = String(line[..<equals]).trimmed
+        if key.count >= 2, key.first == "\"", key.last == "\"" { key = String(key.dropFirst().dropLast()) }
+        record(key, index + 1)
+      }
+    }
+  }
+
+  /// The line (1-based) where `key` of `table` is set, else the table's header line.
+  public func line(_ table: String, _ key: String) -> Int? {
+    lineOf[table + "\u{0}" + key] ?? lineOf[table + "\u{0}"]
+  }
+}
+
+extension String {
+  fileprivate var trimmed: String {
+    String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\r" }.reversed())
+  }
+}
+
 /// One TOML table being read: remembers the keys used so leftovers can be reported.
 private struct Section {
   let table: TOMLTable
   let name: String
   let source: String
+  let lines: ConfigLines
   var used: Set<String> = []
 
-  init(table: TOMLTable, name: String, source: String) {
+  init(table: TOMLTable, name: String, source: String, lines: ConfigLines) {
     self.table = table
     self.name = name
     self.source = source
+    self.lines = lines
   }
 
-  private var where_: String { name.isEmpty ? "\(source)" : "\(source): [\(name)]" }
+  /// The file, the line of `key` when found, and the table.
+  private func place(_ key: String) -> String {
+    let file = lines.line(name, key).map { "\(source) line \($0)" } ?? source
+    return name.isEmpty ? "\(file):" : "\(file): [\(name)]"
+  }
 
   private func wrong(_ key: String, _ expected: String) -> LoyaltyError {
-    .input("\(where_) \(key) must be \(expected).")
+    .input("\(place(key)) \(key) must be \(expected).")
   }
 
   mutating func table(_ key: String) throws(LoyaltyError) -> TOMLTable? {
@@ -342,7 +407,7 @@ private struct Section {
 
   func finish() throws(LoyaltyError) {
     for key in table.keys.sorted() where !used.contains(key) {
-      throw .input("\(where_) has an unknown key '\(key)'; see SampleData/pipeline.toml for the keys.")
+      throw .input("\(place(key)) has an unknown key '\(key)'; see SampleData/pipeline.toml for the keys.")
     }
   }
 }

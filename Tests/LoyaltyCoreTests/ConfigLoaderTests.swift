@@ -1,0 +1,63 @@
+import Testing
+
+@testable import LoyaltyCore
+
+/// The sentence `ConfigLoader.parse` stops with for `text`.
+private func configError(_ text: String) -> String? {
+  do {
+    _ = try ConfigLoader.parse(text, source: "cfg.toml")
+    return nil
+  } catch {
+    #expect(error.exitCode == 2)
+    return error.description
+  }
+}
+
+@Suite struct ConfigLoaderTests {
+  @Test func theSampleConfigurationLoads() throws {
+    var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+    parts.removeLast(3)
+    let config = try ConfigLoader.load(path: parts.joined(separator: "/") + "/SampleData/pipeline.toml")
+    #expect(config.identity.linkKeys == ["phone_hash", "email_hash"])
+  }
+
+  /// A wrong value names the file, the line that sets it, the table and the key.
+  @Test func errorsNameTheLineOfTheKey() {
+    #expect(
+      configError("# levels\n[levels]\ncount = 5\n  policy = \"half\"\n")
+        == "cfg.toml line 4: [levels] policy must be one of full, one_step (got 'half').")
+    #expect(
+      configError("[input]\nminor_digits = 2\n\n[input.columns]\norder_id = \"id\"\nchanel = \"c\"\n")
+        == "cfg.toml line 6: [input.columns] has an unknown key 'chanel'; see SampleData/pipeline.toml for the keys.")
+    #expect(
+      configError("[input]\nbusiness_time_zone = \"CST\"\n")
+        == "cfg.toml line 2: [input] business_time_zone must be a fixed offset such as +08:00 (got 'CST').")
+    #expect(configError("input = 5\n") == "cfg.toml line 1: input must be a table.")
+    // The second [[rfm.segments]] table, by its own lines.
+    let segments = """
+      [rfm]
+      bins = 5
+      [[rfm.segments]]
+      name = "a"
+      r = [4, 5]
+      [[rfm.segments]]
+      name = "b"
+      r = [5, 4]
+      f = "x"
+      """
+    #expect(configError(segments) == "cfg.toml line 9: [rfm.segments[2]] f must be an array of whole numbers.")
+    #expect(
+      configError(segments.replacing("f = \"x\"", with: ""))?.hasPrefix("cfg.toml line 6: [[rfm.segments]] 'b'") == true
+    )
+    #expect(
+      configError("[levels]\nthresholds = [500, 100]\n")?.hasPrefix("cfg.toml line 2: [levels] thresholds needs")
+        == true)
+  }
+
+  /// A key given through a dotted name is not found on its line: the file alone is named.
+  @Test func aKeyNotFoundOnALineNamesTheFile() {
+    #expect(
+      configError("levels.policy = \"half\"\n")
+        == "cfg.toml: [levels] policy must be one of full, one_step (got 'half').")
+  }
+}
