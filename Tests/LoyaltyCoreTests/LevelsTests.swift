@@ -240,6 +240,23 @@ private func relegationConfig(_ policy: RelegationPolicy) -> LevelsConfig {
     #expect(try PyramidFit.bruteForce(histogram, targetShares: [0.5, 0.5]) == fit)
   }
 
+  /// Objectives equal as fractions tie even when binary sums them to different last
+  /// bits: g = 100, 100, 219.40, 475 against q = (0.625, 0.375) splits 2 | 2 (shares 1/2,
+  /// 1/2) and 3 | 1 (3/4, 1/4), both 1/15; the lower threshold, 150, wins.
+  @Test func fitTiesObjectivesThatDifferOnlyInTheirLastBits() throws {
+    var histogram = GrowthHistogram(stepMinor: 5_000)
+    for g: Int64 in [10_000, 10_000, 21_940, 47_500] { histogram.add(growthMinor: g, windowSpendMinor: g) }
+    let shares = [1 / 1.6, 0.6 / 1.6]
+    let split22 = PyramidFit.objective(levelMembers: [2, 2], targetShares: shares)
+    let split31 = PyramidFit.objective(levelMembers: [3, 1], targetShares: shares)
+    #expect(split22 != split31)
+    #expect(abs(split22 - 1.0 / 15) < 1e-15 && abs(split31 - 1.0 / 15) < 1e-15)
+    let fit = try PyramidFit.fit(histogram, targetShares: shares)
+    #expect(fit.thresholdsMinor == [15_000])
+    #expect(fit.levelMembers == [2, 2])
+    #expect(try PyramidFit.bruteForce(histogram, targetShares: shares) == fit)
+  }
+
   @Test func fittedStageHitsTheTargetSharesExactlyWhenItCan() throws {
     // Buckets of 100.00: 0 holds a, f, g; 1 holds b; 2 holds c; 5 holds d; 6 holds e.
     // q = (4, 2, 1) / 7 is met exactly by levels {0, 1} | {2, 5} | {6}.

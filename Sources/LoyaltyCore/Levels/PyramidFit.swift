@@ -12,13 +12,16 @@
 ///
 /// Choices, documented and tested:
 /// - The objective is summed from the top level down, `term_1 + (term_2 + (... +
-///   term_K))`, in `Double`; the optimum and the tie rule below are exact for this
-///   computation (the brute force computes the same sum the same way).
+///   term_K))`, in `Double` (the brute force computes the same sum the same way).
 /// - Only the partition of the occupied buckets into levels changes the objective, so
 ///   every threshold is the smallest candidate that gives its partition: one step above
 ///   the highest occupied bucket of the level below.
-/// - Ties: among threshold vectors with the same (lowest) objective, the fit returns
-///   the lexicographically smallest one (smallest t_1, then smallest t_2, ...).
+/// - Ties: among threshold vectors with the lowest objective, the fit returns the
+///   lexicographically smallest one (smallest t_1, then smallest t_2, ...). Objectives
+///   within `tieTolerance` (relative) of the lowest count as equal to it: two vectors
+///   whose objectives are equal as exact fractions can differ in their last bits once
+///   summed in binary (with 4 members, shares 1/2, 1/2 and 3/4, 1/4 against targets
+///   0.625, 0.375 both give 1/15), and the tie rule must not hang on those bits.
 public struct PyramidFit: Sendable, Equatable {
   /// t_1 < ... < t_{K-1}, in minor units, multiples of the step.
   public var thresholdsMinor: [Int64]
@@ -45,6 +48,17 @@ public struct PyramidFit: Sendable, Equatable {
   /// - Throws: `LoyaltyError.input` when K < 2, a target share is not positive, or
   ///   fewer buckets are occupied than there are levels (no assignment leaves every
   ///   level non-empty).
+  /// Objectives this close to the lowest, relative to it, tie with it (see the type).
+  /// Binary rounding of a sum of at most ten terms stays far below it; objectives that
+  /// differ as fractions of millions of members stay far above it.
+  static let tieTolerance = 1e-12
+
+  /// Whether `value` ties with the lowest objective `optimum` (see `tieTolerance`).
+  @inline(__always)
+  static func ties(_ value: Double, _ optimum: Double) -> Bool {
+    value <= optimum + optimum * tieTolerance
+  }
+
   public static func fit(_ histogram: GrowthHistogram, targetShares: [Double]) throws(LoyaltyError) -> PyramidFit {
     try validate(histogram, targetShares: targetShares)
     let levelCount = targetShares.count
@@ -85,9 +99,9 @@ public struct PyramidFit: Sendable, Equatable {
     }
     let optimum = best[0]
 
-    // Walk forward taking the smallest boundary that still reaches the optimum. The
-    // check re-adds the chosen terms in the objective's order, so it is exact for the
-    // same floating-point sum the brute force computes.
+    // Walk forward taking the smallest boundary that still ties with the optimum. The
+    // check re-adds the chosen terms in the objective's order, the sum the brute force
+    // computes.
     var chosenTerms: [Double] = []
     var boundaries: [Int] = []
     var start = 0
@@ -98,7 +112,7 @@ public struct PyramidFit: Sendable, Equatable {
           members: membersBefore[j] - membersBefore[start], population: population, target: targetShares[k])
         var total = levelTerm + best[(k + 1) * rowLength + j]
         for earlier in chosenTerms.reversed() { total = earlier + total }
-        if total == optimum {
+        if ties(total, optimum) {
           chosenTerms.append(levelTerm)
           boundaries.append(j)
           start = j
@@ -117,12 +131,14 @@ public struct PyramidFit: Sendable, Equatable {
       from = to
     }
     return PyramidFit(
-      thresholdsMinor: thresholds, levelMembers: levelMembers, targetShares: targetShares, objective: optimum)
+      thresholdsMinor: thresholds, levelMembers: levelMembers, targetShares: targetShares,
+      objective: objective(levelMembers: levelMembers, targetShares: targetShares))
   }
 
   /// The same optimum by trying every vector of candidate thresholds (positive
-  /// multiples of the step up to the highest occupied bucket) in lexicographic order,
-  /// keeping the first with the lowest objective. Exponential: for tests on small inputs.
+  /// multiples of the step up to the highest occupied bucket): the lowest objective,
+  /// then, in lexicographic order, the first vector that ties with it. Exponential: for
+  /// tests on small inputs.
   static func bruteForce(_ histogram: GrowthHistogram, targetShares: [Double]) throws(LoyaltyError) -> PyramidFit {
     try validate(histogram, targetShares: targetShares)
     let levelCount = targetShares.count
@@ -132,9 +148,8 @@ public struct PyramidFit: Sendable, Equatable {
     var membersBelow = [Int](repeating: 0, count: maxBucket + 2)
     for b in 0...maxBucket { membersBelow[b + 1] = membersBelow[b] + dense[b] }
 
-    var bestObjective = Double.infinity
-    var bestCuts: [Int] = []
-    var bestMembers: [Int] = []
+    // Every vector with every level non-empty, in lexicographic order.
+    var vectors: [(cuts: [Int], members: [Int], objective: Double)] = []
     var cuts: [Int] = []
     func visit() {
       if cuts.count == levelCount - 1 {
@@ -145,12 +160,7 @@ public struct PyramidFit: Sendable, Equatable {
           from = to
         }
         guard counts.allSatisfy({ $0 > 0 }) else { return }
-        let value = objective(levelMembers: counts, targetShares: targetShares)
-        if value < bestObjective {
-          bestObjective = value
-          bestCuts = cuts
-          bestMembers = counts
-        }
+        vectors.append((cuts, counts, objective(levelMembers: counts, targetShares: targetShares)))
         return
       }
       let lowest = (cuts.last ?? 0) + 1
@@ -162,6 +172,9 @@ public struct PyramidFit: Sendable, Equatable {
       }
     }
     visit()
+    let optimum = vectors.map(\.objective).min()!
+    let first = vectors.first { ties($0.objective, optimum) }!
+    let (bestCuts, bestMembers, bestObjective) = (first.cuts, first.members, first.objective)
     return PyramidFit(
       thresholdsMinor: bestCuts.map { Int64($0) * histogram.stepMinor }, levelMembers: bestMembers,
       targetShares: targetShares, objective: bestObjective)
