@@ -109,9 +109,11 @@ extension ReportBuilder {
         ("Projected to \(points.horizon)", .left), ("Mean", .right), ("P5", .right), ("P95", .right),
       ])
       for m in points.projection {
+        // Points are whole; the projected cost is money, to the cent as the cost at as-of is.
+        let decimals = m.name == "projected_cost" ? 2 : 0
         p.add([
-          m.name, formatDecimal(m.mean, decimals: 0), formatDecimal(m.p5, decimals: 0),
-          formatDecimal(m.p95, decimals: 0),
+          m.name, formatDecimal(m.mean, decimals: decimals), formatDecimal(m.p5, decimals: decimals),
+          formatDecimal(m.p95, decimals: decimals),
         ])
       }
       md += p.text + "\n"
