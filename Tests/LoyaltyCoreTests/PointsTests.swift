@@ -694,6 +694,24 @@ private func generatedConfig() -> PointsConfig {
   #expect(throws: LoyaltyError.self) {
     try PointsStage.run(history: history, ladder: nil, config: config, seed: 1, threads: 1)
   }
+  // The projection multiplies a yearly pace by a month's days: four orders of 1e14 at
+  // 1000 points each stop the run, and a quarter below the bound runs to the end.
+  config.levelMultipliers = [1]
+  config.earnRate = 1_000
+  config.projectionMonths = 60
+  config.runs = 2
+  func member(_ amount: Int64) -> MemberHistory {
+    makeHistory(
+      (1...4).map { HandOrder("A", "2024-0\($0)-01", net: amount) }, asOf: "2024-06-30")
+  }
+  #expect(throws: LoyaltyError.self) {
+    try PointsStage.run(history: member(99_999_999_999_999_99), ladder: nil, config: config, seed: 1, threads: 1)
+  }
+  // 4 x 2.5e13 x 1000 x 32 = 3.2e18, below 2^62 (4.6e18).
+  let result = try PointsStage.run(
+    history: member(25_000_000_000_000_00), ladder: nil, config: config, seed: 1, threads: 1)
+  let issued: Int64 = try #require(result.runTotals.first).issued
+  #expect(issued == 100_000_000_000_000_000)
 }
 
 @Test func sampleKeepsEveryMemberBelowTheLimit() {

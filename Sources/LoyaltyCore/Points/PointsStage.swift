@@ -296,14 +296,16 @@ public enum PointsStage {
       topOnePercentShare: share(0.01), topTwentyPercentShare: share(0.2))
   }
 
-  /// Stops the run when the points the orders could earn, the projection included,
-  /// might pass 2^62: the ledger counts points in `Int64`. Only rates far past any
-  /// programme's (or amounts near the ingest's limit) come near it.
+  /// Stops the run when the points the orders could earn might pass what the ledger's
+  /// `Int64` arithmetic holds: every product it forms is at most the points all orders
+  /// could earn (at earn_rate times the largest multiplier, counted as at least 1) times
+  /// 32 (the projection multiplies a member's yearly pace by a month's days, and adds at
+  /// most five years of it), and that stays below 2^62. Only rates far past any
+  /// programme's, or amounts near the ingest's limit, come near it.
   static func checkPointsFit(_ history: MemberHistory, _ config: PointsConfig) throws(LoyaltyError) {
     let topFactor = config.earnRate * max(1, config.levelMultipliers.max() ?? 1)
     let grossMajor = Double(history.gross.reduce(0, +)) / Double(Money.pow10(history.minorDigits))
-    let bound = grossMajor * topFactor * (2 + Double(config.projectionMonths) / 12)
-    guard bound < 0x1p62 else {
+    guard grossMajor * topFactor * 32 < 0x1p62 else {
       throw .input(
         "[points] at earn_rate \(config.earnRate) and level multipliers up to \(config.levelMultipliers.max() ?? 1), the orders could earn more points than the ledger counts (2^62); lower earn_rate or level_multipliers."
       )
