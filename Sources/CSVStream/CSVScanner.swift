@@ -117,6 +117,18 @@ public enum CSVScanner {
     return record(bytes, at: start, path: path) { body($0.raw) }
   }
 
+  /// Whether a space or tab of `raw` stands where libcsv drops one: at either end, or
+  /// next to a comma, a quote or a line break. A trimmed run of spaces always has one
+  /// end there; a space inside a field (`2026-03-01 07:59`, quoted or not) does not.
+  static func mayBeTrimmed(_ raw: UnsafeRawBufferPointer) -> Bool {
+    func isEdge(_ byte: UInt8) -> Bool { byte == 0x2C || byte == 0x22 || byte == 0x0A || byte == 0x0D }
+    let n = raw.count
+    for i in 0..<n where raw[i] == 0x20 || raw[i] == 0x09 {
+      if i == 0 || i == n - 1 || isEdge(raw[i - 1]) || isEdge(raw[i + 1]) { return true }
+    }
+    return false
+  }
+
   /// How far a pass that releases what it read goes between releases.
   public static let releaseStep = 16 << 20
 
@@ -171,6 +183,9 @@ private final class ScanState {
   var lineStart = 0
   var lineEnd = 0
   var unterminated = false
+  /// The current record's place among the records that start on its line (more than
+  /// one only when a lone CR ends a record).
+  var recordInLine = 0
   /// Called with the ranges read behind the current record (see `CSVScanner.scan`).
   var release: ((Range<Int>) -> Void)?
   /// Stops at the end of the line where the first record ends, and hands on no other
@@ -233,6 +248,7 @@ private final class ScanState {
           pending = true
           recordLine = lineNumber
           recordStart = position
+          recordInLine = 0
         } else if position - recordStart > CSVScanner.recordLimit {
           throw failing(.recordTooLong(path: path, line: recordLine, limit: CSVScanner.recordLimit))
         }
@@ -280,6 +296,7 @@ private final class ScanState {
       pending = true
       recordLine = lineNumber
       recordStart = lineStart
+      recordInLine += 1
     }
     if dataCount + count > dataCapacity {
       let capacity = max(dataCapacity * 2, dataCount + count)
@@ -306,11 +323,13 @@ private final class ScanState {
     var rawEnd = lineEnd
     while rawEnd > recordStart, base[rawEnd - 1] == 0x0A || base[rawEnd - 1] == 0x0D { rawEnd -= 1 }
     let raw = UnsafeRawBufferPointer(start: base + recordStart, count: rawEnd - recordStart)
-    // libcsv drops spaces and tabs around unquoted fields. The fields and their commas
-    // add up to the raw record exactly when no byte was dropped (by trimming or by
-    // quoting); otherwise, when the record holds a space or a tab, it is read again
-    // without trimming.
-    if dataCount + max(0, fieldCount - 1) != raw.count, Self.holdsSpaceOrTab(raw) { readUntrimmed(raw) }
+    // libcsv drops spaces and tabs around unquoted fields (and after a closing quote).
+    // The fields and their commas add up to the raw record exactly when no byte was
+    // dropped (by trimming or by quoting); otherwise, when a space or tab stands where
+    // libcsv drops one, the record is read again without trimming.
+    if dataCount + max(0, fieldCount - 1) != raw.count, CSVScanner.mayBeTrimmed(raw) {
+      readUntrimmed(raw, record: recordInLine)
+    }
     let record = CSVRecord(
       line: recordLine, fieldCount: fieldCount, offset: recordStart, raw: raw, isUnterminated: unterminated,
       data: data, ends: ends)
@@ -324,24 +343,25 @@ private final class ScanState {
 }
 
 extension ScanState {
-  static func holdsSpaceOrTab(_ raw: UnsafeRawBufferPointer) -> Bool {
-    guard let start = raw.baseAddress else { return false }
-    return memchr(start, 0x20, raw.count) != nil || memchr(start, 0x09, raw.count) != nil
-  }
-
-  /// Replaces the record's fields with those of `raw` read by a parser that takes no
-  /// byte for a space, so that fields keep their spaces and tabs. Kept as libcsv read
-  /// them when that reading is not one whole record (a space after a closing quote, for
-  /// one, would reopen the quoted field: libcsv's default reading drops it instead).
-  func readUntrimmed(_ raw: UnsafeRawBufferPointer) {
-    let exact = UntrimmedRecord()
+  /// Replaces the record's fields with record `index` of `raw` (its place among the
+  /// records that start on its line: more than one when a lone CR ends one) read by a
+  /// parser that takes no byte for a space, so that fields keep their spaces and tabs.
+  /// The fields stay as libcsv read them when the two readings do not agree on the
+  /// record's number of fields: a space after a closing quote (`"q" ,x`) reopens the
+  /// quoted field for the untrimmed parser, and a space before a quote (` "a,b"`)
+  /// makes the field unquoted for it.
+  func readUntrimmed(_ raw: UnsafeRawBufferPointer, record index: Int) {
+    let exact = UntrimmedReading()
     defer { exact.free() }
-    guard exact.read(raw) else { return }
+    guard exact.read(raw), index < exact.recordStarts.count else { return }
+    let first = exact.recordStarts[index]
+    let last = index + 1 < exact.recordStarts.count ? exact.recordStarts[index + 1] : exact.ends.count
+    guard last - first == fieldCount else { return }
     fieldCount = 0
     dataCount = 0
     exact.data.withUnsafeBytes { bytes in
-      var start = 0
-      for end in exact.ends {
+      var start = first == 0 ? 0 : exact.ends[first - 1]
+      for end in exact.ends[first..<last] {
         appendField(bytes.baseAddress.map { $0 + start }, end - start)
         start = end
       }
@@ -349,14 +369,17 @@ extension ScanState {
   }
 }
 
-/// One record read by libcsv with no space characters (see `ScanState.readUntrimmed`).
-private final class UntrimmedRecord {
+/// The records of a raw text read by libcsv with no space characters (see
+/// `ScanState.readUntrimmed`).
+private final class UntrimmedReading {
   var parser = UnsafeMutablePointer<csv_parser>.allocate(capacity: 1)
   var data: [UInt8] = []
+  /// The end of each field in `data`.
   var ends: [Int] = []
-  var records = 0
+  /// The index in `ends` of each record's first field.
+  var recordStarts: [Int] = [0]
 
-  /// Whether `raw` is exactly one record.
+  /// Whether `raw` read to its end outside quotes (each record then ends in `ends`).
   func read(_ raw: UnsafeRawBufferPointer) -> Bool {
     guard csv_init(parser, 0) == 0 else { return false }
     csv_set_space_func(parser, noSpace)
@@ -365,9 +388,10 @@ private final class UntrimmedRecord {
     guard csv_parse(parser, raw.baseAddress, raw.count, untrimmedField, untrimmedRecord, context) == raw.count,
       csv_parse(parser, &lineFeed, 1, untrimmedField, untrimmedRecord, context) == 1
     else { return false }
-    let complete = parser.pointee.pstate == 0 && records == 1
+    let closed = parser.pointee.pstate == 0
     csv_fini(parser, nil, nil, nil)
-    return complete
+    recordStarts.removeLast()
+    return closed
   }
 
   func free() {
@@ -379,13 +403,14 @@ private final class UntrimmedRecord {
 private func noSpace(_: UInt8) -> Int32 { 0 }
 
 private func untrimmedField(_ bytes: UnsafeMutableRawPointer?, _ count: Int, _ context: UnsafeMutableRawPointer?) {
-  let record = Unmanaged<UntrimmedRecord>.fromOpaque(context!).takeUnretainedValue()
-  if count > 0, let bytes { record.data.append(contentsOf: UnsafeRawBufferPointer(start: bytes, count: count)) }
-  record.ends.append(record.data.count)
+  let reading = Unmanaged<UntrimmedReading>.fromOpaque(context!).takeUnretainedValue()
+  if count > 0, let bytes { reading.data.append(contentsOf: UnsafeRawBufferPointer(start: bytes, count: count)) }
+  reading.ends.append(reading.data.count)
 }
 
 private func untrimmedRecord(_: Int32, _ context: UnsafeMutableRawPointer?) {
-  Unmanaged<UntrimmedRecord>.fromOpaque(context!).takeUnretainedValue().records += 1
+  let reading = Unmanaged<UntrimmedReading>.fromOpaque(context!).takeUnretainedValue()
+  reading.recordStarts.append(reading.ends.count)
 }
 
 /// Copies of field bytes (see `copy`).

@@ -39,19 +39,32 @@ private func records(_ text: String) throws -> [(line: Int, fields: [String], ra
   }
 
   /// libcsv on its own drops spaces and tabs around unquoted fields; the scanner keeps
-  /// them (in quoted and multi-line records too). A record with a space after a closing
-  /// quote is read as libcsv reads it (the space dropped, and the other fields trimmed),
-  /// rather than with the field reopened.
+  /// them (in quoted and multi-line records, and on both sides of a lone CR too). Where
+  /// the untrimmed reading would count other fields (a space after a closing quote
+  /// reopens the field for it, a space before a quote leaves the field unquoted), the
+  /// record is read as libcsv reads it.
   @Test func fieldsKeepTheirSpacesAndTabs() throws {
     let r = try records(
-      "a, b ,c\n\t1,2\t,\" q \", x\n \"a,b\",c\n\"two\nlines\", y\n\"q\" ,z\n2026-03-01 07:59,5\n")
+      "a, b ,c\n\t1,2\t,\" q \", x\n \"a,b\",c\n\"two\nlines\", y\n\"q\" ,z\n2026-03-01 07:59,5\n"
+        + "\"o2\" ,web,\"paid\"\na, b\r c,d\n\"2026-03-01 07:59\",\"5\"\n")
     #expect(
       r.map(\.fields) == [
-        ["a", " b ", "c"], ["\t1", "2\t", " q ", " x"], [" \"a", "b\"", "c"], ["two\nlines", " y"], ["q", "z"],
-        ["2026-03-01 07:59", "5"],
+        ["a", " b ", "c"], ["\t1", "2\t", " q ", " x"], ["a,b", "c"], ["two\nlines", " y"], ["q", "z"],
+        ["2026-03-01 07:59", "5"], ["o2", "web", "paid"], ["a", " b"], [" c", "d"], ["2026-03-01 07:59", "5"],
       ])
-    #expect(r.map(\.line) == [1, 2, 3, 4, 6, 7])
+    #expect(r.map(\.line) == [1, 2, 3, 4, 6, 7, 8, 9, 9, 10])
     #expect(r[1].raw == "\t1,2\t,\" q \", x")
+  }
+
+  /// Where a space or tab may have been dropped: at either end, or next to a comma, a
+  /// quote or a line break; not inside a field.
+  @Test func aRecordIsReadAgainOnlyWhereASpaceMayHaveBeenDropped() {
+    func check(_ text: String) -> Bool {
+      Array(text.utf8).withUnsafeBytes { CSVScanner.mayBeTrimmed($0) }
+    }
+    #expect(!check("\"2026-03-01 07:59\",\"5\",x y"))
+    #expect(check(" a") && check("a ") && check("a, b") && check("a ,b") && check("\"q\" ,z") && check("\" q\""))
+    #expect(check("a\r b") && check("a\t,b"))
   }
 
   @Test func byteOrderMarkIsSkipped() throws {
