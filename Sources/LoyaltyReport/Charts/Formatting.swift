@@ -32,9 +32,11 @@ public func formatPercent(_ share: Double, decimals: Int = 1) -> String {
 /// `formatDecimal(-0.125, decimals: 2)` gives `"-0.13"`.
 ///
 /// Rounding is half away from zero, applied to the shortest decimal representation
-/// of `x` (the digits `x.description` prints) taken to 15 significant digits, so
-/// `1.005` rounds to `"1.01"` even though the nearest binary value lies just below
-/// 1.005, and so does a sum that came out as `1.0049999999999999`. A negative value that
+/// of `x` (the digits `x.description` prints), so `1.005` rounds to `"1.01"` even
+/// though the nearest binary value lies just below 1.005. When fewer than 15
+/// significant digits are kept, the digits are first taken to 15, so that a sum that
+/// came out as `1.0049999999999999` rounds as 1.005 does; a figure that keeps more
+/// prints the digits it has. A negative value that
 /// rounds to zero prints without a sign (`"0.0"`, never `"-0.0"`). `decimals` below
 /// zero counts as zero. Non-finite values give `"NaN"`, `"∞"` or `"-∞"`.
 public func formatDecimal(_ x: Double, decimals: Int) -> String {
@@ -95,7 +97,12 @@ private func roundedDigits(
     }
   }
   pointPosition += exponent + decimalShift
-  roundToSignificant(&digits, &pointPosition, count: 15)
+  // Binary noise sits in the 16th and 17th significant digits; it is rounded away only
+  // when the figure keeps fewer digits than 15, so that it cannot move the last one
+  // kept. A figure that keeps 15 digits or more prints all the digits it has.
+  if let first = digits.firstIndex(where: { $0 != 0 }), pointPosition + fractionCount - first < 15 {
+    roundToSignificant(&digits, &pointPosition, count: 15)
+  }
   // Pad so there is at least one integer digit and one digit past the last kept one.
   if pointPosition < 1 {
     digits.insert(contentsOf: repeatElement(0, count: 1 - pointPosition), at: 0)
