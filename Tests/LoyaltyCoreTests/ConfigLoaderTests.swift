@@ -54,6 +54,13 @@ private func configError(_ text: String) -> String? {
         == true)
   }
 
+  /// CRLF line ends count lines as LF ones do.
+  @Test func crlfConfigLinesAreCounted() {
+    #expect(
+      configError("[levels]\r\ncount = 5\r\npolicy = \"half\"\r\n")
+        == "cfg.toml line 3: [levels] policy must be one of full, one_step (got 'half').")
+  }
+
   /// A key given through a dotted name is not found on its line: the file alone is named.
   @Test func aKeyNotFoundOnALineNamesTheFile() {
     #expect(

@@ -29,11 +29,7 @@ public enum ConfigLoader {
     }
     var config = LoyaltyConfig()
     let lines = ConfigLines(text)
-    /// The file and, when found, the line where `key` of `table` is set (else the
-    /// table's header): how a message names its place.
-    func at(_ table: String, _ key: String) -> String {
-      lines.line(table, key).map { "\(source) line \($0)" } ?? source
-    }
+    func at(_ table: String, _ key: String) -> String { lines.place(source, table, key) }
     var top = Section(table: root, name: "", source: source, lines: lines)
     if let t = try top.table("input") {
       var s = Section(table: t, name: "input", source: source, lines: lines)
@@ -196,11 +192,12 @@ public enum ConfigLoader {
     return config
   }
 
-  /// Checks the level settings that flags can also change.
+  /// Checks the level settings that flags can also change; `lines`, when the settings
+  /// come from a file, names the line of the key at fault.
   public static func validateLevels(
     _ levels: LevelsConfig, source: String, lines: ConfigLines? = nil
   ) throws(LoyaltyError) {
-    func at(_ key: String) -> String { lines?.line("levels", key).map { "\(source) line \($0)" } ?? source }
+    func at(_ key: String) -> String { lines?.place(source, "levels", key) ?? source }
     if !levels.shares.isEmpty {
       guard levels.shares.count == levels.count, levels.shares.allSatisfy({ $0 > 0 }) else {
         throw .input("\(at("shares")): [levels] shares needs \(levels.count) positive shares, level 1 first.")
@@ -236,18 +233,22 @@ public enum ConfigLoader {
 /// message names the line as well as the key (TOMLKit keeps no positions). Tables are
 /// named as `Section` names them: `input.columns`, and `rfm.segments[2]` for the second
 /// `[[rfm.segments]]`; the key "" is a table's header line. The first line that sets a
-/// key wins; a key set through a dotted name or an inline table is not found, and the
-/// message then names the file alone.
+/// key wins. A key set through a dotted name or an inline table is not found: the
+/// table's header line stands for it, or, with no header, the message names the file
+/// alone. A line inside a multi-line string that reads like a header or a key is
+/// taken for one.
 public struct ConfigLines: Sendable {
   private var lineOf: [String: Int] = [:]
 
+  /// Indexes `text` (LF or CRLF line ends).
   public init(_ text: String) {
     var table = ""
     var arrays: [String: Int] = [:]
     func record(_ key: String, _ line: Int) {
       if lineOf[table + "\u{0}" + key] == nil { lineOf[table + "\u{0}" + key] = line }
     }
-    for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    // "\r\n" is one Character, so lines are split on any line break, not on "\n".
+    for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
       let line = raw.drop { $0 == " " || $0 == "\t" }
       if line.hasPrefix("[["), let end = line.firstRange(of: "]]") {
         let name = String(line[line.index(line.startIndex, offsetBy: 2)..<end.lowerBound]).trimmed
@@ -268,6 +269,12 @@ public struct ConfigLines: Sendable {
   /// The line (1-based) where `key` of `table` is set, else the table's header line.
   public func line(_ table: String, _ key: String) -> Int? {
     lineOf[table + "\u{0}" + key] ?? lineOf[table + "\u{0}"]
+  }
+
+  /// `source line N` for that line, or `source` when there is none: how a message
+  /// names its place.
+  public func place(_ source: String, _ table: String, _ key: String) -> String {
+    line(table, key).map { "\(source) line \($0)" } ?? source
   }
 }
 
@@ -294,7 +301,7 @@ private struct Section {
 
   /// The file, the line of `key` when found, and the table.
   private func place(_ key: String) -> String {
-    let file = lines.line(name, key).map { "\(source) line \($0)" } ?? source
+    let file = lines.place(source, name, key)
     return name.isEmpty ? "\(file):" : "\(file): [\(name)]"
   }
 
