@@ -205,28 +205,30 @@ public enum Cleaning {
     let instantMillis = gathered(&orders.instantMillis)
     let day = businessDays(instantMillis, nil)
     // Gross and net in one pass, each order's amount read once.
-    var net: [Int64] = []
-    let gross = { (amount: [Int64], refund: [Int64]) -> [Int64] in
-      [Int64](unsafeUninitializedCapacity: sorted.count) { grossSlots, grossCount in
-        net = [Int64](unsafeUninitializedCapacity: sorted.count) { netSlots, netCount in
+    func grossAndNet(_ amount: [Int64], _ refund: [Int64]) -> (gross: [Int64], net: [Int64]) {
+      var gross: [Int64] = []
+      let net = [Int64](unsafeUninitializedCapacity: sorted.count) { netSlots, netCount in
+        gross = [Int64](unsafeUninitializedCapacity: sorted.count) { grossSlots, grossCount in
           amount.withUnsafeBufferPointer { amount in
             refund.withUnsafeBufferPointer { refund in
-              let (to, netTo) = (SharedSlots(buffer: grossSlots), SharedSlots(buffer: netSlots))
+              let (grossTo, netTo) = (SharedSlots(buffer: grossSlots), SharedSlots(buffer: netSlots))
               let (a, r) = (UncheckedSendable(amount), UncheckedSendable(refund))
               gather({
                 loyalty_prefetch(a.value.baseAddress! + $0)
                 loyalty_prefetch(r.value.baseAddress! + $0)
               }) { i, row in
-                (to.buffer.baseAddress! + row).initialize(to: a.value[i])
+                (grossTo.buffer.baseAddress! + row).initialize(to: a.value[i])
                 (netTo.buffer.baseAddress! + row).initialize(to: a.value[i] - r.value[i])
               }
             }
           }
-          netCount = sorted.count
+          grossCount = sorted.count
         }
-        grossCount = sorted.count
+        netCount = sorted.count
       }
-    }(take(&orders.amount), take(&orders.refund))
+      return (gross, net)
+    }
+    let (gross, net) = grossAndNet(take(&orders.amount), take(&orders.refund))
     let refundMillis = gathered(&orders.refundMillis)
     let refundDay = businessDays(refundMillis, MemberHistory.noRefund)
     orders.releaseRowColumns()

@@ -250,7 +250,7 @@ struct IngestState {
       amountTotal += amount
       if amountTotal > Self.amountTotalLimit {
         throw .input(
-          "\(path): the accepted orders' amounts add up to more than \(Money.format(Self.amountTotalLimit, minorDigits: config.minorDigits)), the most a run's money totals hold; run the export in smaller parts."
+          "\(path): the accepted orders' amounts add up to more than \(Money.format(Self.amountTotalLimit, minorDigits: config.minorDigits)), the most one run's money totals hold; split the export over several runs (a run per period, say)."
         )
       }
     }
