@@ -13,6 +13,21 @@ private func ingest(_ body: String, limit: Double = 1) throws(LoyaltyError) -> I
     paths: [temporaryFile(header + body)], config: config, linkKeys: ["phone_hash", "email_hash"], asOf: asOf)
 }
 
+/// Reads `path` on each of `threads` (chunked from any size) and expects every read
+/// to stop with an input error (exit 2) whose text holds `message`.
+private func expectFileError(_ path: String, threads: [Int], containing message: String) {
+  for n in threads {
+    do {
+      _ = try OrderIngest.run(
+        paths: [path], config: InputConfig(), linkKeys: [], asOf: asOf, threads: n, chunkThreshold: 1)
+      Issue.record("expected an input error on \(n) threads")
+    } catch {
+      #expect(error.exitCode == 2)
+      #expect(error.description.contains(message), "\(error.description)")
+    }
+  }
+}
+
 @Suite struct OrderIngestTests {
   @Test func everyMalformedKindGetsItsCodeAndLine() throws {
     let body = """
@@ -111,14 +126,9 @@ private func ingest(_ body: String, limit: Double = 1) throws(LoyaltyError) -> I
     let fits = try ingest((0..<46).map(row).joined())
     #expect(fits.orders.count == 46)
     let path = temporaryFile(header + (0..<47).map(row).joined())
-    do {
-      _ = try OrderIngest.run(paths: [path], config: InputConfig(), linkKeys: [], asOf: asOf)
-      Issue.record("expected an input error")
-    } catch {
-      #expect(error.exitCode == 2)
-      #expect(error.description.contains(path))
-      #expect(error.description.contains("46116860184273879.03"))
-    }
+    expectFileError(
+      path, threads: [1, 2],
+      containing: "\(path): the accepted orders' amounts add up to more than 46116860184273879.03")
   }
 
   @Test func missingColumnIsOneSentenceWithExit2() throws {
@@ -321,20 +331,6 @@ private func ingest(_ body: String, limit: Double = 1) throws(LoyaltyError) -> I
     let tail = "f\(k),web,u,2026-01-01,1\n"
     let pad = bytes - text.utf8.count - tail.utf8.count
     return text + "f\(k),web,u" + String(repeating: "x", count: pad) + ",2026-01-01,1\n"
-  }
-
-  /// Reads `path` on each of `threads` (chunked from any size) and expects every read
-  /// to stop with an error whose text holds `message`.
-  func expectFileError(_ path: String, threads: [Int], containing message: String) {
-    for n in threads {
-      do {
-        _ = try OrderIngest.run(
-          paths: [path], config: InputConfig(), linkKeys: [], asOf: asOf, threads: n, chunkThreshold: 1)
-        Issue.record("expected an input error on \(n) threads")
-      } catch {
-        #expect(error.description.contains(message), "\(error.description)")
-      }
-    }
   }
 
   @Test func aChunkBoundaryInsideAQuotedFieldIsNotAnError() throws {
