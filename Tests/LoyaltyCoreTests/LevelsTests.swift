@@ -288,6 +288,29 @@ private func relegationConfig(_ policy: RelegationPolicy) -> LevelsConfig {
     #expect(stageSentence?.contains("7 non-empty levels") == true)
   }
 
+  /// An order bonus that could take growth values past what Int64 holds stops the
+  /// stage with a sentence naming the key: 1,000,000 an order with six minor digits on
+  /// 4.7M orders is 4.7e18 minor units, past 2^62.
+  @Test func anOrderBonusPastTheGrowthLimitStopsTheStage() {
+    let orders = 4_700_000
+    func history(orders: Int) -> MemberHistory {
+      MemberHistory(
+        memberIDs: ["a"], orderStart: [0, orders], day: Array(repeating: 20_000, count: orders),
+        instantMillis: Array(repeating: 0, count: orders), gross: Array(repeating: 1, count: orders),
+        net: Array(repeating: 1, count: orders), refundMillis: Array(repeating: MemberHistory.noRefund, count: orders),
+        refundDay: Array(repeating: 0, count: orders), asOf: Day(number: 20_000), minorDigits: 6)
+    }
+    var config = LevelsConfig()
+    config.bonusPerOrder = 1_000_000
+    config.thresholds = [1]
+    let sentence = levelsInputError {
+      _ = try LevelsStage.run(history: history(orders: orders), config: config, threads: 1)
+    }
+    #expect(sentence?.contains("bonus_per_order") == true)
+    #expect(
+      levelsInputError { _ = try LevelsStage.run(history: history(orders: 4), config: config, threads: 1) } == nil)
+  }
+
   @Test func givenThresholdsMustBePositiveAndIncreasing() {
     for thresholds in [[500, 100], [100, 100], [0, 100], [-5]] {
       var config = LevelsConfig()
