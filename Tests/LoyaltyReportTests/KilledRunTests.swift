@@ -1,3 +1,4 @@
+import Foundation
 import LoyaltyCore
 import LoyaltyHistory
 import Testing
@@ -114,5 +115,45 @@ private func binaryAndFolder(_ name: String) -> String? {
       #expect(access(dir + "/out", F_OK) != 0, "\(command[0]) wrote the locked folder")
     }
     withExtendedLifetime(lock) {}
+  }
+}
+
+/// A run replaces an earlier report whole, so it refuses a target that holds anything
+/// else: a plain file, or a folder with a file no report has. The refused target is
+/// left as it was.
+@Suite struct ReportTargetTests {
+  func folder() -> String {
+    var template = Array("/tmp/loyalty-target-XXXXXX".utf8CString)
+    return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+  }
+
+  @Test func aFolderWithOtherFilesOrAPlainFileIsNotReplaced() throws {
+    let dir = folder()
+    let keep = dir + "/keep"
+    mkdir(keep, 0o755)
+    try ReportFolder.writeFile(keep + "/important.txt", "x")
+    #expect(throws: LoyaltyError.self) { try ReportFolder.write([("report.md", "new")], to: keep) }
+    #expect(access(keep + "/important.txt", F_OK) == 0)
+    #expect(access(keep + "/report.md", F_OK) != 0)
+    try ReportFolder.writeFile(dir + "/plain", "y")
+    #expect(throws: LoyaltyError.self) { try ReportFolder.write([("report.md", "new")], to: dir + "/plain") }
+    #expect(access(dir + "/plain", F_OK) == 0)
+  }
+
+  @Test func anEarlierReportOrAnEmptyFolderIsReplaced() throws {
+    let dir = folder()
+    mkdir(dir + "/empty", 0o755)
+    try ReportFolder.write([("report.md", "one")], to: dir + "/empty")
+    try ReportFolder.write(
+      [("levels.md", "two"), ("levels.csv", "a\n"), ("pyramid.svg", "<svg/>")], to: dir + "/empty")
+    #expect(access(dir + "/empty/levels.md", F_OK) == 0)
+    #expect(access(dir + "/empty/report.md", F_OK) != 0)
+  }
+
+  /// Every file of the sample report is one the guard knows as a report's.
+  @Test func everyFileOfTheSampleReportIsAReportFile() throws {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: repositoryRoot + "/Reports/sample")) ?? []
+    #expect(names.count >= 16)
+    #expect(names.allSatisfy(ReportFolder.isReportFileName))
   }
 }

@@ -20,6 +20,18 @@ public enum ReportFolder {
     try staging.publish()
   }
 
+  /// The names of the files a report folder holds (SPEC 8, and `levels.md` and
+  /// `points.md` of the `levels` and `points` commands); charts are `.svg` files.
+  static let reportFileNames: Set<String> = [
+    "report.md", "manifest.json", "members.csv", "levels.csv", "points_summary.csv", "rejects.csv", "segments.csv",
+    "migration.csv", "points_monthly.csv", "points_sensitivity.csv", "identity.csv", "levels.md", "points.md",
+  ]
+
+  /// Whether `name` is the name of a file a report folder holds.
+  static func isReportFileName(_ name: String) -> Bool {
+    reportFileNames.contains(name) || (name.hasSuffix(".svg") && !name.hasPrefix("."))
+  }
+
   /// Writes one file atomically (temporary file, fsync, rename).
   public static func writeFile(_ path: String, _ contents: String) throws(LoyaltyError) {
     var text = contents
@@ -282,6 +294,7 @@ public final class StagingFolder {
   /// Creates the staging folder for `target`, removing any a killed run left behind.
   /// Hold the target's `OutputLock` first.
   public init(for target: String) throws(LoyaltyError) {
+    try Self.checkReplaceable(target)
     let parent = ReportFolder.parentDirectory(target)
     try ReportFolder.makeDirectories(parent)
     self.target = target
@@ -289,6 +302,24 @@ public final class StagingFolder {
     ReportFolder.removeStale(prefix: "." + ReportFolder.lastComponent(target) + ".partial-", in: parent)
     guard mkdir(path, 0o755) == 0 else {
       throw .input("\(path): cannot create the staging folder (\(String(cString: strerror(errno)))).")
+    }
+  }
+
+  /// Throws unless `target` is absent or a folder that holds only files a loyalty
+  /// report has (an earlier report of `run`, `levels` or `points`, or nothing):
+  /// publishing replaces the folder whole, so any other file there would be lost.
+  static func checkReplaceable(_ target: String) throws(LoyaltyError) {
+    var info = stat()
+    guard lstat(target, &info) == 0 else { return }
+    guard (info.st_mode & S_IFMT) == S_IFDIR else {
+      throw .input("\(target): exists and is not a folder; give --out a new folder or an earlier report's.")
+    }
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []
+    let foreign = entries.sorted().first { !ReportFolder.isReportFileName($0) }
+    if let foreign {
+      throw .input(
+        "\(target): the folder holds '\(foreign)', which is not a file of a loyalty report, and a run replaces the folder whole; give --out a new folder or an earlier report's."
+      )
     }
   }
 
