@@ -95,17 +95,22 @@ public final class HistoryStore {
         }
       }
     } catch {
-      throw .internal("\(path): the run could not be stored in the history (\(error)); the history is unchanged.")
+      throw .input("\(path): the run could not be stored in the history (\(error)); the history is unchanged.")
     }
   }
 
-  /// The latest stored run strictly before `asOf`, with its member snapshot.
+  /// The run to compare a run at `asOf` with, and its member snapshot: the latest stored
+  /// month-end run strictly before `asOf`, else the latest stored run before it.
   public func previous(before asOf: Day) throws(LoyaltyError) -> RunSnapshot? {
     do {
       return try queue.read { db -> RunSnapshot? in
-        guard
-          let row = try Row.fetchOne(
-            db, sql: "SELECT * FROM runs WHERE as_of < ? ORDER BY as_of DESC LIMIT 1", arguments: [asOf.description])
+        // The latest earlier month-end run, as a monthly job compares month with month;
+        // the latest earlier run of any date when none was at a month-end.
+        let earlier = try String.fetchAll(
+          db, sql: "SELECT as_of FROM runs WHERE as_of < ? ORDER BY as_of DESC", arguments: [asOf.description])
+        let monthEnd = earlier.first { text in Day(text).map { $0 == $0.month.lastDay } ?? false }
+        guard let chosen = monthEnd ?? earlier.first,
+          let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE as_of = ?", arguments: [chosen])
         else { return nil }
         let date: String = row["as_of"]
         let headline = try Row.fetchAll(
@@ -127,7 +132,7 @@ public final class HistoryStore {
           headline: headline, members: members.sorted { $0.memberID.utf8.lexicographicallyPrecedes($1.memberID.utf8) })
       }
     } catch {
-      throw .internal("\(path): the history could not be read (\(error)).")
+      throw .input("\(path): the history could not be read (\(error)).")
     }
   }
 
@@ -150,7 +155,7 @@ public final class HistoryStore {
         }
       }
     } catch {
-      throw .internal("\(path): the history could not be read (\(error)).")
+      throw .input("\(path): the history could not be read (\(error)).")
     }
   }
 }

@@ -10,6 +10,30 @@ extension ReportBuilder {
     }
     let current = RunSnapshot(run: run, inputs: inputs)
     var md = "## Since the previous run (\(previous.asOf))\n\n"
+    // What makes the two runs not like for like, said before any figure.
+    var changed: [String] = []
+    if previous.configSHA256 != current.configSHA256 {
+      changed.append(
+        "the configuration (SHA-256 `\(previous.configSHA256.prefix(12))…` then, `\(current.configSHA256.prefix(12))…` now)"
+      )
+    }
+    if previous.seed != current.seed { changed.append("the seed (\(previous.seed) then, \(current.seed) now)") }
+    if previous.minorDigits != current.minorDigits {
+      changed.append("the currency's minor digits (\(previous.minorDigits) then, \(current.minorDigits) now)")
+    }
+    if previous.toolVersion != current.toolVersion {
+      changed.append("the tool version (\(previous.toolVersion) then, \(current.toolVersion) now)")
+    }
+    if !changed.isEmpty {
+      md +=
+        "**Not like for like**: \(changed.joined(separator: "; ")) changed since the previous run, so the changes below may come from that alone.\n\n"
+    }
+    let previousNames = Set(previous.headline.map(\.name))
+    let missing = current.headline.map(\.name).filter { !previousNames.contains($0) }
+    if !missing.isEmpty {
+      md +=
+        "The previous run has no \(missing.map { $0.replacing("_", with: " ") }.joined(separator: ", ")) (it stopped at an earlier stage), so they are not compared.\n\n"
+    }
     var t = MarkdownTable([
       ("Figure", .left), (previous.asOf.description, .right), (run.request.asOf.description, .right),
       ("Change", .right),
@@ -59,6 +83,9 @@ extension ReportBuilder {
     let levelPairs = both.compactMap { a, b -> (Int, Int)? in
       guard let x = a.level, let y = b.level else { return nil }
       return (x, y)
+    }
+    if levelPairs.isEmpty && both.contains(where: { $0.1.level != nil }) {
+      md += "The previous run has no levels, so no level migration is shown.\n\n"
     }
     if !levelPairs.isEmpty {
       let k = levelPairs.reduce(0) { max($0, $1.0, $1.1) }

@@ -43,5 +43,41 @@ import Testing
     #expect(report.contains("- Since 2026-09-30: members with counted orders +"))
     try store.save(RunSnapshot(run: october, inputs: []))
     #expect(try store.list().map(\.asOf) == [Day("2026-09-30")!, Day("2026-10-31")!])
+    #expect(!report.contains("Not like for like"))
+  }
+
+  /// A month-end run compares with the last month-end run before it, not with a run
+  /// made mid-month in between; with no month-end run before it, the latest run.
+  @Test func theRunComparedWithIsTheLastMonthEnd() throws {
+    var template = Array("/tmp/loyalty-history-XXXXXX".utf8CString)
+    let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    let store = try HistoryStore(path: dir + "/history.sqlite")
+    try store.save(RunSnapshot(run: try run("2026-09-15"), inputs: []))
+    #expect(try store.previous(before: Day("2026-10-31")!)?.asOf == Day("2026-09-15"))
+    try store.save(RunSnapshot(run: try run("2026-08-31"), inputs: []))
+    try store.save(RunSnapshot(run: try run("2026-10-15"), inputs: []))
+    #expect(try store.previous(before: Day("2026-10-31")!)?.asOf == Day("2026-08-31"))
+  }
+
+  /// A change of configuration or seed since the previous run is said before the
+  /// figures, and figures the previous run did not reach are named as not compared.
+  @Test func aChangedConfigurationIsSaidBeforeTheFigures() throws {
+    let september = RunSnapshot(run: try run("2026-09-30"), inputs: [])
+    var config = try ConfigLoader.load(path: "SampleData/pipeline.toml")
+    config.run.seed = 99
+    config.levels.count = 5
+    let october = try Pipeline.run(
+      RunRequest(
+        ordersPaths: ["SampleData/orders.csv"], idMapPath: "SampleData/id_map.csv", asOf: Day("2026-10-31")!,
+        config: config, threads: 2, until: .levels))
+    var earlier = september
+    earlier.configSHA256 = String(repeating: "0", count: 64)
+    earlier.headline.removeAll { $0.name.contains("level") }
+    for k in earlier.members.indices { earlier.members[k].level = nil }
+    let report = ReportBuilder(run: october, inputs: [], previous: earlier, historyEnabled: true).reportMarkdown()
+    #expect(report.contains("**Not like for like**: the configuration (SHA-256 `000000000000…` then"))
+    #expect(report.contains("the seed (20260101 then, 99 now)"))
+    #expect(report.contains("The previous run has no levels, so no level migration is shown."))
+    #expect(report.contains("(it stopped at an earlier stage), so they are not compared."))
   }
 }
