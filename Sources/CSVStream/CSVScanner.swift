@@ -194,6 +194,9 @@ private final class ScanState {
   var emitted = 0
   /// Checks the bytes to be UTF-8 ahead of the parse (see `CSVScanner.scan`).
   var checksUTF8 = false
+  /// Takes no byte for a space, so that libcsv keeps the spaces and tabs around
+  /// unquoted fields (see `readUntrimmed`); such a scan reads no record again.
+  var keepsSpaces = false
 
   init(base: UnsafePointer<UInt8>, body: @escaping (CSVRecord) -> Void) {
     self.base = base
@@ -213,6 +216,7 @@ private final class ScanState {
     guard csv_init(parser, 0) == 0 else {
       throw .parser(path: path, message: "out of memory")
     }
+    if keepsSpaces { csv_set_space_func(parser, noSpace) }
     let context = Unmanaged.passUnretained(self).toOpaque()
     lineNumber = firstLine
     var position = range.lowerBound
@@ -327,8 +331,8 @@ private final class ScanState {
     // The fields and their commas add up to the raw record exactly when no byte was
     // dropped (by trimming or by quoting); otherwise, when a space or tab stands where
     // libcsv drops one, the record is read again without trimming.
-    if dataCount + max(0, fieldCount - 1) != raw.count, CSVScanner.mayBeTrimmed(raw) {
-      readUntrimmed(raw, record: recordInLine)
+    if !keepsSpaces, dataCount + max(0, fieldCount - 1) != raw.count, CSVScanner.mayBeTrimmed(raw) {
+      readUntrimmed(recordStart..<rawEnd, record: recordInLine)
     }
     let record = CSVRecord(
       line: recordLine, fieldCount: fieldCount, offset: recordStart, raw: raw, isUnterminated: unterminated,
@@ -343,75 +347,31 @@ private final class ScanState {
 }
 
 extension ScanState {
-  /// Replaces the record's fields with record `index` of `raw` (its place among the
-  /// records that start on its line: more than one when a lone CR ends one) read by a
-  /// parser that takes no byte for a space, so that fields keep their spaces and tabs.
-  /// The fields stay as libcsv read them when the two readings do not agree on the
-  /// record's number of fields: a space after a closing quote (`"q" ,x`) reopens the
-  /// quoted field for the untrimmed parser, and a space before a quote (` "a,b"`)
-  /// makes the field unquoted for it.
-  func readUntrimmed(_ raw: UnsafeRawBufferPointer, record index: Int) {
-    let exact = UntrimmedReading()
+  /// Replaces the record's fields with those of record `index` of `bytes[range]` (its
+  /// place among the records that start on its line: more than one when a lone CR ends
+  /// one), read by a scan that keeps spaces and tabs. The fields stay as libcsv read
+  /// them when that scan does not end between records or does not count the same
+  /// fields: a space after a closing quote (`"q" ,x`) reopens the quoted field for it,
+  /// and a space before a quote (` "a,b"`) makes the field unquoted for it.
+  func readUntrimmed(_ range: Range<Int>, record index: Int) {
+    var fields: [[UInt8]] = []
+    var seen = 0
+    let exact = ScanState(base: base) { record in
+      if seen == index { fields = (0..<record.fieldCount).map { Array(record[$0]) } }
+      seen += 1
+    }
+    exact.keepsSpaces = true
     defer { exact.free() }
-    guard exact.read(raw), index < exact.recordStarts.count else { return }
-    let first = exact.recordStarts[index]
-    let last = index + 1 < exact.recordStarts.count ? exact.recordStarts[index + 1] : exact.ends.count
-    guard last - first == fieldCount else { return }
+    guard let end = try? exact.run(range: range, firstLine: 1, path: ""), end.endedBetweenRecords,
+      fields.count == fieldCount
+    else { return }
     fieldCount = 0
     dataCount = 0
-    exact.data.withUnsafeBytes { bytes in
-      var start = first == 0 ? 0 : exact.ends[first - 1]
-      for end in exact.ends[first..<last] {
-        appendField(bytes.baseAddress.map { $0 + start }, end - start)
-        start = end
-      }
-    }
-  }
-}
-
-/// The records of a raw text read by libcsv with no space characters (see
-/// `ScanState.readUntrimmed`).
-private final class UntrimmedReading {
-  var parser = UnsafeMutablePointer<csv_parser>.allocate(capacity: 1)
-  var data: [UInt8] = []
-  /// The end of each field in `data`.
-  var ends: [Int] = []
-  /// The index in `ends` of each record's first field.
-  var recordStarts: [Int] = [0]
-
-  /// Whether `raw` read to its end outside quotes (each record then ends in `ends`).
-  func read(_ raw: UnsafeRawBufferPointer) -> Bool {
-    guard csv_init(parser, 0) == 0 else { return false }
-    csv_set_space_func(parser, noSpace)
-    let context = Unmanaged.passUnretained(self).toOpaque()
-    var lineFeed: UInt8 = 0x0A
-    guard csv_parse(parser, raw.baseAddress, raw.count, untrimmedField, untrimmedRecord, context) == raw.count,
-      csv_parse(parser, &lineFeed, 1, untrimmedField, untrimmedRecord, context) == 1
-    else { return false }
-    let closed = parser.pointee.pstate == 0
-    csv_fini(parser, nil, nil, nil)
-    recordStarts.removeLast()
-    return closed
-  }
-
-  func free() {
-    csv_free(parser)
-    parser.deallocate()
+    for field in fields { field.withUnsafeBytes { appendField($0.baseAddress, $0.count) } }
   }
 }
 
 private func noSpace(_: UInt8) -> Int32 { 0 }
-
-private func untrimmedField(_ bytes: UnsafeMutableRawPointer?, _ count: Int, _ context: UnsafeMutableRawPointer?) {
-  let reading = Unmanaged<UntrimmedReading>.fromOpaque(context!).takeUnretainedValue()
-  if count > 0, let bytes { reading.data.append(contentsOf: UnsafeRawBufferPointer(start: bytes, count: count)) }
-  reading.ends.append(reading.data.count)
-}
-
-private func untrimmedRecord(_: Int32, _ context: UnsafeMutableRawPointer?) {
-  let reading = Unmanaged<UntrimmedReading>.fromOpaque(context!).takeUnretainedValue()
-  reading.recordStarts.append(reading.ends.count)
-}
 
 /// Copies of field bytes (see `copy`).
 enum FieldBytes {
