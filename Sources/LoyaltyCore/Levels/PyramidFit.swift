@@ -41,13 +41,6 @@ public struct PyramidFit: Sendable, Equatable {
   /// True when the achieved shares never grow from one level to the next (p_{k+1} <= p_k).
   public var isPyramid: Bool { PyramidFit.isPyramid(levelMembers: levelMembers) }
 
-  /// Fits K = `targetShares.count` levels to the histogram.
-  /// - Parameters:
-  ///   - histogram: members per growth bucket; its step is the candidate threshold step.
-  ///   - targetShares: q_1...q_K, each > 0, K >= 2 (normally summing to 1).
-  /// - Throws: `LoyaltyError.input` when K < 2, a target share is not positive, or
-  ///   fewer buckets are occupied than there are levels (no assignment leaves every
-  ///   level non-empty).
   /// Objectives this close to the lowest, relative to it, tie with it (see the type).
   /// Binary rounding of a sum of at most ten terms stays far below it; objectives that
   /// differ as fractions of millions of members stay far above it.
@@ -59,6 +52,13 @@ public struct PyramidFit: Sendable, Equatable {
     value <= optimum + optimum * tieTolerance
   }
 
+  /// Fits K = `targetShares.count` levels to the histogram.
+  /// - Parameters:
+  ///   - histogram: members per growth bucket; its step is the candidate threshold step.
+  ///   - targetShares: q_1...q_K, each > 0, K >= 2 (normally summing to 1).
+  /// - Throws: `LoyaltyError.input` when K < 2, a target share is not positive, or
+  ///   fewer buckets are occupied than there are levels (no assignment leaves every
+  ///   level non-empty).
   public static func fit(_ histogram: GrowthHistogram, targetShares: [Double]) throws(LoyaltyError) -> PyramidFit {
     try validate(histogram, targetShares: targetShares)
     let levelCount = targetShares.count
@@ -173,11 +173,10 @@ public struct PyramidFit: Sendable, Equatable {
     }
     visit()
     let optimum = vectors.map(\.objective).min()!
-    let first = vectors.first { ties($0.objective, optimum) }!
-    let (bestCuts, bestMembers, bestObjective) = (first.cuts, first.members, first.objective)
+    let best = vectors.first { ties($0.objective, optimum) }!
     return PyramidFit(
-      thresholdsMinor: bestCuts.map { Int64($0) * histogram.stepMinor }, levelMembers: bestMembers,
-      targetShares: targetShares, objective: bestObjective)
+      thresholdsMinor: best.cuts.map { Int64($0) * histogram.stepMinor }, levelMembers: best.members,
+      targetShares: targetShares, objective: best.objective)
   }
 
   /// sum_k (p_k - q_k)^2 / q_k for members per level `levelMembers` and target shares
