@@ -30,9 +30,12 @@ public enum ConfigLoader {
     var config = LoyaltyConfig()
     let lines = ConfigLines(text)
     func at(_ table: String, _ key: String) -> String { lines.place(source, table, key) }
-    var top = Section(table: root, name: "", source: source, lines: lines)
+    func section(_ table: TOMLTable, _ name: String) -> Section {
+      Section(table: table, name: name, source: source, lines: lines)
+    }
+    var top = section(root, "")
     if let t = try top.table("input") {
-      var s = Section(table: t, name: "input", source: source, lines: lines)
+      var s = section(t, "input")
       try s.read("business_time_zone", &config.input.businessTimeZone)
       guard FieldParsers.utcOffset(config.input.businessTimeZone) != nil else {
         throw .input(
@@ -43,7 +46,7 @@ public enum ConfigLoader {
       try s.read("currency", &config.input.currency)
       try s.read("max_reject_share", &config.input.maxRejectShare, in: 0...1)
       if let c = try s.table("columns") {
-        var cs = Section(table: c, name: "input.columns", source: source, lines: lines)
+        var cs = section(c, "input.columns")
         try cs.read("order_id", &config.input.columns.orderID)
         try cs.read("channel", &config.input.columns.channel)
         try cs.read("customer_ref", &config.input.columns.customerRef)
@@ -59,7 +62,7 @@ public enum ConfigLoader {
       try s.finish()
     }
     if let t = try top.table("identity") {
-      var s = Section(table: t, name: "identity", source: source, lines: lines)
+      var s = section(t, "identity")
       try s.read("link_keys", &config.identity.linkKeys)
       for key in config.identity.linkKeys where key != "phone_hash" && key != "email_hash" {
         throw .input(
@@ -70,7 +73,7 @@ public enum ConfigLoader {
       try s.finish()
     }
     if let t = try top.table("rfm") {
-      var s = Section(table: t, name: "rfm", source: source, lines: lines)
+      var s = section(t, "rfm")
       try s.read("window_days", &config.rfm.windowDays, in: 1...3650)
       try s.read("bins", &config.rfm.bins, in: 2...9)
       try s.readEnum("method", &config.rfm.method)
@@ -85,7 +88,7 @@ public enum ConfigLoader {
       try s.read("power_tag_shares", &config.rfm.powerTagShares)
       if let rules = try s.tableArray("segments") {
         config.rfm.segments = try rules.enumerated().map { (i, rule) throws(LoyaltyError) in
-          var r = Section(table: rule, name: "rfm.segments[\(i + 1)]", source: source, lines: lines)
+          var r = section(rule, "rfm.segments[\(i + 1)]")
           var name = ""
           var rr = [1, config.rfm.bins]
           var ff = rr
@@ -122,7 +125,7 @@ public enum ConfigLoader {
       }
     }
     if let t = try top.table("lifecycle") {
-      var s = Section(table: t, name: "lifecycle", source: source, lines: lines)
+      var s = section(t, "lifecycle")
       try s.read("new_days", &config.lifecycle.newDays, in: 1...3650)
       try s.read("active_days", &config.lifecycle.activeDays, in: 1...3650)
       try s.read("silent_days", &config.lifecycle.silentDays, in: 1...3650)
@@ -135,7 +138,7 @@ public enum ConfigLoader {
       }
     }
     if let t = try top.table("levels") {
-      var s = Section(table: t, name: "levels", source: source, lines: lines)
+      var s = section(t, "levels")
       try s.read("count", &config.levels.count, in: 2...10)
       try s.read("ratio", &config.levels.ratio, in: 0.01...0.99)
       try s.read("shares", &config.levels.shares)
@@ -149,7 +152,7 @@ public enum ConfigLoader {
     }
     try validateLevels(config.levels, source: source, lines: lines)
     if let t = try top.table("points") {
-      var s = Section(table: t, name: "points", source: source, lines: lines)
+      var s = section(t, "points")
       let p = config.points
       var points = p
       try s.read("earn_rate", &points.earnRate, in: 0...1_000)
@@ -175,13 +178,13 @@ public enum ConfigLoader {
       config.points = points
     }
     if let t = try top.table("report") {
-      var s = Section(table: t, name: "report", source: source, lines: lines)
+      var s = section(t, "report")
       try s.read("out_dir", &config.report.outDir)
       try s.read("history_database", &config.report.historyDatabase)
       try s.finish()
     }
     if let t = try top.table("run") {
-      var s = Section(table: t, name: "run", source: source, lines: lines)
+      var s = section(t, "run")
       var seed = Int(config.run.seed)
       try s.read("seed", &seed, in: 0...Int.max)
       config.run.seed = UInt64(seed)
