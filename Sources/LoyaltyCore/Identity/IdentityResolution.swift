@@ -348,29 +348,30 @@ enum MemberNaming {
   }
 
   /// -1, 0 or 1 as `name` sorts before, equal to or after `head` (then `:` when
-  /// `colon`) then `tail`, in byte order (a shorter prefix first).
+  /// `colon`) then `tail`, in byte order (a shorter prefix first): each part is
+  /// compared against the next bytes of `name`.
   static func compareName(
     _ name: UnsafeRawBufferPointer, _ head: UnsafeRawBufferPointer, _ colon: Bool, _ tail: UnsafeRawBufferPointer
   ) -> Int {
-    let otherCount = head.count + (colon ? 1 : 0) + tail.count
-    var k = 0
-    func byte(_ k: Int) -> UInt8 {
-      k < head.count ? head[k] : colon && k == head.count ? UInt8(ascii: ":") : tail[k - head.count - (colon ? 1 : 0)]
+    var rest = name
+    /// Compares `part` with the next bytes of `rest`, and moves past them when equal.
+    func next(_ part: UnsafeRawBufferPointer) -> Int {
+      let n = min(rest.count, part.count)
+      if n > 0 {
+        let c = memcmp(rest.baseAddress!, part.baseAddress!, n)
+        if c != 0 { return c < 0 ? -1 : 1 }
+      }
+      if rest.count < part.count { return -1 }
+      rest = UnsafeRawBufferPointer(rebasing: rest[part.count...])
+      return 0
     }
-    // The head by memcmp, then byte by byte.
-    let n = min(name.count, head.count)
-    if n > 0 {
-      let c = memcmp(name.baseAddress!, head.baseAddress!, n)
-      if c != 0 { return c < 0 ? -1 : 1 }
+    var order = next(head)
+    if order == 0 && colon {
+      var separator = UInt8(ascii: ":")
+      order = withUnsafeBytes(of: &separator) { next($0) }
     }
-    k = n
-    while k < name.count && k < otherCount {
-      let a = name[k]
-      let b = byte(k)
-      if a != b { return a < b ? -1 : 1 }
-      k += 1
-    }
-    return name.count == otherCount ? 0 : (name.count < otherCount ? -1 : 1)
+    if order == 0 { order = next(tail) }
+    return order != 0 ? order : rest.isEmpty ? 0 : 1
   }
 }
 
