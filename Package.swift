@@ -25,7 +25,8 @@ let package = Package(
       providers: [.apt(["libcsv-dev"])]
     ),
     .target(name: "CSVStream", dependencies: ["CLibCSV"]),
-    // Cache prefetch hints for the hash-table loops (static inline C).
+    // Cache prefetch hints for the hash-table loops (static inline C), and the direct
+    // write flag of the member-sized files.
     .target(name: "CHints"),
     .target(
       name: "LoyaltyCore",
@@ -39,6 +40,7 @@ let package = Package(
       name: "LoyaltyReport",
       dependencies: [
         "LoyaltyCore",
+        "CHints",
         .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),

@@ -1,2 +1,13 @@
-// The hints are static inline functions in include/CHints.h; SwiftPM needs one source file.
+// The prefetch hints are static inline functions in include/CHints.h; the flag below
+// needs _GNU_SOURCE, which a header shared with Swift should not define.
+#define _GNU_SOURCE
+#include <fcntl.h>
 #include "CHints.h"
+
+int loyalty_direct_write_flag(void) {
+#ifdef O_DIRECT
+  return O_DIRECT;
+#else
+  return 0;
+#endif
+}

@@ -134,6 +134,41 @@ func blockWriterMatchesTheInMemoryText(threads: Int) throws {
   } throws: { "\($0)".contains("cannot be written") }
 }
 
+/// Straight to the disk or through the page cache, the block writer makes the same
+/// file, whether its length is a whole number of direct-write buffers, one byte either
+/// side of one, shorter than the alignment, or none at all but the header; `/tmp` is
+/// where the tests run, and a file system that refuses direct writes takes the same path
+/// as `direct: false`.
+@Test(arguments: [false, true])
+func blockWriterMakesTheSameFileStraightToDisk(direct: Bool) throws {
+  let header = ["n"]
+  let headerBytes = 2
+  let path = "/tmp/loyalty-direct-\(getpid())-\(direct).csv"
+  defer { unlink(path) }
+  let buffer = FileSink.bufferBytes
+  for total in [headerBytes, 100, FileSink.alignment, buffer - 1, buffer, buffer + 1, 3 * buffer + 12_345] {
+    // Rows of 7 bytes ("ddddd" + comma-free filler + newline), and one short last row,
+    // in blocks of 1000 rows.
+    let rows = (total - headerBytes) / 7
+    let last = (total - headerBytes) % 7
+    let count = rows + (last > 0 ? 1 : 0)
+    let blocks = (count + 999) / 1000
+    let block: @Sendable (Int, inout ByteCSV) -> Void = { k, csv in
+      for row in (k * 1000)..<min(count, (k + 1) * 1000) {
+        let width = row < rows ? 6 : last - 1
+        if width > 0 { csv.plain(String(repeating: String(row % 10), count: width)) }
+        csv.newline()
+      }
+    }
+    var memory = ByteCSV(header: header, reserve: 16)
+    for k in 0..<blocks { block(k, &memory) }
+    #expect(memory.count == total)
+    try ReportFolder.writeCSV(
+      path, header: header, blocks: blocks, threads: 2, blockBytes: 8192, direct: direct, block: block)
+    #expect(readBytes(path) == memory.bytes(), "\(total) bytes, direct \(direct)")
+  }
+}
+
 /// A cancelled block writer gives the file up at the next block: it throws, and leaves
 /// neither the file nor its temporary file behind, on any thread count.
 @Test(arguments: [1, 2, 3])

@@ -1,5 +1,5 @@
-// Hints to the processor that Swift has no words for. Static inline, so that the
-// Swift compiler inlines them into the loops that call them.
+// Hints to the processor and the kernel that Swift has no words for. The prefetches are
+// static inline, so that the Swift compiler inlines them into the loops that call them.
 #ifndef LOYALTY_CHINTS_H
 #define LOYALTY_CHINTS_H
 
@@ -10,5 +10,9 @@ static inline void loyalty_prefetch(const void *address) { __builtin_prefetch(ad
 
 /// The same, for a line that will be written.
 static inline void loyalty_prefetch_write(const void *address) { __builtin_prefetch(address, 1, 3); }
+
+/// The open flag for writes that bypass the page cache (Linux's O_DIRECT, which Swift's
+/// Glibc module leaves out), or 0 where there is none.
+int loyalty_direct_write_flag(void);
 
 #endif

@@ -35,7 +35,9 @@ public enum ReportFolder {
   /// Writes one file atomically (temporary file, fsync, rename).
   public static func writeFile(_ path: String, _ contents: String) throws(LoyaltyError) {
     var text = contents
-    try writeAtomically(path) { fd in text.withUTF8 { writeAll(fd, UnsafeRawBufferPointer($0)) } }
+    try writeAtomically(path) { fd in
+      text.withUTF8 { FileSink(fd: fd, direct: false).append(UnsafeRawBufferPointer($0)) }
+    }
   }
 
   /// Writes one CSV file atomically with its rows made on up to `threads` threads. The
@@ -46,30 +48,32 @@ public enum ReportFolder {
   /// (Writes come from one thread only: on the machine this was measured on, a second
   /// thread's writes to the same file took four to six times as long.)
   /// Once `cancellation` is set the file is given up (the temporary file removed) at
-  /// the next block.
+  /// the next block. The bytes go straight to the disk where the file system allows it,
+  /// unless `direct` is false (see `FileSink`).
   static func writeCSV(
     _ path: String, header: [String], blocks: Int, threads: Int, blockBytes: Int,
-    cancellation: WriteCancellation? = nil, block: @escaping @Sendable (Int, inout ByteCSV) -> Void
+    cancellation: WriteCancellation? = nil, direct: Bool = true,
+    block: @escaping @Sendable (Int, inout ByteCSV) -> Void
   ) throws(LoyaltyError) {
     let handover = BlockHandover(
       blocks: blocks, lanes: max(1, min(threads, blocks)), blockBytes: blockBytes, cancellation: cancellation)
     try writeAtomically(path) { fd in
+      let sink = FileSink(fd: fd, direct: direct)
       let head = ByteCSV(header: header, reserve: 0)
-      guard head.withText({ writeAll(fd, $0) }) else { return false }
-      handover.offset = off_t(head.count)
+      guard head.withText({ sink.append($0) }) else { return false }
       onThreads(handover.lanes) { lane in
         for k in stride(from: lane, to: blocks, by: handover.lanes) {
           handover.make(k, block)
           // The calling thread writes what is made up to its own block, in order.
-          if lane == 0 { handover.write(through: k, to: fd) }
+          if lane == 0 { handover.write(through: k, to: sink) }
         }
       }
-      handover.write(through: blocks - 1, to: fd)
+      handover.write(through: blocks - 1, to: sink)
       if let failure = handover.failure {
         errno = failure
         return false
       }
-      return true
+      return sink.finish()
     }
   }
 
@@ -99,8 +103,6 @@ public enum ReportFolder {
     private var made: [Bool]
     /// Blocks 0 ..< written are written (or skipped, after a failure).
     private var written = 0
-    /// Where the next block goes in the file (read and set by the writing thread only).
-    var offset: off_t = 0
     private var firstFailure: Int32?
 
     private let cancellation: WriteCancellation?
@@ -136,7 +138,7 @@ public enum ReportFolder {
     }
 
     /// Writes blocks `written ... last` in order, waiting for each to be made.
-    func write(through last: Int, to fd: Int32) {
+    func write(through last: Int, to sink: FileSink) {
       while true {
         condition.lock()
         let k = written
@@ -146,15 +148,7 @@ public enum ReportFolder {
         condition.unlock()
         guard k <= last else { return }
         let text = buffer(k)
-        let reason: Int32? = skip || text.csv.count == 0 || text.csv.withText({ writeAll(fd, $0) }) ? nil : errno
-        #if canImport(Glibc)
-          // Starts write-back of the block now, so the fsync at the end waits for the
-          // last blocks only; a hint that changes no byte of the file.
-          if reason == nil && !skip && text.csv.count > 0 {
-            _ = posix_fadvise(fd, offset, off_t(text.csv.count), POSIX_FADV_DONTNEED)
-          }
-        #endif
-        offset += off_t(text.csv.count)
+        let reason: Int32? = skip || text.csv.count == 0 || text.csv.withText({ sink.append($0) }) ? nil : errno
         text.csv.removeAll()
         condition.lock()
         if firstFailure == nil { firstFailure = reason }
@@ -207,25 +201,6 @@ public enum ReportFolder {
       unlink(temporary)
       throw .input("\(path): cannot be written completely (\(reason)).")
     }
-  }
-
-  /// Writes all of `bytes` to `fd`, retrying short and interrupted writes.
-  private static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
-    var offset = 0
-    while offset < bytes.count {
-      #if canImport(Glibc)
-        let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-      #else
-        let n = Darwin.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-      #endif
-      if n < 0 && errno == EINTR { continue }
-      guard n > 0 else {
-        if n == 0 { errno = EIO }  // no progress, and no reason given
-        return false
-      }
-      offset += n
-    }
-    return true
   }
 
   static func parentDirectory(_ path: String) -> String {
