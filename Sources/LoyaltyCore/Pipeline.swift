@@ -62,11 +62,15 @@ public enum Pipeline {
   ) throws(LoyaltyError) -> RunResult {
     let clock = ContinuousClock()
     var timings: [(String, Double)] = []
-    func timed<T>(_ name: String, _ body: () throws(LoyaltyError) -> T) throws(LoyaltyError) -> T {
+    func seconds(since start: ContinuousClock.Instant) -> Double {
+      let elapsed = clock.now - start
+      return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+    /// Runs and times a stage; `before` is time the stage spent earlier (see the ref order).
+    func timed<T>(_ name: String, before: Double = 0, _ body: () throws(LoyaltyError) -> T) throws(LoyaltyError) -> T {
       let start = clock.now
       let value = try body()
-      let elapsed = clock.now - start
-      let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+      let seconds = before + seconds(since: start)
       timings.append((name, seconds))
       progress("\(name) done in \(format3(seconds)) s")
       return value
@@ -86,6 +90,16 @@ public enum Pipeline {
     for file in ingest.files {
       progress("\(file.file): read \(file.read) = accepted \(file.accepted) + rejected \(file.rejected)")
     }
+    // Identity's ref order needs the orders alone: while the id map is still being read
+    // beside, it is worked out on one thread, the other core finishing the map (on both,
+    // it would hold the map back as long as it gained). Its time counts as identity's.
+    var refOrder: IdentityResolution.RefOrder? = nil
+    var refOrderSeconds = 0.0
+    if idMapRead != nil && request.until >= .identity {
+      let start = clock.now
+      refOrder = IdentityResolution.RefOrder(orders: ingest.orders, threads: 1)
+      refOrderSeconds = seconds(since: start)
+    }
     let idMap = try timed("id_map") { () throws(LoyaltyError) in
       if let idMapRead { return try idMapRead.value() }
       return try idMapPath.map { path throws(LoyaltyError) in try IdMap.read(path: path) } ?? IdMap()
@@ -95,11 +109,12 @@ public enum Pipeline {
       result.timings = timings
       return result
     }
-    let identity = try timed("identity") { () throws(LoyaltyError) in
+    let identity = try timed("identity", before: refOrderSeconds) { () throws(LoyaltyError) in
       IdentityResolution.run(
         orders: result.ingest.orders, idMap: idMap, linkKeys: config.identity.linkKeys,
-        maxRefsPerKey: config.identity.maxRefsPerKey, threads: request.threads)
+        maxRefsPerKey: config.identity.maxRefsPerKey, threads: request.threads, refOrder: refOrder)
     }
+    refOrder = nil
     result.identity = identity
     afterIdentity?(result.ingest.orders, identity)
     let cleaning = try timed("cleaning") { () throws(LoyaltyError) in

@@ -78,13 +78,33 @@ public struct IdentityResult: Sendable {
 /// first ref of its key value), never in file order, so shuffled input or any thread
 /// count gives the same members.
 public enum IdentityResolution {
+  /// The refs in (channel, customer_ref) byte order, which the stage links and names
+  /// members in. It needs the orders alone, so a run can work it out while the id map
+  /// is still being read.
+  public struct RefOrder: Sendable {
+    /// Ref ids in tuple order.
+    public var tupleOrder: [Int32]
+    /// Position of each ref id in `tupleOrder`.
+    public var tupleRank: [Int32]
+
+    public init(orders: OrderTable, threads: Int = 1) {
+      tupleOrder = orders.refsInTupleOrder(threads: threads)
+      var rank = [Int32](repeating: 0, count: tupleOrder.count)
+      for (position, ref) in tupleOrder.enumerated() { rank[Int(ref)] = Int32(position) }
+      tupleRank = rank
+    }
+  }
+
+  /// The stage; `refOrder`, when given, is `RefOrder(orders:)` worked out beforehand.
   public static func run(
-    orders: OrderTable, idMap: IdMap, linkKeys: [String], maxRefsPerKey: Int, threads: Int = 1
+    orders: OrderTable, idMap: IdMap, linkKeys: [String], maxRefsPerKey: Int, threads: Int = 1,
+    refOrder: RefOrder? = nil
   ) -> IdentityResult {
     let refCount = orders.refs.count
-    let tupleOrder = orders.refsInTupleOrder(threads: threads)
-    var tupleRank = [Int32](repeating: 0, count: refCount)
-    for (position, ref) in tupleOrder.enumerated() { tupleRank[Int(ref)] = Int32(position) }
+    let order = refOrder ?? RefOrder(orders: orders, threads: threads)
+    precondition(order.tupleOrder.count == refCount, "IdentityResolution: a ref order of other orders")
+    let tupleOrder = order.tupleOrder
+    let tupleRank = order.tupleRank
 
     // The id map, resolved to ref ids (in parallel, and in batches: each lookup is a
     // few cache misses); mapped member ids are the map's own ids.
