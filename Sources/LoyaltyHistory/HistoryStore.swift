@@ -7,6 +7,7 @@ public struct StoredRunSummary: Sendable, Equatable {
   public var asOf: Day
   public var toolVersion: String
   public var configSHA256: String
+  /// Members, as the run's report counts them (every member identity formed).
   public var members: Int
   /// Headline figures by name.
   public var headline: [String: Double]
@@ -24,7 +25,11 @@ public final class HistoryStore {
     self.path = path
     do {
       try ReportFolder.makeDirectories(HistoryStore.parent(of: path))
-      queue = try DatabaseQueue(path: path)
+      // Two runs storing at the same time take turns instead of the second failing
+      // with "database is locked".
+      var configuration = Configuration()
+      configuration.busyMode = .timeout(60)
+      queue = try DatabaseQueue(path: path, configuration: configuration)
       try queue.write { db in
         try db.execute(
           sql: """
@@ -142,13 +147,16 @@ public final class HistoryStore {
       return try queue.read { db in
         try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY as_of").map { row in
           let date: String = row["as_of"]
-          let members =
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM member_snapshots WHERE as_of = ?", arguments: [date]) ?? 0
           var headline: [String: Double] = [:]
           for h in try Row.fetchAll(db, sql: "SELECT name, value FROM run_headline WHERE as_of = ?", arguments: [date])
           {
             headline[h["name"]] = h["value"]
           }
+          // The report's members row; a run stopped before identity has none, and its
+          // snapshot (members with a counted order) is then all there is to count.
+          let members =
+            try headline["members"].map { Int($0) }
+            ?? Int.fetchOne(db, sql: "SELECT COUNT(*) FROM member_snapshots WHERE as_of = ?", arguments: [date]) ?? 0
           return StoredRunSummary(
             asOf: Day(date) ?? Day(number: 0), toolVersion: row["tool_version"], configSHA256: row["config_sha256"],
             members: members, headline: headline)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LoyaltyCore
 import LoyaltyHistory
 import LoyaltyReport
@@ -18,6 +19,11 @@ struct HistoryCommand: ParsableCommand {
   func run() throws {
     let loaded = try config.map { path throws(LoyaltyError) in try ConfigLoader.load(path: path) } ?? LoyaltyConfig()
     let path = history ?? loaded.report.historyDatabase
+    // Listing reads: a mistyped path is an error, not a new empty database.
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw LoyaltyError.input(
+        "\(path): there is no history database here; `loyalty run` creates it when it stores its first month.")
+    }
     let runs = try HistoryStore(path: path).list()
     guard !runs.isEmpty else {
       print("No runs stored in \(path) yet.")

@@ -54,6 +54,7 @@ struct LevelsCommand: ParsableCommand {
       }
       levels.policy = p
     }
+    try ConfigLoader.validateLevels(levels, source: "flags", fromFlags: true)
     request.config.levels = levels
     // Held from the start, as `loyalty run` does, so no two commands write one folder.
     let lock = try out.map { folder throws(LoyaltyError) in try OutputLock(folder: folder) }
@@ -67,8 +68,11 @@ struct LevelsCommand: ParsableCommand {
 
 func parseList<T>(_ text: String, flag: String, _ parse: (String) -> T?) throws -> [T] {
   var values: [T] = []
-  for part in text.split(separator: ",") {
+  for (k, part) in text.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
     let trimmed = part.trimmingCharacters(in: " ")
+    guard !trimmed.isEmpty else {
+      throw LoyaltyError.input("\(flag) '\(text)': value \(k + 1) is empty; separate the values by single commas.")
+    }
     guard let value = parse(trimmed) else {
       throw LoyaltyError.input("\(flag) '\(text)': '\(trimmed)' is not a number.")
     }

@@ -1,7 +1,8 @@
+import Foundation
 import LoyaltyCore
-import LoyaltyHistory
 import Testing
 
+@testable import LoyaltyHistory
 @testable import LoyaltyReport
 
 #if canImport(Glibc)
@@ -43,7 +44,35 @@ import Testing
     #expect(report.contains("- Since 2026-09-30: members with counted orders +"))
     try store.save(RunSnapshot(run: october, inputs: []))
     #expect(try store.list().map(\.asOf) == [Day("2026-09-30")!, Day("2026-10-31")!])
+    // The listing counts members as the report does: every member, not only those with
+    // a counted order (the snapshot's rows).
+    #expect(try store.list().map(\.members) == [september.identity!.memberCount, october.identity!.memberCount])
+    #expect(september.identity!.memberCount > september.cleaning!.history.memberCount)
     #expect(!report.contains("Not like for like"))
+  }
+
+  /// Two runs storing into one history at the same time take turns: the second waits
+  /// for the first's transaction instead of failing with "database is locked".
+  @Test func aSecondWriterWaitsForTheFirst() throws {
+    var template = Array("/tmp/loyalty-history-XXXXXX".utf8CString)
+    let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    let first = try HistoryStore(path: dir + "/history.sqlite")
+    let second = try HistoryStore(path: dir + "/history.sqlite")
+    let snapshot = RunSnapshot(run: try run("2026-09-30"), inputs: [])
+    let holding = DispatchSemaphore(value: 0)
+    let done = DispatchSemaphore(value: 0)
+    let firstQueue = first.queue
+    Thread {
+      try? firstQueue.write { _ in
+        holding.signal()
+        usleep(400_000)
+      }
+      done.signal()
+    }.start()
+    holding.wait()
+    try second.save(snapshot)
+    done.wait()
+    #expect(try first.list().map(\.asOf) == [Day("2026-09-30")!])
   }
 
   /// A month-end run compares with the last month-end run before it, not with a run

@@ -116,6 +116,38 @@ private func binaryAndFolder(_ name: String) -> String? {
     }
     withExtendedLifetime(lock) {}
   }
+
+  /// Flags meet the checks the configuration file meets: a ratio, count or step out of
+  /// range, thresholds out of order and an empty list value stop `loyalty levels` with
+  /// exit code 2 before anything runs; the values in range run.
+  @Test func levelFlagsAreCheckedAsTheConfigIs() throws {
+    guard let dir = binaryAndFolder("flags") else { return }
+    defer { ReportFolder.removeTree(dir) }
+    let root = repositoryRoot
+    let common = [
+      "levels", "--config", root + "/SampleData/pipeline.toml", "--orders", root + "/SampleData/orders.csv",
+      "--as-of", "2026-10-31",
+    ]
+    for bad in [
+      ["--ratio", "1.5"], ["--count", "11"], ["--step", "0"], ["--thresholds", "300,,800"],
+      ["--thresholds", "800,300"], ["--shares", "0.5,0.3"],
+    ] {
+      let outcome = waitKilled(spawn(common + bad))
+      #expect(!outcome.killed && outcome.status == 2, "\(bad)")
+    }
+    let good = waitKilled(spawn(common + ["--ratio", "0.6", "--thresholds", "300, 800"]))
+    #expect(!good.killed && good.status == 0)
+  }
+
+  /// `loyalty history` lists a database; a path with none is an error (exit 2), and no
+  /// empty database is left there.
+  @Test func historyOfAMissingDatabaseIsAnError() throws {
+    guard let dir = binaryAndFolder("nohistory") else { return }
+    defer { ReportFolder.removeTree(dir) }
+    let outcome = waitKilled(spawn(["history", "--history", dir + "/typo.sqlite"]))
+    #expect(!outcome.killed && outcome.status == 2)
+    #expect(access(dir + "/typo.sqlite", F_OK) != 0)
+  }
 }
 
 /// A run replaces an earlier report whole, so it refuses a target that holds anything

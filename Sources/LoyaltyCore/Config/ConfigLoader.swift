@@ -196,11 +196,26 @@ public enum ConfigLoader {
   }
 
   /// Checks the level settings that flags can also change; `lines`, when the settings
-  /// come from a file, names the line of the key at fault.
+  /// come from a file, names the line of the key at fault. With `fromFlags`, a failure
+  /// names the flag (`--ratio`) instead of the file, and the ranges that reading a file
+  /// checks key by key are checked here too.
   public static func validateLevels(
-    _ levels: LevelsConfig, source: String, lines: ConfigLines? = nil
+    _ levels: LevelsConfig, source: String, lines: ConfigLines? = nil, fromFlags: Bool = false
   ) throws(LoyaltyError) {
-    func at(_ key: String) -> String { lines?.place(source, "levels", key) ?? source }
+    func at(_ key: String) -> String {
+      fromFlags ? "--\(key)" : lines?.place(source, "levels", key) ?? source
+    }
+    if fromFlags {
+      guard (2...10).contains(levels.count) else {
+        throw .input("\(at("count")): [levels] count must be from 2 to 10 (got \(levels.count)).")
+      }
+      guard (0.01...0.99).contains(levels.ratio) else {
+        throw .input("\(at("ratio")): [levels] ratio must be from 0.01 to 0.99 (got \(levels.ratio)).")
+      }
+      guard (1...10_000_000).contains(levels.step) else {
+        throw .input("\(at("step")): [levels] step must be from 1 to 10000000 (got \(levels.step)).")
+      }
+    }
     if !levels.shares.isEmpty {
       guard levels.shares.count == levels.count, levels.shares.allSatisfy({ $0 > 0 }) else {
         throw .input("\(at("shares")): [levels] shares needs \(levels.count) positive shares, level 1 first.")

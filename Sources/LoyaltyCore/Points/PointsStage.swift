@@ -316,7 +316,7 @@ public enum PointsStage {
   static func validate(_ config: PointsConfig, minorDigits: Int) throws(LoyaltyError) {
     func unit(_ value: Double, _ key: String) throws(LoyaltyError) {
       guard value >= 0 && value <= 1 else {
-        throw .input("[points] \(key) must be between 0 and 1 (got \(value)); fix it in the config file.")
+        throw .input("[points] \(key) must be between 0 and 1 (got \(value)).")
       }
     }
     guard config.earnRate >= 0 && config.earnRate.isFinite else {
