@@ -91,13 +91,13 @@ public enum Pipeline {
       progress("\(file.file): read \(file.read) = accepted \(file.accepted) + rejected \(file.rejected)")
     }
     // Identity's ref order needs the orders alone: while the id map is still being read
-    // beside, it is worked out on one thread, the other core finishing the map (on both,
-    // it would hold the map back as long as it gained). Its time counts as identity's.
+    // beside, it is worked out on all threads but one, that core finishing the map (on
+    // all, it would hold the map back as long as it gained). Its time counts as identity's.
     var refOrder: IdentityResolution.RefOrder? = nil
     var refOrderSeconds = 0.0
     if idMapRead != nil && request.until >= .identity {
       let start = clock.now
-      refOrder = IdentityResolution.RefOrder(orders: ingest.orders, threads: 1)
+      refOrder = IdentityResolution.RefOrder(orders: ingest.orders, threads: max(1, request.threads - 1))
       refOrderSeconds = seconds(since: start)
     }
     let idMap = try timed("id_map") { () throws(LoyaltyError) in

@@ -152,11 +152,9 @@ public final class HistoryStore {
           {
             headline[h["name"]] = h["value"]
           }
-          // The report's members row; a run stopped before identity has none, and its
-          // snapshot (members with a counted order) is then all there is to count.
-          let members =
-            try headline["members"].map { Int($0) }
-            ?? Int.fetchOne(db, sql: "SELECT COUNT(*) FROM member_snapshots WHERE as_of = ?", arguments: [date]) ?? 0
+          // The report's members row (every stored run reached identity), not the
+          // snapshot's rows, which are the members with a counted order.
+          let members = Int(headline["members"] ?? 0)
           return StoredRunSummary(
             asOf: Day(date) ?? Day(number: 0), toolVersion: row["tool_version"], configSHA256: row["config_sha256"],
             members: members, headline: headline)

@@ -208,20 +208,21 @@ public struct ReportBuilder {
       rows[start[m]] = ref
       start[m] += 1
     }
+    // Channels and rules repeat on every row: rendered once, copied per row.
+    let channelCells = renderedCells((0..<Int32(orders.channels.count)).map { orders.channels.string($0) })
+    let ruleCells = renderedCells(IdentityRule.allCases.map(\.name))  // raw values 0, 1, 2, 3
     return MemberSizedFile(
       name: "identity.csv", header: identityHeader, reserve: identity.refCount * 48, rows: rows.count,
       rowsPerBlock: rowsPerBlock
     ) { [rows] range, csv in
       for ref in rows[range] {
-        orders.withRefParts(ref) { channel, customerRef in
-          csv.text(channel)
-          csv.comma()
-          csv.text(customerRef)
-        }
+        csv.cell(channelCells, Int(orders.refChannel[Int(ref)]))
+        csv.comma()
+        orders.withRefParts(ref) { _, customerRef in csv.text(customerRef) }
         csv.comma()
         identity.memberIDs.withBytes(Int(identity.memberOfRef[Int(ref)])) { csv.text($0) }
         csv.comma()
-        csv.plain(identity.ruleOfRef[Int(ref)].name)
+        csv.cell(ruleCells, Int(identity.ruleOfRef[Int(ref)].rawValue))
         csv.newline()
       }
     }

@@ -54,7 +54,13 @@ struct LevelsCommand: ParsableCommand {
       }
       levels.policy = p
     }
-    try ConfigLoader.validateLevels(levels, source: "flags", fromFlags: true)
+    let flags: [(String, Bool)] = [
+      ("thresholds", thresholds != nil), ("count", count != nil), ("ratio", ratio != nil), ("shares", shares != nil),
+      ("step", step != nil),
+    ]
+    try ConfigLoader.validateLevels(
+      levels, source: request.configPath ?? "the default configuration",
+      flags: Set(flags.filter(\.1).map(\.0)))
     request.config.levels = levels
     // Held from the start, as `loyalty run` does, so no two commands write one folder.
     let lock = try out.map { folder throws(LoyaltyError) in try OutputLock(folder: folder) }

@@ -196,3 +196,30 @@ func cancelledBlockWriterLeavesNoFile(threads: Int) {
   }
   #expect(left.isEmpty)
 }
+
+/// identity.csv guards and quotes channels, refs and member ids as every text cell is
+/// (its channels and rules are rendered once and copied per row).
+@Test func identityFileGuardsAndQuotesEveryTextCell() throws {
+  let path = "/tmp/loyalty-identity-cells-\(getpid()).csv"
+  defer { unlink(path) }
+  try ReportFolder.writeFile(
+    path,
+    """
+    order_id,channel,customer_ref,order_time,amount,status
+    1,"=x,y",r1,2026-10-01,10.00,paid
+    2,web,"-r,2",2026-10-02,12.00,paid
+    3,"a""b",r3,2026-10-03,1.00,paid
+
+    """)
+  let ingest = try OrderIngest.run(paths: [path], config: InputConfig(), linkKeys: [], asOf: Day("2026-10-31")!)
+  let identity = IdentityResolution.run(orders: ingest.orders, idMap: IdMap(), linkKeys: [], maxRefsPerKey: 20)
+  #expect(
+    ReportBuilder.identityFile(ingest.orders, identity).text
+      == """
+      channel,customer_ref,member_id,rule
+      "'=x,y",r1,"'=x,y:r1",single
+      "a""b",r3,"a""b:r3",single
+      web,"'-r,2","web:-r,2",single
+
+      """)
+}

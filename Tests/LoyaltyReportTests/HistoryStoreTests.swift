@@ -69,9 +69,9 @@ import Testing
       }
       done.signal()
     }.start()
-    holding.wait()
+    #expect(holding.wait(timeout: .now() + 30) == .success, "the first writer never began its transaction")
     try second.save(snapshot)
-    done.wait()
+    _ = done.wait(timeout: .now() + 30)
     #expect(try first.list().map(\.asOf) == [Day("2026-09-30")!])
   }
 

@@ -22,15 +22,16 @@ private var loyaltyBinary: String {
   return parts.joined(separator: "/") + "/loyalty"
 }
 
-/// Starts `loyalty` with `arguments`; returns its pid.
-private func spawn(_ arguments: [String]) -> pid_t {
+/// Starts `loyalty` with `arguments`, its error output into `stderr` (else dropped);
+/// returns its pid.
+private func spawn(_ arguments: [String], stderr: String = "/dev/null") -> pid_t {
   var pid: pid_t = 0
   let argv = ([loyaltyBinary] + arguments).map { strdup($0) } + [nil]
   defer { argv.forEach { free($0) } }
   var actions = posix_spawn_file_actions_t()
   posix_spawn_file_actions_init(&actions)
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+  posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
   defer { posix_spawn_file_actions_destroy(&actions) }
   let rc = posix_spawn(&pid, loyaltyBinary, &actions, nil, argv, environ)
   #expect(rc == 0, "cannot start \(loyaltyBinary)")
@@ -118,25 +119,34 @@ private func binaryAndFolder(_ name: String) -> String? {
   }
 
   /// Flags meet the checks the configuration file meets: a ratio, count or step out of
-  /// range, thresholds out of order and an empty list value stop `loyalty levels` with
-  /// exit code 2 before anything runs; the values in range run.
+  /// range, thresholds out of order, shares that do not match K and an empty list value
+  /// stop `loyalty levels` with exit code 2, and the message names the flag; a setting
+  /// that only clashes with a flag is named by the file. Thresholds set K (count is then
+  /// ignored), and shares for those K levels run.
   @Test func levelFlagsAreCheckedAsTheConfigIs() throws {
     guard let dir = binaryAndFolder("flags") else { return }
     defer { ReportFolder.removeTree(dir) }
     let root = repositoryRoot
-    let common = [
-      "levels", "--config", root + "/SampleData/pipeline.toml", "--orders", root + "/SampleData/orders.csv",
-      "--as-of", "2026-10-31",
-    ]
-    for bad in [
-      ["--ratio", "1.5"], ["--count", "11"], ["--step", "0"], ["--thresholds", "300,,800"],
-      ["--thresholds", "800,300"], ["--shares", "0.5,0.3"],
+    let config = dir + "/shares.toml"
+    try ReportFolder.writeFile(config, "[levels]\ncount = 3\nshares = [0.6, 0.3, 0.1]\n")
+    let common = ["levels", "--orders", root + "/SampleData/orders.csv", "--as-of", "2026-10-31"]
+    for (bad, named) in [
+      (["--ratio", "1.5"], "--ratio"), (["--count", "11"], "--count"), (["--step", "0"], "--step"),
+      (["--thresholds", "300,,800"], "value 2 is empty"), (["--thresholds", "800,300"], "--thresholds"),
+      (["--shares", "0.5,0.3"], "--shares"), (["--config", config, "--count", "4"], config + ": [levels] shares"),
     ] {
-      let outcome = waitKilled(spawn(common + bad))
+      let errors = dir + "/stderr.txt"
+      let outcome = waitKilled(spawn(common + bad, stderr: errors))
       #expect(!outcome.killed && outcome.status == 2, "\(bad)")
+      #expect(readText(errors)?.contains(named) == true, "\(bad): \(readText(errors) ?? "")")
     }
-    let good = waitKilled(spawn(common + ["--ratio", "0.6", "--thresholds", "300, 800"]))
-    #expect(!good.killed && good.status == 0)
+    for good in [
+      ["--ratio", "0.6", "--thresholds", "300, 800"], ["--thresholds", "500,1500", "--shares", "0.6,0.3,0.1"],
+      ["--config", config, "--thresholds", "500,1500", "--count", "11"],
+    ] {
+      let outcome = waitKilled(spawn(common + good))
+      #expect(!outcome.killed && outcome.status == 0, "\(good)")
+    }
   }
 
   /// `loyalty history` lists a database; a path with none is an error (exit 2), and no

@@ -196,29 +196,29 @@ public enum ConfigLoader {
   }
 
   /// Checks the level settings that flags can also change; `lines`, when the settings
-  /// come from a file, names the line of the key at fault. With `fromFlags`, a failure
-  /// names the flag (`--ratio`) instead of the file, and the ranges that reading a file
-  /// checks key by key are checked here too.
+  /// come from a file, names the line of the key at fault. `flags` are the keys a
+  /// command's flags set: a failure of one of them names the flag (`--ratio`), and their
+  /// ranges, which reading a file checks key by key, are checked here too. With
+  /// thresholds given, K is their count + 1 and `count` is ignored.
   public static func validateLevels(
-    _ levels: LevelsConfig, source: String, lines: ConfigLines? = nil, fromFlags: Bool = false
+    _ levels: LevelsConfig, source: String, lines: ConfigLines? = nil, flags: Set<String> = []
   ) throws(LoyaltyError) {
     func at(_ key: String) -> String {
-      fromFlags ? "--\(key)" : lines?.place(source, "levels", key) ?? source
+      flags.contains(key) ? "--\(key)" : lines?.place(source, "levels", key) ?? source
     }
-    if fromFlags {
+    if flags.contains("count") && levels.thresholds.isEmpty {
       guard (2...10).contains(levels.count) else {
         throw .input("\(at("count")): [levels] count must be from 2 to 10 (got \(levels.count)).")
       }
+    }
+    if flags.contains("ratio") {
       guard (0.01...0.99).contains(levels.ratio) else {
         throw .input("\(at("ratio")): [levels] ratio must be from 0.01 to 0.99 (got \(levels.ratio)).")
       }
+    }
+    if flags.contains("step") {
       guard (1...10_000_000).contains(levels.step) else {
         throw .input("\(at("step")): [levels] step must be from 1 to 10000000 (got \(levels.step)).")
-      }
-    }
-    if !levels.shares.isEmpty {
-      guard levels.shares.count == levels.count, levels.shares.allSatisfy({ $0 > 0 }) else {
-        throw .input("\(at("shares")): [levels] shares needs \(levels.count) positive shares, level 1 first.")
       }
     }
     if !levels.thresholds.isEmpty {
@@ -229,6 +229,12 @@ public enum ConfigLoader {
         throw .input(
           "\(at("thresholds")): [levels] thresholds needs 1 to 9 positive, strictly ascending values (K = their count + 1 levels; count is then ignored)."
         )
+      }
+    }
+    let levelCount = levels.thresholds.isEmpty ? levels.count : levels.thresholds.count + 1
+    if !levels.shares.isEmpty {
+      guard levels.shares.count == levelCount, levels.shares.allSatisfy({ $0 > 0 }) else {
+        throw .input("\(at("shares")): [levels] shares needs \(levelCount) positive shares, level 1 first.")
       }
     }
   }

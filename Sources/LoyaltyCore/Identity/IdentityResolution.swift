@@ -1,7 +1,7 @@
 import CHints
 
 /// How a ref came to belong to its member (SPEC 2), as `identity.csv` names it.
-public enum IdentityRule: UInt8, Sendable {
+public enum IdentityRule: UInt8, Sendable, CaseIterable {
   /// Alone in its member.
   case single = 0
   /// Mapped by the id map.

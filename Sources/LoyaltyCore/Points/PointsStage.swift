@@ -314,9 +314,15 @@ public enum PointsStage {
 
   /// Checks the settings the stage depends on; each failure names the config key.
   static func validate(_ config: PointsConfig, minorDigits: Int) throws(LoyaltyError) {
+    // The keys `loyalty points` also takes as flags, which the config file's own range
+    // checks do not see.
+    func named(_ key: String) -> String {
+      ["claim_ratio", "p_redeem", "target_redemption_rate", "runs"].contains(key)
+        ? "\(key) (or --\(String(key.map { $0 == "_" ? "-" : $0 })))" : key
+    }
     func unit(_ value: Double, _ key: String) throws(LoyaltyError) {
       guard value >= 0 && value <= 1 else {
-        throw .input("[points] \(key) must be between 0 and 1 (got \(value)).")
+        throw .input("[points] \(named(key)) must be between 0 and 1 (got \(value)).")
       }
     }
     guard config.earnRate >= 0 && config.earnRate.isFinite else {
@@ -336,7 +342,7 @@ public enum PointsStage {
     guard config.expiryMonths >= 0 && config.expiryMonths <= 1200 else {
       throw .input("[points] expiry_months must be between 0 and 1200 (got \(config.expiryMonths)).")
     }
-    guard config.runs >= 1 else { throw .input("[points] runs must be at least 1 (got \(config.runs)).") }
+    guard config.runs >= 1 else { throw .input("[points] \(named("runs")) must be at least 1 (got \(config.runs)).") }
     guard config.projectionMonths >= 0 && config.projectionMonths <= 1200 else {
       throw .input("[points] projection_months must be between 0 and 1200 (got \(config.projectionMonths)).")
     }

@@ -75,7 +75,7 @@ final class FileSink: @unchecked Sendable {
     guard writeAll(UnsafeRawBufferPointer(start: buffer, count: whole)) else { return false }
     guard tail > 0 else { return true }
     // The last bytes cannot make an aligned length: through the page cache.
-    leaveDirect()
+    guard !isDirect || leaveDirect() else { return false }
     return writeAll(UnsafeRawBufferPointer(start: buffer + whole, count: tail))
   }
 
@@ -104,7 +104,7 @@ final class FileSink: @unchecked Sendable {
       #endif
       if n < 0 && errno == EINTR { continue }
       if n < 0 && errno == EINVAL && isDirect {
-        leaveDirect()
+        guard leaveDirect() else { return false }
         continue
       }
       guard n > 0 else {
@@ -113,14 +113,17 @@ final class FileSink: @unchecked Sendable {
       }
       done += n
       offset += off_t(n)
-      if isDirect && Int(offset) % Self.alignment != 0 { leaveDirect() }
+      if isDirect && Int(offset) % Self.alignment != 0 && !leaveDirect() { return false }
     }
     return true
   }
 
-  private func leaveDirect() {
+  /// Turns direct writes off; false (errno says why) when the file keeps them, which
+  /// fails the file rather than retry the write that needed them off.
+  private func leaveDirect() -> Bool {
     let flags = fcntl(fd, F_GETFL)
-    if flags >= 0 { _ = fcntl(fd, F_SETFL, flags & ~loyalty_direct_write_flag()) }
+    guard flags >= 0, fcntl(fd, F_SETFL, flags & ~loyalty_direct_write_flag()) == 0 else { return false }
     isDirect = false
+    return true
   }
 }
