@@ -70,7 +70,7 @@ let package = Package(
     .testTarget(
       name: "LoyaltyReportTests",
       dependencies: [
-        "LoyaltyReport", "LoyaltyCore", "LoyaltyHistory",
+        "LoyaltyReport", "LoyaltyCore", "LoyaltyHistory", "CHints",
         .product(name: "PropertyBased", package: "swift-property-based"),
       ]
     ),

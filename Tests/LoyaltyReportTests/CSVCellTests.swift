@@ -1,3 +1,4 @@
+import CHints
 import LoyaltyCore
 import Testing
 
@@ -222,4 +223,49 @@ func cancelledBlockWriterLeavesNoFile(threads: Int) {
       web,"'-r,2","web:-r,2",single
 
       """)
+}
+
+/// A direct write that the file system refuses (EINVAL) or cuts short at an unaligned
+/// length sends the rest of the file through the page cache, and the file is whole; a
+/// write that fails for another reason fails the file with its errno.
+@Test(arguments: ["refused", "short", "failed"])
+func fileSinkFallsBackOrFails(mode: String) throws {
+  let path = "/tmp/loyalty-sink-\(getpid())-\(mode).bin"
+  defer { unlink(path) }
+  let fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0o644)
+  #expect(fd >= 0)
+  defer { close(fd) }
+  let bytes = (0..<(2 * FileSink.bufferBytes + 777)).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
+  var calls = 0
+  let sink = FileSink(fd: fd, direct: true) { fd, pointer, count in
+    calls += 1
+    guard calls == 1 else { return FileSink.systemWrite(fd, pointer, count) }
+    switch mode {
+    case "refused":
+      errno = EINVAL
+      return -1
+    case "short":
+      // A file system that took part of a direct write, ending off the alignment.
+      let flags = fcntl(fd, F_GETFL)
+      _ = fcntl(fd, F_SETFL, flags & ~loyalty_direct_write_flag())
+      defer { _ = fcntl(fd, F_SETFL, flags) }
+      return FileSink.systemWrite(fd, pointer, count - 100)
+    default:
+      errno = ENOSPC
+      return -1
+    }
+  }
+  // Where the file system takes no direct writes, the first write goes through the
+  // page cache, and only the failure is left to check.
+  let direct = sink.isDirect
+  let appended = bytes.withUnsafeBytes { sink.append($0) }
+  let finished = appended && sink.finish()
+  if mode == "failed" {
+    #expect(!finished)
+    #expect(errno == ENOSPC)
+    return
+  }
+  #expect(finished)
+  #expect(!sink.isDirect)
+  #expect(readBytes(path) == bytes, "direct at first: \(direct)")
 }

@@ -24,7 +24,11 @@ final class FileSink: @unchecked Sendable {
   /// Bytes gathered before a direct write (a multiple of `alignment`).
   static let bufferBytes = 4 << 20
 
+  /// `write(2)`'s shape: bytes written, or -1 with errno set.
+  typealias WriteFunction = (Int32, UnsafeRawPointer, Int) -> Int
+
   private let fd: Int32
+  private let write: WriteFunction
   private(set) var isDirect = false
   private var buffer: UnsafeMutableRawPointer?
   private var pending = 0
@@ -32,9 +36,10 @@ final class FileSink: @unchecked Sendable {
   private(set) var offset: off_t = 0
 
   /// A sink for the empty file `fd`, writing straight to the disk when `direct` and the
-  /// file system allows it.
-  init(fd: Int32, direct: Bool = true) {
+  /// file system allows it. `write` is `write(2)` but in the tests of the fallbacks.
+  init(fd: Int32, direct: Bool = true, write: @escaping WriteFunction = FileSink.systemWrite) {
     self.fd = fd
+    self.write = write
     let flag = loyalty_direct_write_flag()
     if direct, flag != 0, posix_memalign(&buffer, Self.alignment, Self.bufferBytes) == 0 {
       let flags = fcntl(fd, F_GETFL)
@@ -97,11 +102,7 @@ final class FileSink: @unchecked Sendable {
   private func writeAll(_ bytes: UnsafeRawBufferPointer) -> Bool {
     var done = 0
     while done < bytes.count {
-      #if canImport(Glibc)
-        let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
-      #else
-        let n = Darwin.write(fd, bytes.baseAddress! + done, bytes.count - done)
-      #endif
+      let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
       if n < 0 && errno == EINTR { continue }
       if n < 0 && errno == EINVAL && isDirect {
         guard leaveDirect() else { return false }
@@ -116,6 +117,14 @@ final class FileSink: @unchecked Sendable {
       if isDirect && Int(offset) % Self.alignment != 0 && !leaveDirect() { return false }
     }
     return true
+  }
+
+  static func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+      Glibc.write(fd, bytes, count)
+    #else
+      Darwin.write(fd, bytes, count)
+    #endif
   }
 
   /// Turns direct writes off; false (errno says why) when the file keeps them, which
