@@ -279,13 +279,33 @@ private func expectLedgerBalances(_ result: PointsResult) {
 // MARK: - Earning and expiry rules
 
 @Test func pointsAreExactForDecimalRates() {
-  let f12 = PointsArithmetic.earnFactorMillionths(earnRate: 1.2, multiplier: 1)
-  #expect(f12 == 1_200_000)
-  #expect(PointsArithmetic.points(amountMinor: 10_000, factorMillionths: f12, minorDigits: 2) == 120)
-  let f11 = PointsArithmetic.earnFactorMillionths(earnRate: 1, multiplier: 1.1)
-  #expect(PointsArithmetic.points(amountMinor: 10_000, factorMillionths: f11, minorDigits: 2) == 110)
-  #expect(PointsArithmetic.points(amountMinor: 999, factorMillionths: 1_000_000, minorDigits: 2) == 9)
-  #expect(PointsArithmetic.points(amountMinor: 1_234, factorMillionths: 1_000_000, minorDigits: 0) == 1_234)
+  let one = PointsArithmetic.earnFactor(earnRate: 1, multiplier: 1)
+  #expect(one == 1_000_000_000_000)
+  let f12 = PointsArithmetic.earnFactor(earnRate: 1.2, multiplier: 1)
+  #expect(PointsArithmetic.points(amountMinor: 10_000, factor: f12, minorDigits: 2) == 120)
+  let f11 = PointsArithmetic.earnFactor(earnRate: 1, multiplier: 1.1)
+  #expect(PointsArithmetic.points(amountMinor: 10_000, factor: f11, minorDigits: 2) == 110)
+  #expect(PointsArithmetic.points(amountMinor: 999, factor: one, minorDigits: 2) == 9)
+  #expect(PointsArithmetic.points(amountMinor: 1_234, factor: one, minorDigits: 0) == 1_234)
+  // A product of two six-decimal rates with more than six decimals: 0.0625 * 1.125 =
+  // 0.0703125, and 199.11 * 0.0703125 = 13.99992 floors to 13 (rounding the factor to
+  // six decimals, 0.070313, gave 14).
+  let f = PointsArithmetic.earnFactor(earnRate: 0.0625, multiplier: 1.125)
+  #expect(PointsArithmetic.points(amountMinor: 19_911, factor: f, minorDigits: 2) == 13)
+  // Rates with more than six decimals are refused rather than rounded.
+  #expect(PointsArithmetic.isWholeInMillionths(1.1) && PointsArithmetic.isWholeInMillionths(0.000001))
+  #expect(PointsArithmetic.isWholeInMillionths(123_456.123456) && PointsArithmetic.isWholeInMillionths(1_000))
+  #expect(!PointsArithmetic.isWholeInMillionths(0.0171875) && !PointsArithmetic.isWholeInMillionths(0.10000000001))
+  var config = PointsConfig()
+  config.earnRate = 0.0171875
+  #expect(throws: LoyaltyError.self) { try PointsStage.validate(config, minorDigits: 2) }
+  config.earnRate = 1
+  config.levelMultipliers = [1, 1.0000005]
+  #expect(throws: LoyaltyError.self) { try PointsStage.validate(config, minorDigits: 2) }
+  // The largest factor the stage takes, on the largest run total, stays within the
+  // 128-bit intermediate and a 64-bit result.
+  let top = PointsArithmetic.earnFactor(earnRate: 1_000, multiplier: 1_000)
+  #expect(PointsArithmetic.points(amountMinor: 1 << 40, factor: top, minorDigits: 4) == (1 << 40) * 100)
   #expect(PointsArithmetic.share(of: 100, millionths: PointsArithmetic.millionths(0.29)) == 29)
   #expect(PointsArithmetic.share(of: 155, millionths: 500_000) == 77)
   #expect(PointsArithmetic.multiplier(level: 9, multipliers: [1, 1.5]) == 1.5)

@@ -5,7 +5,11 @@
 /// binary float cannot hold exactly: 100.00 * 1.2 computed in Double can land on
 /// 119.99999999999999 and floor to 119. So every rate is first rounded to millionths
 /// (`millionths`) and the rest is integer arithmetic with a 128-bit intermediate, which
-/// is exact for any rate with at most six decimals.
+/// is exact for any rate with at most six decimals. The earn factor is the product of
+/// two such rates (earn_rate and the level multiplier), so it is kept in millionths of
+/// millionths: 0.0625 points per yuan at 1.125 is 0.0703125, which six decimals would
+/// round up (and 199.11 yuan would floor to 14 points instead of 13). A rate with more
+/// than six decimals is refused (`PointsStage`), not rounded.
 public enum PointsArithmetic {
   /// `value` in millionths, rounded half away from zero: 1.1 -> 1_100_000.
   @inline(__always)
@@ -13,12 +17,25 @@ public enum PointsArithmetic {
     Int64((value * 1_000_000).rounded(.toNearestOrAwayFromZero))
   }
 
-  /// The earn factor of a level in millionths of a point per major unit:
-  /// millionths(earn_rate * multiplier), the product taken in Double first.
-  @inline(__always)
-  public static func earnFactorMillionths(earnRate: Double, multiplier: Double) -> Int64 {
-    millionths(earnRate * multiplier)
+  /// Whether `value` has at most six decimals, so that `millionths` holds it exactly:
+  /// its millionths lie within the few units in the last place of binary rounding of a
+  /// whole number (1.1 does; 0.0171875 and 0.10000000001 do not).
+  public static func isWholeInMillionths(_ value: Double) -> Bool {
+    let scaled = value * 1_000_000
+    let whole = scaled.rounded()
+    return abs(scaled - whole) <= 4 * max(whole.magnitude, 1).ulp
   }
+
+  /// The earn factor of a level in 10^-12 points per major unit:
+  /// millionths(earn_rate) * millionths(multiplier), exactly. `PointsStage` keeps
+  /// earn_rate * multiplier at most `maxEarnFactor`, so the product fits.
+  @inline(__always)
+  public static func earnFactor(earnRate: Double, multiplier: Double) -> Int64 {
+    millionths(earnRate) * millionths(multiplier)
+  }
+
+  /// The largest earn_rate * multiplier, in points per major unit, the ledger takes.
+  public static let maxEarnFactor: Double = 1_000_000
 
   /// The level multiplier of level `level` (1-based): `multipliers[level - 1]`, the last
   /// value for levels past the end of the list, 1 when the list is empty.
@@ -28,13 +45,13 @@ public enum PointsArithmetic {
     return i >= 0 && i < multipliers.count ? multipliers[i] : last
   }
 
-  /// Points earned by an amount: floor(amount_minor * factor_millionths / (10^minorDigits * 10^6)),
-  /// i.e. floor(amount in major units * earn_rate * multiplier), exactly. Amount and
-  /// factor are >= 0.
+  /// Points earned by an amount: floor(amount_minor * factor / (10^minorDigits * 10^12))
+  /// for a factor from `earnFactor`, i.e. floor(amount in major units * earn_rate *
+  /// multiplier), exactly. Amount and factor are >= 0.
   @inline(__always)
-  public static func points(amountMinor: Int64, factorMillionths: Int64, minorDigits: Int) -> Int64 {
-    let divisor = Money.pow10(minorDigits) * 1_000_000
-    let product = amountMinor.multipliedFullWidth(by: factorMillionths)
+  public static func points(amountMinor: Int64, factor: Int64, minorDigits: Int) -> Int64 {
+    let divisor = Money.pow10(minorDigits) * 1_000_000_000_000
+    let product = amountMinor.multipliedFullWidth(by: factor)
     return divisor.dividingFullWidth(product).quotient
   }
 

@@ -119,7 +119,7 @@ struct PointsPlan: Sendable {
     expiryMonths = config.expiryMonths
 
     let factors = (1...max(1, (ladder?.levelCount ?? 1))).map {
-      PointsArithmetic.earnFactorMillionths(
+      PointsArithmetic.earnFactor(
         earnRate: config.earnRate,
         multiplier: PointsArithmetic.multiplier(level: $0, multipliers: config.levelMultipliers))
     }
@@ -164,12 +164,12 @@ struct PointsPlan: Sendable {
           let hasRefundTime = history.refundMillis[i] != MemberHistory.noRefund
           let base = hasRefundTime ? history.gross[i] : history.net[i]
           let points = PointsArithmetic.points(
-            amountMinor: base, factorMillionths: factor, minorDigits: history.minorDigits)
+            amountMinor: base, factor: factor, minorDigits: history.minorDigits)
           earn[i] = points
           part.revenueByMonth[Int(month.index - firstIndex)] += history.net[i]
           if hasRefundTime && history.refundDay[i] <= asOf.number {
             let kept = PointsArithmetic.points(
-              amountMinor: history.net[i], factorMillionths: factor, minorDigits: history.minorDigits)
+              amountMinor: history.net[i], factor: factor, minorDigits: history.minorDigits)
             if points > kept {
               let millis = max(history.refundMillis[i], history.instantMillis[i])
               memberReversals.append((millis, Int32(i), points - kept))

@@ -331,6 +331,20 @@ public enum PointsStage {
     guard config.levelMultipliers.allSatisfy({ $0 >= 0 && $0 <= 1_000 }) else {
       throw .input("[points] level_multipliers must all be numbers between 0 and 1000.")
     }
+    // The ledger counts these rates in millionths, exactly (`PointsArithmetic`).
+    for (key, value) in [("earn_rate", config.earnRate), ("redeem_fraction", config.redeemFraction)]
+      + config.levelMultipliers.map({ ("level_multipliers", $0) })
+    where !PointsArithmetic.isWholeInMillionths(value) {
+      throw .input(
+        "[points] \(key) \(value) has more than six decimals; points are counted with rates to the millionth, so give it with six at most."
+      )
+    }
+    let topFactor = config.earnRate * max(1, config.levelMultipliers.max() ?? 1)
+    guard topFactor <= PointsArithmetic.maxEarnFactor else {
+      throw .input(
+        "[points] earn_rate times the largest level multiplier is \(topFactor) points per major unit; the ledger takes at most 1000000."
+      )
+    }
     try unit(config.claimRatio, "claim_ratio")
     try unit(config.redeemProbability, "p_redeem")
     try unit(config.redeemFraction, "redeem_fraction")
