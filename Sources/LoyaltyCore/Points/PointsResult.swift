@@ -314,7 +314,8 @@ public struct PointsCalibration: Sendable, Equatable {
   public var calibrationRedemptionRate: Double
   /// Mean redemption rate of the full runs at that p (the summary's redemption_rate).
   public var achievedRedemptionRate: Double
-  /// Whether the calibration runs came within the tolerance of the target.
+  /// Whether the published runs (`achievedRedemptionRate`) came within the tolerance
+  /// of the target.
   public var hit: Bool
   /// False when even p = 1 stays below the target by more than the tolerance.
   public var reachable: Bool
@@ -442,6 +443,10 @@ public struct PointsSampling: Sendable, Equatable {
   public var sensitivityMembers = 20_000
   /// Runs per sensitivity evaluation: min(runs, this).
   public var sensitivityRuns = 10
+  /// When the published runs miss the calibration's target, the search is run again on
+  /// them if orders x runs is at most this (small data, where the calibration's fewer
+  /// runs stray most); beyond it the report says the target was missed.
+  public var recalibrationOrderRuns = 50_000_000
 
   /// Every field, as named.
   /// Defaults.

@@ -68,19 +68,48 @@ public enum PointsStage {
     }
 
     // The runs.
-    let totals = PointsSimulation.run(
-      plan: plan,
-      settings: settings(
-        claimRatio: config.claimRatio, redeemProbability: redeemProbability, runs: runs, full: true),
-      sample: nil, threads: threads)
     let revenueMajor = Double(plan.netRevenueMinor) / Double(Money.pow10(history.minorDigits))
-    let perRun = totals.runs.map {
-      runMetrics(
-        $0, revenueMajor: revenueMajor, costPerPoint: costPerPoint,
-        expectedRedemptionRate: config.expectedRedemptionRate, liabilityScale: 1)
+    func simulate(_ p: Double) -> (totals: PointsSimulationTotals, summary: [PointsMetricSummary]) {
+      let totals = PointsSimulation.run(
+        plan: plan,
+        settings: settings(claimRatio: config.claimRatio, redeemProbability: p, runs: runs, full: true),
+        sample: nil, threads: threads)
+      let perRun = totals.runs.map {
+        runMetrics(
+          $0, revenueMajor: revenueMajor, costPerPoint: costPerPoint,
+          expectedRedemptionRate: config.expectedRedemptionRate, liabilityScale: 1)
+      }
+      let summary = PointsResult.summaryMetricNames.enumerated().map { k, name in
+        PointsStatistics.summarize(name, perRun.map { $0[k] })
+      }
+      return (totals, summary)
     }
-    let summary = PointsResult.summaryMetricNames.enumerated().map { k, name in
-      PointsStatistics.summarize(name, perRun.map { $0[k] })
+    var (totals, summary) = simulate(redeemProbability)
+    if var found = calibration, found.reachable,
+      abs(summary[Metric.redemptionRate].mean - found.targetRedemptionRate) > calibrationTolerance,
+      history.orderCount * runs <= sampling.recalibrationOrderRuns
+    {
+      // The calibration's runs (fewer, and on a sample of members when the data is
+      // large) hit a rate that the published runs miss: with data this small, the
+      // search is run again on the published runs themselves.
+      let outcome = PointsCalibrator.bisect(
+        target: found.targetRedemptionRate, tolerance: calibrationTolerance,
+        maxIterations: calibrationMaxIterations
+      ) { p in
+        let totals = PointsSimulation.run(
+          plan: plan,
+          settings: settings(claimRatio: config.claimRatio, redeemProbability: p, runs: runs, full: false),
+          sample: nil, threads: threads)
+        return (meanRedemptionRate(totals.runs), ())
+      }
+      redeemProbability = outcome.redeemProbability
+      found.redeemProbability = outcome.redeemProbability
+      found.calibrationRedemptionRate = outcome.rate
+      found.evaluations += outcome.evaluations
+      found.runs = runs
+      found.sampleMembers = history.memberCount
+      calibration = found
+      (totals, summary) = simulate(redeemProbability)
     }
     let projection = [
       PointsStatistics.summarize("projected_issued", totals.runs.map { Double($0.projectedIssued) }),
@@ -90,7 +119,11 @@ public enum PointsStage {
         "projected_cost", totals.runs.map { Double($0.projectedRedeemed) * costPerPoint }),
       PointsStatistics.summarize("outstanding_at_horizon", totals.runs.map { Double($0.outstandingAtHorizon) }),
     ]
+    // The calibration is judged by the runs the report publishes.
     calibration?.achievedRedemptionRate = summary[Metric.redemptionRate].mean
+    if let found = calibration {
+      calibration?.hit = abs(found.achievedRedemptionRate - found.targetRedemptionRate) <= calibrationTolerance
+    }
 
     let ultimate = totals.runs.map {
       ultimateRedemptionRate($0, expectedRedemptionRate: config.expectedRedemptionRate)
