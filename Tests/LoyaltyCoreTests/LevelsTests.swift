@@ -322,6 +322,14 @@ private func relegationConfig(_ policy: RelegationPolicy) -> LevelsConfig {
     config.thresholds = [100, 500]
     config.shares = [0.5, 0.3, 0.1, 0.1]
     #expect(levelsInputError { _ = try LevelsStage.run(history: whatIfHistory(), config: config, threads: 1) } != nil)
+    // SPEC 6's targets fall from level to level: a flat or rising list is refused.
+    for shares in [[0.5, 0.25, 0.25], [0.2, 0.3, 0.5]] {
+      config.shares = shares
+      let sentence = levelsInputError { _ = try LevelsStage.run(history: whatIfHistory(), config: config, threads: 1) }
+      #expect(sentence?.contains("fall from each level") == true)
+    }
+    config.shares = [0.5, 0.3, 0.2]
+    #expect(levelsInputError { _ = try LevelsStage.run(history: whatIfHistory(), config: config, threads: 1) } == nil)
   }
 
   // MARK: - The level table

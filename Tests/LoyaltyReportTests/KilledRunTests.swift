@@ -134,6 +134,7 @@ private func binaryAndFolder(_ name: String) -> String? {
       (["--ratio", "1.5"], "--ratio"), (["--count", "11"], "--count"), (["--step", "0"], "--step"),
       (["--thresholds", "300,,800"], "value 2 is empty"), (["--thresholds", "800,300"], "--thresholds"),
       (["--shares", "0.5,0.3"], "--shares"), (["--config", config, "--count", "4"], config + ": [levels] shares"),
+      (["--count", "3", "--shares", "1,2,3"], "--shares"), (["--count", "3", "--shares", "1,1,1"], "--shares"),
     ] {
       let errors = dir + "/stderr.txt"
       let outcome = waitKilled(spawn(common + bad, stderr: errors))

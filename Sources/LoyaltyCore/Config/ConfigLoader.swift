@@ -233,8 +233,12 @@ public enum ConfigLoader {
     }
     let levelCount = levels.thresholds.isEmpty ? levels.count : levels.thresholds.count + 1
     if !levels.shares.isEmpty {
-      guard levels.shares.count == levelCount, levels.shares.allSatisfy({ $0 > 0 }) else {
-        throw .input("\(at("shares")): [levels] shares needs \(levelCount) positive shares, level 1 first.")
+      guard levels.shares.count == levelCount, levels.shares.allSatisfy({ $0 > 0 }),
+        zip(levels.shares, levels.shares.dropFirst()).allSatisfy({ $0 > $1 })
+      else {
+        throw .input(
+          "\(at("shares")): [levels] shares needs \(levelCount) positive shares, level 1 first, each below the one before."
+        )
       }
     }
   }

@@ -140,7 +140,7 @@ public enum LevelsStage {
   }
 
   /// Target shares for K levels: the explicit list when given (it must have K positive
-  /// entries), else the geometric ratio.
+  /// entries, each below the one before), else the geometric ratio.
   static func targetShares(_ config: LevelsConfig, levelCount: Int) throws(LoyaltyError) -> [Double] {
     if !config.shares.isEmpty {
       guard config.shares.count == levelCount else {
@@ -148,6 +148,12 @@ public enum LevelsStage {
       }
       guard config.shares.allSatisfy({ $0 > 0 && $0.isFinite }) else {
         throw .input("[levels] shares must all be positive numbers; got \(config.shares).")
+      }
+      // SPEC 6: targets q_1 > ... > q_K, a pyramid to fit to.
+      guard zip(config.shares, config.shares.dropFirst()).allSatisfy({ $0 > $1 }) else {
+        throw .input(
+          "[levels] shares must fall from each level to the next (q_1 > ... > q_K, level 1 first); got \(config.shares)."
+        )
       }
     } else {
       guard config.ratio > 0 && config.ratio.isFinite else {
