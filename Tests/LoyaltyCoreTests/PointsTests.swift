@@ -637,6 +637,14 @@ private func generatedConfig() -> PointsConfig {
   let ssp = DeferredRevenue.pointsStandaloneSellingPriceMinor(
     points: 10_000, pointValue: 1, expectedRedemptionRate: 0.97, minorDigits: 0)
   #expect(ssp == 9_700)
+  // An exact half cent rounds up, though binary arithmetic leaves 207 x 0.01 x 0.5 x 100
+  // at 103.4999...; a value just under the half stays down.
+  #expect(
+    DeferredRevenue.pointsStandaloneSellingPriceMinor(
+      points: 207, pointValue: 0.01, expectedRedemptionRate: 0.5, minorDigits: 2) == 104)
+  #expect(DeferredRevenue.roundedMinor(103.4999) == 103)
+  #expect(DeferredRevenue.roundedMinor(-2.5) == -3)
+  #expect(DeferredRevenue.roundedMinor(1e15 + 0.5) == 1_000_000_000_000_001)
   #expect(
     DeferredRevenue.allocatedToPointsMinor(
       transactionPriceMinor: 10_000_000, goodsStandaloneSellingPriceMinor: 10_000_000,

@@ -1,11 +1,15 @@
+import Foundation
+
 /// The IFRS 15 / CAS 14 view of a points programme (IFRS 15.B39-B43, IE267-IE270):
 /// points are a material right, so part of each sale's price is allocated to them and
 /// deferred, then recognised as points are redeemed, in proportion to the redemptions
 /// expected in total.
 ///
 /// Money: amounts go in and come out as integer minor units; the arithmetic in between
-/// is Double, and each function rounds once, at its end, half away from zero. Points
-/// may be fractional (means over Monte Carlo runs).
+/// is Double, and each function rounds once, at its end, half away from zero, after
+/// taking the value to 15 significant digits (the report's rule): 207.00 of points
+/// worth 0.01 at 50% is 103.5 cents, which binary arithmetic leaves at 103.4999…
+/// Points may be fractional (means over Monte Carlo runs).
 public enum DeferredRevenue {
   /// The stand-alone selling price of points, in minor units:
   /// round(points * point_value * expected_redemption_rate * 10^minorDigits).
@@ -88,8 +92,13 @@ public enum DeferredRevenue {
     return rows
   }
 
-  @inline(__always)
   static func roundedMinor(_ value: Double) -> Int64 {
-    Int64(value.rounded(.toNearestOrAwayFromZero))
+    // Binary noise sits past the 15th significant digit; below 10^14 there is room to
+    // drop it without touching a whole unit.
+    guard value.isFinite, value.magnitude < 1e14, value != 0 else {
+      return Int64(value.rounded(.toNearestOrAwayFromZero))
+    }
+    let cleaned = Double(String(format: "%.14e", value)) ?? value
+    return Int64(cleaned.rounded(.toNearestOrAwayFromZero))
   }
 }
