@@ -476,6 +476,15 @@ private func relegationConfig(_ policy: RelegationPolicy) -> LevelsConfig {
     #expect(full.levelAtAsOf == [1, 2, 3])
     #expect(oneStep.levelAtAsOf == [1, 2, 3])
 
+    // Under one_step a member's level at the first reported review follows from the
+    // reviews before it: with 2 reviews (2025-02-28, 2025-03-31), m reached level 4
+    // at 2025-01-31 and so stands at 3 on 2025-02-28, not at the plain placement 1.
+    var two = relegationConfig(.oneStep)
+    two.reviews = 2
+    let twoReviews = try LevelsStage.run(history: history, config: two, threads: 1)
+    #expect(twoReviews.migration == oneStep.migration)
+    #expect(twoReviews.movements == [oneStepMovements[10]])
+
     // A single review has nothing to migrate from.
     var single = relegationConfig(.full)
     single.reviews = 1

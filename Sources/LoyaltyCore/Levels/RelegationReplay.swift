@@ -32,7 +32,11 @@ public struct ReviewMovement: Sendable, Equatable {
 ///   the month before as-of's month.
 /// - The population is every member of the history (a counted order up to as-of); a
 ///   member without a counted order in a review's window has g = 0 there (level 1).
-/// - The first review is a plain placement; movements are counted from the second.
+/// - Movements are counted from the second review. Under `full` the first review is a
+///   plain placement. Under `one_step` a level depends on the reviews before it, so each
+///   member is replayed from the end of the month of their first counted order (a plain
+///   placement, as nothing is held before it) and the last reviews are kept: the same
+///   levels the points ledger takes its multipliers from (`PointsPlan`).
 public struct RelegationReplay: Sendable, Equatable {
   /// The review dates, ascending.
   public var reviewDates: [Day]
@@ -66,7 +70,7 @@ public struct RelegationReplay: Sendable, Equatable {
       var counts = [Int](repeating: 0, count: levelCount * levelCount + 4 * movementCount)
       guard reviews.count >= 2 else { return counts }
       for m in members {
-        let levels = ladder.replay(history, member: m, reviews: reviews)
+        let levels = Self.levels(history, member: m, ladder: ladder, reviews: reviews)
         for r in 1..<levels.count {
           let before = Int(levels[r - 1])
           let after = Int(levels[r])
@@ -99,5 +103,17 @@ public struct RelegationReplay: Sendable, Equatable {
         unchanged: totals[slot + 3])
     }
     return RelegationReplay(reviewDates: reviews, movements: movements, migration: migration)
+  }
+
+  /// Member `m`'s levels at `reviews`: under `one_step`, replayed from the end of the
+  /// month of the member's first counted order when that comes before the first review.
+  static func levels(_ history: MemberHistory, member m: Int, ladder: LevelLadder, reviews: [Day]) -> [UInt8] {
+    guard ladder.policy == .oneStep, let firstReview = reviews.first, let start = history.orders(of: m).first
+    else { return ladder.replay(history, member: m, reviews: reviews) }
+    let memberFirst = Day(number: history.day[start]).month
+    let earlier = firstReview.month - memberFirst
+    guard earlier > 0 else { return ladder.replay(history, member: m, reviews: reviews) }
+    let dates = (0..<earlier).map { (memberFirst + $0).lastDay } + reviews
+    return Array(ladder.replay(history, member: m, reviews: dates).suffix(reviews.count))
   }
 }
