@@ -106,14 +106,15 @@ extension ReportBuilder {
       "Reference points from the field: points cost 0.2% of revenue at a hot-pot chain (20 points = 1 yuan, 1 point per yuan) and 0.37% at an e-commerce platform (100 beans = 1 yuan); a redemption rate of 30–50% is called healthy, about 10% is common.\n\n"
     if !points.projection.isEmpty {
       var p = MarkdownTable([
-        ("Projected to \(points.horizon)", .left), ("Mean", .right), ("P5", .right), ("P95", .right),
+        ("Projected to \(points.horizon)", .left), ("Mean", .right), ("P5", .right), ("P50", .right),
+        ("P95", .right),
       ])
       for m in points.projection {
         // Points are whole; the projected cost is money, to the cent as the cost at as-of is.
         let decimals = m.name == "projected_cost" ? 2 : 0
         p.add([
           m.name, formatDecimal(m.mean, decimals: decimals), formatDecimal(m.p5, decimals: decimals),
-          formatDecimal(m.p95, decimals: decimals),
+          formatDecimal(m.p50, decimals: decimals), formatDecimal(m.p95, decimals: decimals),
         ])
       }
       md += p.text + "\n"
