@@ -231,13 +231,10 @@ public enum ConfigLoader {
         )
       }
     }
-    let levelCount = levels.thresholds.isEmpty ? levels.count : levels.thresholds.count + 1
     if !levels.shares.isEmpty {
-      guard levels.shares.count == levelCount, levels.shares.allSatisfy({ $0 > 0 }),
-        zip(levels.shares, levels.shares.dropFirst()).allSatisfy({ $0 > $1 })
-      else {
+      guard levels.sharesFit else {
         throw .input(
-          "\(at("shares")): [levels] shares needs \(levelCount) positive shares, level 1 first, each below the one before."
+          "\(at("shares")): [levels] shares needs \(levels.levelCount) positive shares, level 1 first, each below the one before."
         )
       }
     }

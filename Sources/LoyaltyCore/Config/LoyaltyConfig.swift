@@ -156,6 +156,16 @@ public struct LevelsConfig: Sendable, Equatable {
   public var reviews = 12
   public init() {}
 
+  /// K: the count of given thresholds + 1, else `count`.
+  public var levelCount: Int { thresholds.isEmpty ? count : thresholds.count + 1 }
+
+  /// Whether explicit `shares` can be the targets of `levelCount` levels (SPEC 6): that
+  /// many positive numbers, each below the one before (q_1 > ... > q_K).
+  public var sharesFit: Bool {
+    shares.count == levelCount && shares.allSatisfy { $0 > 0 && $0.isFinite }
+      && zip(shares, shares.dropFirst()).allSatisfy { $0 > $1 }
+  }
+
   /// Target shares q_1...q_K, summing to 1.
   public var targetShares: [Double] {
     let raw = shares.isEmpty ? (0..<count).map { pow(ratio, Double($0)) } : shares

@@ -93,7 +93,7 @@ public enum LevelsStage {
     }
 
     let mode: LevelsMode = config.thresholds.isEmpty ? .fitted : .evaluated
-    let levelCount = mode == .fitted ? config.count : config.thresholds.count + 1
+    let levelCount = config.levelCount
     guard (2...10).contains(levelCount) else {
       throw mode == .fitted
         ? .input("[levels] count must be between 2 and 10; got \(config.count).")
@@ -143,16 +143,9 @@ public enum LevelsStage {
   /// entries, each below the one before), else the geometric ratio.
   static func targetShares(_ config: LevelsConfig, levelCount: Int) throws(LoyaltyError) -> [Double] {
     if !config.shares.isEmpty {
-      guard config.shares.count == levelCount else {
-        throw .input("[levels] shares must list one share per level (\(levelCount)); got \(config.shares.count).")
-      }
-      guard config.shares.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-        throw .input("[levels] shares must all be positive numbers; got \(config.shares).")
-      }
-      // SPEC 6: targets q_1 > ... > q_K, a pyramid to fit to.
-      guard zip(config.shares, config.shares.dropFirst()).allSatisfy({ $0 > $1 }) else {
+      guard config.sharesFit else {
         throw .input(
-          "[levels] shares must fall from each level to the next (q_1 > ... > q_K, level 1 first); got \(config.shares)."
+          "[levels] shares must list \(levelCount) positive shares that fall from each level to the next (q_1 > ... > q_K, level 1 first); got \(config.shares)."
         )
       }
     } else {

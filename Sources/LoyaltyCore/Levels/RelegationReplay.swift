@@ -108,12 +108,13 @@ public struct RelegationReplay: Sendable, Equatable {
   /// Member `m`'s levels at `reviews`: under `one_step`, replayed from the end of the
   /// month of the member's first counted order when that comes before the first review.
   static func levels(_ history: MemberHistory, member m: Int, ladder: LevelLadder, reviews: [Day]) -> [UInt8] {
-    guard ladder.policy == .oneStep, let firstReview = reviews.first, let start = history.orders(of: m).first
-    else { return ladder.replay(history, member: m, reviews: reviews) }
-    let memberFirst = Day(number: history.day[start]).month
-    let earlier = firstReview.month - memberFirst
-    guard earlier > 0 else { return ladder.replay(history, member: m, reviews: reviews) }
-    let dates = (0..<earlier).map { (memberFirst + $0).lastDay } + reviews
-    return Array(ladder.replay(history, member: m, reviews: dates).suffix(reviews.count))
+    var earlier: [Day] = []
+    if ladder.policy == .oneStep, let firstReview = reviews.first, let start = history.orders(of: m).first {
+      let memberFirst = Day(number: history.day[start]).month
+      earlier = (0..<max(0, firstReview.month - memberFirst)).map { (memberFirst + $0).lastDay }
+    }
+    // Most members (every one under `full`) replay the reviews alone, with no copies.
+    if earlier.isEmpty { return ladder.replay(history, member: m, reviews: reviews) }
+    return Array(ladder.replay(history, member: m, reviews: earlier + reviews).suffix(reviews.count))
   }
 }
