@@ -37,6 +37,17 @@ struct PointsCommand: ParsableCommand {
   func run() throws {
     log.bootstrap()
     var request = try options.request(until: .points)
+    // The flags meet the ranges the config file's keys meet, named as flags.
+    for (flag, value) in [
+      ("--claim-ratio", claimRatio), ("--p-redeem", pRedeem), ("--target-redemption-rate", targetRedemptionRate),
+    ] {
+      if let value, !(0...1).contains(value) {
+        throw LoyaltyError.input("\(flag) must be between 0 and 1 (got \(value)).")
+      }
+    }
+    if let runs, !(1...100_000).contains(runs) {
+      throw LoyaltyError.input("--runs must be from 1 to 100000 (got \(runs)).")
+    }
     var points = request.config.points
     if let runs { points.runs = runs }
     if let claimRatio { points.claimRatio = claimRatio }

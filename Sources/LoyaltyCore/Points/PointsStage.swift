@@ -43,21 +43,23 @@ public enum PointsStage {
     }
 
     // Calibration of p_redeem, on a sample of members when the data is large.
+    func calibrate(_ target: Double, runs: Int, sample: [Int32]?) -> PointsCalibrator.Outcome<Void> {
+      PointsCalibrator.bisect(
+        target: target, tolerance: calibrationTolerance, maxIterations: calibrationMaxIterations
+      ) { p in
+        let totals = PointsSimulation.run(
+          plan: plan,
+          settings: settings(claimRatio: config.claimRatio, redeemProbability: p, runs: runs, full: false),
+          sample: sample, threads: threads)
+        return (meanRedemptionRate(totals.runs), ())
+      }
+    }
     var redeemProbability = config.redeemProbability
     var calibration: PointsCalibration?
     if let target = config.targetRedemptionRate {
       let sample = sampleMembers(history.memberCount, limit: sampling.calibrationMembers, seed: seed)
       let calibrationRuns = max(1, min(runs, sampling.calibrationRuns))
-      let outcome = PointsCalibrator.bisect(
-        target: target, tolerance: calibrationTolerance, maxIterations: calibrationMaxIterations
-      ) { p in
-        let totals = PointsSimulation.run(
-          plan: plan,
-          settings: settings(
-            claimRatio: config.claimRatio, redeemProbability: p, runs: calibrationRuns, full: false),
-          sample: sample, threads: threads)
-        return (meanRedemptionRate(totals.runs), ())
-      }
+      let outcome = calibrate(target, runs: calibrationRuns, sample: sample)
       redeemProbability = outcome.redeemProbability
       calibration = PointsCalibration(
         targetRedemptionRate: target, redeemProbability: outcome.redeemProbability,
@@ -92,16 +94,7 @@ public enum PointsStage {
       // The calibration's runs (fewer, and on a sample of members when the data is
       // large) hit a rate that the published runs miss: with data this small, the
       // search is run again on the published runs themselves.
-      let outcome = PointsCalibrator.bisect(
-        target: found.targetRedemptionRate, tolerance: calibrationTolerance,
-        maxIterations: calibrationMaxIterations
-      ) { p in
-        let totals = PointsSimulation.run(
-          plan: plan,
-          settings: settings(claimRatio: config.claimRatio, redeemProbability: p, runs: runs, full: false),
-          sample: nil, threads: threads)
-        return (meanRedemptionRate(totals.runs), ())
-      }
+      let outcome = calibrate(found.targetRedemptionRate, runs: runs, sample: nil)
       redeemProbability = outcome.redeemProbability
       found.redeemProbability = outcome.redeemProbability
       found.calibrationRedemptionRate = outcome.rate
@@ -347,15 +340,9 @@ public enum PointsStage {
 
   /// Checks the settings the stage depends on; each failure names the config key.
   static func validate(_ config: PointsConfig, minorDigits: Int) throws(LoyaltyError) {
-    // The keys `loyalty points` also takes as flags, which the config file's own range
-    // checks do not see.
-    func named(_ key: String) -> String {
-      ["claim_ratio", "p_redeem", "target_redemption_rate", "runs"].contains(key)
-        ? "\(key) (or --\(String(key.map { $0 == "_" ? "-" : $0 })))" : key
-    }
     func unit(_ value: Double, _ key: String) throws(LoyaltyError) {
       guard value >= 0 && value <= 1 else {
-        throw .input("[points] \(named(key)) must be between 0 and 1 (got \(value)).")
+        throw .input("[points] \(key) must be between 0 and 1 (got \(value)).")
       }
     }
     guard config.earnRate >= 0 && config.earnRate.isFinite else {
@@ -389,7 +376,7 @@ public enum PointsStage {
     guard config.expiryMonths >= 0 && config.expiryMonths <= 1200 else {
       throw .input("[points] expiry_months must be between 0 and 1200 (got \(config.expiryMonths)).")
     }
-    guard config.runs >= 1 else { throw .input("[points] \(named("runs")) must be at least 1 (got \(config.runs)).") }
+    guard config.runs >= 1 else { throw .input("[points] runs must be at least 1 (got \(config.runs)).") }
     guard config.projectionMonths >= 0 && config.projectionMonths <= 1200 else {
       throw .input("[points] projection_months must be between 0 and 1200 (got \(config.projectionMonths)).")
     }
