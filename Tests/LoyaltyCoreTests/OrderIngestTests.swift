@@ -232,8 +232,13 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
     let r = try ingest(
       "o1,web,u1,2026-01-01,10,partially_refunded,2.5,2026-01-03T10:00:00Z,,\no2,web,u1,2026-01-01,10,refunded,,,,\no3,web,u1,2026-01-01,10,cancelled,99,junk,,\n"
     )
-    #expect(r.orders.refund == [250, 1000, 0])
-    #expect(r.orders.refundMillis[0] != MemberHistory.noRefund)
+    // Only the refunded and partially refunded orders are held, by row.
+    #expect(r.orders.refunds.row == [0, 1])
+    #expect(r.orders.refunds.amount == [250, 1000])
+    let columns = r.orders.refunds.columns(count: r.orders.count)
+    #expect(columns.amount == [250, 1000, 0])
+    #expect(columns.millis[0] != MemberHistory.noRefund)
+    #expect(columns.millis[1...] == [MemberHistory.noRefund, MemberHistory.noRefund])
     #expect(r.rejects.isEmpty)
   }
 }
@@ -241,10 +246,11 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
 @Suite struct ParallelIngestTests {
   func snapshot(_ r: IngestResult) -> [String] {
     var rows = r.rejects.map { "\($0.line) \($0.code.rawValue) \($0.reason) \($0.record)" }
+    let refunds = r.orders.refunds.columns(count: r.orders.count)
     for i in 0..<r.orders.count {
       let p = r.orders.refParts(r.orders.ref[i])
       rows.append(
-        "\(p.channel) \(p.customerRef) \(r.orders.day[i]) \(r.orders.amount[i]) \(r.orders.refund[i]) \(r.orders.status[i]) "
+        "\(p.channel) \(p.customerRef) \(r.orders.day[i]) \(r.orders.amount[i]) \(refunds.amount[i]) \(refunds.millis[i]) \(r.orders.status[i]) "
           + r.orders.linkKeyValue.enumerated().map { k, v in v[i] < 0 ? "-" : r.orders.linkKeys[k].string(v[i]) }
           .joined())
     }
@@ -306,6 +312,8 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
     #expect(one.rejects == many.rejects)
     #expect(one.rejects.contains { $0.code == .duplicateOrder })
     #expect(one.orders.amount == many.orders.amount)
+    #expect(one.orders.refunds == many.orders.refunds)
+    #expect(one.orders.refunds.count > 0)
   }
 
   @Test(arguments: [2, 3]) func aFileErrorInALaterChunkNamesItsLineInTheFile(threads: Int) throws {

@@ -42,15 +42,26 @@ func generatedExport(orders: Int, seed: UInt64) -> (orders: String, map: String)
       // Net spend from the accepted orders, computed directly.
       var expected: Int64 = 0
       var counted = 0
+      let refunds = ingest.orders.refunds.columns(count: ingest.orders.count)
+      // Each counted order as (instant, gross, net, refund instant), from the dense columns.
+      var expectedOrders: [[Int64]] = []
       for i in 0..<ingest.orders.count {
         let status = OrderStatus(rawValue: ingest.orders.status[i])!
-        let net = ingest.orders.amount[i] - ingest.orders.refund[i]
+        let net = ingest.orders.amount[i] - refunds.amount[i]
         if status != .cancelled && status != .refunded && net > 0 {
           expected += net
           counted += 1
+          expectedOrders.append([ingest.orders.instantMillis[i], ingest.orders.amount[i], net, refunds.millis[i]])
         }
       }
       let history = cleaning.history
+      // The history holds each counted order's own refund (found through the refund rows).
+      let historyOrders = (0..<history.orderCount).map {
+        [history.instantMillis[$0], history.gross[$0], history.net[$0], history.refundMillis[$0]]
+      }
+      #expect(
+        historyOrders.sorted { $0.lexicographicallyPrecedes($1) }
+          == expectedOrders.sorted { $0.lexicographicallyPrecedes($1) })
       #expect(history.net.reduce(0, +) == expected)
       #expect(q.netRevenue == expected)
       #expect(q.grossAmount - q.refundAmount == expected)

@@ -59,6 +59,9 @@ public enum Cleaning {
     // reads it in file order instead of looking it up through the ref again.
     var memberOfCounted = [Int32](repeating: -1, count: orders.count)
     let count = orders.count
+    let refunds = orders.refunds
+    // The refunds are in row order, so the pass below meets them in turn.
+    var nextRefund = 0
     perMember.withUnsafeMutableBufferPointer { perMember in
       identity.memberOfRef.withUnsafeBufferPointer { memberOf in
         orders.ref.withUnsafeBufferPointer { ref in
@@ -70,7 +73,12 @@ public enum Cleaning {
             let member = Int(memberOf[Int(ref[i])])
             hasAccepted[member] = true
             let status = OrderStatus(rawValue: orders.status[i])!
-            if orders.refundMillis[i] != MemberHistory.noRefund { quality.ordersWithRefundTime += 1 }
+            var refund: Int64 = 0
+            if nextRefund < refunds.count && refunds.row[nextRefund] == i {
+              refund = refunds.amount[nextRefund]
+              if refunds.millis[nextRefund] != MemberHistory.noRefund { quality.ordersWithRefundTime += 1 }
+              nextRefund += 1
+            }
             switch status {
             case .cancelled:
               quality.cancelledOrders += 1
@@ -84,8 +92,8 @@ public enum Cleaning {
               break
             }
             quality.grossAmount += orders.amount[i]
-            quality.refundAmount += orders.refund[i]
-            let net = orders.amount[i] - orders.refund[i]
+            quality.refundAmount += refund
+            let net = orders.amount[i] - refund
             if status == .refunded { continue }
             if net <= 0 {
               quality.zeroNetOrders += 1
@@ -201,35 +209,29 @@ public enum Cleaning {
     orders.status = []
     orders.linkKeyValue = orders.linkKeyValue.map { _ in [] }
     orders.day = []
-    orders.refundDay = []
     let instantMillis = gathered(&orders.instantMillis)
     let day = businessDays(instantMillis, nil)
-    // Gross and net in one pass, each order's amount read once.
-    func grossAndNet(_ amount: [Int64], _ refund: [Int64]) -> (gross: [Int64], net: [Int64]) {
-      var gross: [Int64] = []
-      let net = [Int64](unsafeUninitializedCapacity: sorted.count) { netSlots, netCount in
-        gross = [Int64](unsafeUninitializedCapacity: sorted.count) { grossSlots, grossCount in
-          amount.withUnsafeBufferPointer { amount in
-            refund.withUnsafeBufferPointer { refund in
-              let (grossTo, netTo) = (SharedSlots(buffer: grossSlots), SharedSlots(buffer: netSlots))
-              let (a, r) = (UncheckedSendable(amount), UncheckedSendable(refund))
-              gather({
-                loyalty_prefetch(a.value.baseAddress! + $0)
-                loyalty_prefetch(r.value.baseAddress! + $0)
-              }) { i, row in
-                (grossTo.buffer.baseAddress! + row).initialize(to: a.value[i])
-                (netTo.buffer.baseAddress! + row).initialize(to: a.value[i] - r.value[i])
-              }
+    let gross = gathered(&orders.amount)
+    // Net and refund time are gross and "none" but for the refunded orders, found by
+    // their row in a bit set (see `RefundRowIndex`) on a pass that reads nothing
+    // scattered but that set.
+    let refundIndex = refunds.rowIndex(count: count)
+    var net = gross
+    var refundMillis = [Int64](repeating: MemberHistory.noRefund, count: sorted.count)
+    if refunds.count > 0 {
+      net.withUnsafeMutableBufferPointer { net in
+        refundMillis.withUnsafeMutableBufferPointer { refundMillis in
+          let (netTo, millisTo) = (SharedSlots(buffer: net), SharedSlots(buffer: refundMillis))
+          _ = ParallelRanges.mapChunks(count: sorted.count, threads: threads) { rows in
+            for out in rows {
+              guard let k = refundIndex.index(ofRow: Int(sorted[out])) else { continue }
+              netTo.buffer[out] -= refunds.amount[k]
+              millisTo.buffer[out] = refunds.millis[k]
             }
           }
-          grossCount = sorted.count
         }
-        netCount = sorted.count
       }
-      return (gross, net)
     }
-    let (gross, net) = grossAndNet(take(&orders.amount), take(&orders.refund))
-    let refundMillis = gathered(&orders.refundMillis)
     let refundDay = businessDays(refundMillis, MemberHistory.noRefund)
     orders.releaseRowColumns()
     let history = MemberHistory(

@@ -421,24 +421,28 @@ struct IngestState {
       table.status += local.status
       table.day += local.day
       table.instantMillis += local.instantMillis
+      let firstRow = table.amount.count
       table.amount += local.amount
-      table.refund += local.refund
-      table.refundMillis += local.refundMillis
-      table.refundDay += local.refundDay
+      for k in 0..<local.refunds.count {
+        table.refunds.append(local.refunds, k, asRow: firstRow + local.refunds.row[k])
+      }
       for k in 0..<keyMaps.count {
         table.linkKeyValue[k] += local.linkKeyValue[k].lazy.map { $0 >= 0 ? keyMaps[k][Int($0)] : -1 }
       }
       return
     }
+    // The chunk's refunds are met in row order, as the kept rows are.
+    var nextRefund = 0
     for i in kept {
+      while nextRefund < local.refunds.count && local.refunds.row[nextRefund] < i { nextRefund += 1 }
+      if nextRefund < local.refunds.count && local.refunds.row[nextRefund] == i {
+        table.refunds.append(local.refunds, nextRefund, asRow: table.amount.count)
+      }
       table.ref.append(refMap[Int(local.ref[i])])
       table.status.append(local.status[i])
       table.day.append(local.day[i])
       table.instantMillis.append(local.instantMillis[i])
       table.amount.append(local.amount[i])
-      table.refund.append(local.refund[i])
-      table.refundMillis.append(local.refundMillis[i])
-      table.refundDay.append(local.refundDay[i])
       for k in 0..<keyMaps.count {
         let v = local.linkKeyValue[k][i]
         table.linkKeyValue[k].append(v >= 0 ? keyMaps[k][Int(v)] : -1)
@@ -615,7 +619,6 @@ struct ChunkState: @unchecked Sendable {
     }
     var refund: Int64 = 0
     var refundMillis = MemberHistory.noRefund
-    var refundDay: Int32 = 0
     if status != .cancelled {
       var given: Int64? = nil
       if layout.refundAmount >= 0, r[layout.refundAmount].count > 0 {
@@ -667,7 +670,6 @@ struct ChunkState: @unchecked Sendable {
           )
         }
         refundMillis = t.instantMillis
-        refundDay = t.businessDay.number
       }
     }
     let channelID = table.channels.intern(r[layout.channel])
@@ -685,9 +687,11 @@ struct ChunkState: @unchecked Sendable {
     table.day.append(time.businessDay.number)
     table.instantMillis.append(time.instantMillis)
     table.amount.append(amount)
-    table.refund.append(refund)
-    table.refundMillis.append(refundMillis)
-    table.refundDay.append(refundDay)
+    // Only refunded and partially refunded orders carry a refund (a paid order with a
+    // refund amount or time is refused above, a cancelled one's are not read).
+    if status == .refunded || status == .partiallyRefunded {
+      table.refunds.append(row: table.amount.count - 1, amount: refund, millis: refundMillis)
+    }
     for k in 0..<layout.linkKeys.count {
       let column = layout.linkKeys[k]
       if column >= 0, r[column].count > 0 {

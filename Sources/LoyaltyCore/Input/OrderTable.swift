@@ -37,16 +37,13 @@ public struct OrderTable: Sendable {
   public var instantMillis: [Int64] = []
   /// Amount in minor units.
   public var amount: [Int64] = []
-  /// Refund amount in minor units (0 when none; the whole amount for `refunded`).
-  public var refund: [Int64] = []
-  /// Refund instant in milliseconds, or `MemberHistory.noRefund`.
-  public var refundMillis: [Int64] = []
-  /// Business date of the refund (meaningful when `refundMillis` is set).
-  public var refundDay: [Int32] = []
+  /// The refunds of the refunded and partially refunded orders, apart from the
+  /// columns: most orders have none.
+  public var refunds = RefundRows()
   /// Interned value of each linking key for each order, -1 when empty.
   public var linkKeyValue: [[Int32]] = []
-  /// The business zone, in seconds east of UTC, that `day` and `refundDay` were worked
-  /// out in: each is the date of its instant shifted by it (`FieldParsers.timestamp`).
+  /// The business zone, in seconds east of UTC, that `day` was worked out in: each
+  /// date is the date of its instant shifted by it (`FieldParsers.timestamp`).
   public var businessOffsetSeconds: Int
 
   public init(linkKeyCount: Int, businessOffsetSeconds: Int) {
@@ -69,9 +66,7 @@ public struct OrderTable: Sendable {
     day = []
     instantMillis = []
     amount = []
-    refund = []
-    refundMillis = []
-    refundDay = []
+    refunds = RefundRows()
     linkKeyValue = linkKeyValue.map { _ in [] }
   }
 
@@ -97,6 +92,81 @@ public struct OrderTable: Sendable {
   }
 }
 
+/// The orders of an `OrderTable` that are refunded or partially refunded, in row order,
+/// with their refund amount and time. Kept apart from the table's columns because most
+/// orders have no refund: three dense columns (20 bytes an order) were written at
+/// ingest and read at cleaning for every order.
+public struct RefundRows: Sendable, Equatable {
+  /// The order's row in the table, ascending.
+  public private(set) var row: [Int] = []
+  /// Refund amount in minor units (the whole amount for `refunded`).
+  public private(set) var amount: [Int64] = []
+  /// Refund instant in milliseconds, or `MemberHistory.noRefund` when the order has no
+  /// refund_time.
+  public private(set) var millis: [Int64] = []
+
+  public init() {}
+
+  /// Number of refunded orders.
+  public var count: Int { row.count }
+
+  /// Adds the refund of row `row`, which must come after every row held.
+  mutating func append(row: Int, amount: Int64, millis: Int64) {
+    self.row.append(row)
+    self.amount.append(amount)
+    self.millis.append(millis)
+  }
+
+  /// Adds refund `index` of `other`, as row `row`.
+  mutating func append(_ other: RefundRows, _ index: Int, asRow row: Int) {
+    append(row: row, amount: other.amount[index], millis: other.millis[index])
+  }
+
+  /// The refund amount and instant of every row of a table of `count` rows (0 and
+  /// `MemberHistory.noRefund` where none): the dense view, for checks and tests.
+  public func columns(count: Int) -> (amount: [Int64], millis: [Int64]) {
+    var amount = [Int64](repeating: 0, count: count)
+    var millis = [Int64](repeating: MemberHistory.noRefund, count: count)
+    for k in 0..<row.count {
+      amount[row[k]] = self.amount[k]
+      millis[row[k]] = self.millis[k]
+    }
+    return (amount, millis)
+  }
+
+  /// The rows as a bit set with the refunds before each word (`index(ofRow:)`).
+  func rowIndex(count: Int) -> RefundRowIndex { RefundRowIndex(rows: row, count: count) }
+}
+
+/// Which rows of a table have a refund, and the place of a row's refund in its
+/// `RefundRows`: a bit a row and a count of the refunds before each 64 rows, so that a
+/// pass over the rows in any order finds them in constant time (a rank query) without
+/// a dense column.
+struct RefundRowIndex: Sendable {
+  private var bits: [UInt64]
+  private var before: [Int32]
+
+  init(rows: [Int], count: Int) {
+    bits = [UInt64](repeating: 0, count: (count + 63) / 64)
+    for r in rows { bits[r >> 6] |= 1 << UInt64(r & 63) }
+    before = [Int32](repeating: 0, count: bits.count)
+    var total: Int32 = 0
+    for w in 0..<bits.count {
+      before[w] = total
+      total += Int32(bits[w].nonzeroBitCount)
+    }
+  }
+
+  /// The index in `RefundRows` of row `row`'s refund, or nil when it has none.
+  @inline(__always)
+  func index(ofRow row: Int) -> Int? {
+    let word = bits[row >> 6]
+    let bit = UInt64(1) << UInt64(row & 63)
+    guard word & bit != 0 else { return nil }
+    return Int(before[row >> 6]) + (word & (bit &- 1)).nonzeroBitCount
+  }
+}
+
 /// The interned key of a ref: the channel id as 4 bytes (little-endian), then the
 /// customer_ref; `withRefParts` and the tuple-order sort read the ref from offset 4.
 enum RefKey {
@@ -116,9 +186,6 @@ extension OrderTable {
     day.reserveCapacity(total)
     instantMillis.reserveCapacity(total)
     amount.reserveCapacity(total)
-    refund.reserveCapacity(total)
-    refundMillis.reserveCapacity(total)
-    refundDay.reserveCapacity(total)
     for k in 0..<linkKeyValue.count { linkKeyValue[k].reserveCapacity(total) }
   }
 }
