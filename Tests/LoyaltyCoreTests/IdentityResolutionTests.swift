@@ -175,7 +175,7 @@ private func membership(_ r: (IdentityResult, OrderTable)) -> [String] {
     #expect(kept.quality == released.quality)
     // The released table keeps its refs and count, not its row columns.
     #expect(orders.count == ingest.orders.count)
-    #expect(orders.amount.isEmpty && orders.day.isEmpty && orders.status.isEmpty)
+    #expect(orders.amount.isEmpty && orders.instantMillis.isEmpty && orders.status.isEmpty)
     #expect(ingest.orders.amount.count == ingest.orders.count)
   }
 

@@ -250,7 +250,7 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
     for i in 0..<r.orders.count {
       let p = r.orders.refParts(r.orders.ref[i])
       rows.append(
-        "\(p.channel) \(p.customerRef) \(r.orders.day[i]) \(r.orders.amount[i]) \(refunds.amount[i]) \(refunds.millis[i]) \(r.orders.status[i]) "
+        "\(p.channel) \(p.customerRef) \(r.orders.day(i)) \(r.orders.amount[i]) \(refunds.amount[i]) \(refunds.millis[i]) \(r.orders.status[i]) "
           + r.orders.linkKeyValue.enumerated().map { k, v in v[i] < 0 ? "-" : r.orders.linkKeys[k].string(v[i]) }
           .joined())
     }

@@ -60,6 +60,7 @@ public enum Cleaning {
     var memberOfCounted = [Int32](repeating: -1, count: orders.count)
     let count = orders.count
     let refunds = orders.refunds
+    let afterAsOf = orders.firstMillis(after: asOf)
     // The refunds are in row order, so the pass below meets them in turn.
     var nextRefund = 0
     perMember.withUnsafeMutableBufferPointer { perMember in
@@ -99,7 +100,7 @@ public enum Cleaning {
               quality.zeroNetOrders += 1
               continue
             }
-            guard orders.day[i] <= asOf.number else { continue }
+            guard orders.instantMillis[i] < afterAsOf else { continue }
             memberOfCounted[i] = Int32(member)
             quality.countedOrders += 1
             quality.netRevenue += net
@@ -208,7 +209,6 @@ public enum Cleaning {
     }
     orders.status = []
     orders.linkKeyValue = orders.linkKeyValue.map { _ in [] }
-    orders.day = []
     let instantMillis = gathered(&orders.instantMillis)
     let day = businessDays(instantMillis, nil)
     let gross = gathered(&orders.amount)

@@ -344,9 +344,10 @@ struct IngestState {
     // Duplicates and future orders become rejects; the other rows are kept.
     var kept: [Int] = []
     var keptAll = true
+    let futureFrom = chunk.table.firstMillis(after: asOf)
     for i in 0..<chunk.table.count {
       let isNew = firstCopy[i]
-      let future = chunk.table.day[i] > asOf.number
+      let future = chunk.table.instantMillis[i] >= futureFrom
       if isNew && !future {
         if !keptAll { kept.append(i) }
         continue
@@ -419,7 +420,6 @@ struct IngestState {
     if keptAll {
       table.ref += local.ref.lazy.map { refMap[Int($0)] }
       table.status += local.status
-      table.day += local.day
       table.instantMillis += local.instantMillis
       let firstRow = table.amount.count
       table.amount += local.amount
@@ -440,7 +440,6 @@ struct IngestState {
       }
       table.ref.append(refMap[Int(local.ref[i])])
       table.status.append(local.status[i])
-      table.day.append(local.day[i])
       table.instantMillis.append(local.instantMillis[i])
       table.amount.append(local.amount[i])
       for k in 0..<keyMaps.count {
@@ -473,7 +472,7 @@ struct IngestState {
           reason: "Order '\(orderID)' on channel '\(channel)' appeared earlier; the first is kept.", record: raw))
       return .duplicateOrder
     }
-    let reason = "The order date \(Day(number: chunk.table.day[row])) is after the as-of date " + asOfText
+    let reason = "The order date \(chunk.table.day(row)) is after the as-of date " + asOfText
     let appended = CSVScanner.withRawRecord(bytes, at: start, path: path) { raw in
       rejects.append(file: path, line: line, code: .futureOrder, reason: reason, record: raw)
     }
@@ -684,7 +683,6 @@ struct ChunkState: @unchecked Sendable {
     table.ref.append(-1)
     if pendingRefs.isFull { flushRefs() }
     table.status.append(status.rawValue)
-    table.day.append(time.businessDay.number)
     table.instantMillis.append(time.instantMillis)
     table.amount.append(amount)
     // Only refunded and partially refunded orders carry a refund (a paid order with a

@@ -31,9 +31,7 @@ public struct OrderTable: Sendable {
   /// Ref id of each order.
   public var ref: [Int32] = []
   public var status: [UInt8] = []
-  /// Business date of the order.
-  public var day: [Int32] = []
-  /// Order instant, milliseconds since 1970 UTC.
+  /// Order instant, milliseconds since 1970 UTC; its business date is `day(_:)`.
   public var instantMillis: [Int64] = []
   /// Amount in minor units.
   public var amount: [Int64] = []
@@ -42,8 +40,8 @@ public struct OrderTable: Sendable {
   public var refunds = RefundRows()
   /// Interned value of each linking key for each order, -1 when empty.
   public var linkKeyValue: [[Int32]] = []
-  /// The business zone, in seconds east of UTC, that `day` was worked out in: each
-  /// date is the date of its instant shifted by it (`FieldParsers.timestamp`).
+  /// The business zone, in seconds east of UTC: an order's business date is the date of
+  /// its instant shifted by it, as `FieldParsers.timestamp` works it out.
   public var businessOffsetSeconds: Int
 
   public init(linkKeyCount: Int, businessOffsetSeconds: Int) {
@@ -55,6 +53,19 @@ public struct OrderTable: Sendable {
   /// Number of accepted orders.
   public var count: Int { ref.count }
 
+  /// The business date of order `row`: worked out from its instant when asked, rather
+  /// than held in a column of its own.
+  @inline(__always)
+  public func day(_ row: Int) -> Day {
+    Day(number: Int32(FieldParsers.floorDiv(instantMillis[row] + Int64(businessOffsetSeconds) * 1000, 86_400_000)))
+  }
+
+  /// The first instant, in milliseconds, whose business date is after `day`: an order is
+  /// dated after `day` exactly when its instant is at or after this.
+  public func firstMillis(after day: Day) -> Int64 {
+    (Int64(day.number) + 1) * 86_400_000 - Int64(businessOffsetSeconds) * 1000
+  }
+
   /// Gives back the per-order columns other than `ref`, and the refs' hash table: after
   /// cleaning nothing reads the orders row by row (the member history holds what later
   /// stages use) or looks a ref up, while the report still needs the refs, their parts
@@ -63,7 +74,6 @@ public struct OrderTable: Sendable {
   public mutating func releaseRowColumns() {
     refs.releaseLookup()
     status = []
-    day = []
     instantMillis = []
     amount = []
     refunds = RefundRows()
@@ -183,7 +193,6 @@ extension OrderTable {
     let total = count + n
     ref.reserveCapacity(total)
     status.reserveCapacity(total)
-    day.reserveCapacity(total)
     instantMillis.reserveCapacity(total)
     amount.reserveCapacity(total)
     for k in 0..<linkKeyValue.count { linkKeyValue[k].reserveCapacity(total) }
