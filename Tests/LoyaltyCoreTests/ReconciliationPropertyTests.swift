@@ -56,8 +56,12 @@ func generatedExport(orders: Int, seed: UInt64) -> (orders: String, map: String)
       }
       let history = cleaning.history
       // The history holds each counted order's own refund (found through the refund rows).
+      #expect(history.grossTotal == expectedOrders.reduce(0) { $0 + $1[1] })
       let historyOrders = (0..<history.orderCount).map {
-        [history.instantMillis[$0], history.gross[$0], history.net[$0], history.refundMillis[$0]]
+        [
+          history.instantMillis[$0], history.gross($0), history.net[$0],
+          history.refund($0)?.millis ?? MemberHistory.noRefund,
+        ]
       }
       #expect(
         historyOrders.sorted { $0.lexicographicallyPrecedes($1) }

@@ -174,13 +174,13 @@ public enum Cleaning {
     // business zone (`FieldParsers.timestamp`), so they are worked out again from the
     // gathered instants, which reads nothing scattered.
     let offsetMillis = Int64(orders.businessOffsetSeconds) * 1000
-    func businessDays(_ millis: [Int64], _ none: Int64?) -> [Int32] {
+    func businessDays(_ millis: [Int64]) -> [Int32] {
       [Int32](unsafeUninitializedCapacity: millis.count) { buffer, initialized in
         let out = SharedSlots(buffer: buffer)
         _ = ParallelRanges.mapChunks(count: millis.count, threads: threads) { rows in
           for row in rows {
             let t = millis[row]
-            let day = t == none ? 0 : Int32(FieldParsers.floorDiv(t + offsetMillis, 86_400_000))
+            let day = Int32(FieldParsers.floorDiv(t + offsetMillis, 86_400_000))
             (out.buffer.baseAddress! + row).initialize(to: day)
           }
         }
@@ -210,33 +210,36 @@ public enum Cleaning {
     orders.status = []
     orders.linkKeyValue = orders.linkKeyValue.map { _ in [] }
     let instantMillis = gathered(&orders.instantMillis)
-    let day = businessDays(instantMillis, nil)
-    let gross = gathered(&orders.amount)
-    // Net and refund time are gross and "none" but for the refunded orders, found by
-    // their row in a bit set (see `RefundRowIndex`) on a pass that reads nothing
-    // scattered but that set.
+    let day = businessDays(instantMillis)
+    var net = gathered(&orders.amount)
+    // Net is the amount but for the refunded orders, found by their row in a bit set
+    // (see `RefundRowIndex`) on a pass that reads nothing scattered but that set; they
+    // keep their gross amount and refund time apart (`HistoryRefunds`).
     let refundIndex = refunds.rowIndex(count: count)
-    var net = gross
-    var refundMillis = [Int64](repeating: MemberHistory.noRefund, count: sorted.count)
+    var historyRefunds = HistoryRefunds.Builder()
     if refunds.count > 0 {
       net.withUnsafeMutableBufferPointer { net in
-        refundMillis.withUnsafeMutableBufferPointer { refundMillis in
-          let (netTo, millisTo) = (SharedSlots(buffer: net), SharedSlots(buffer: refundMillis))
-          _ = ParallelRanges.mapChunks(count: sorted.count, threads: threads) { rows in
-            for out in rows {
-              guard let k = refundIndex.index(ofRow: Int(sorted[out])) else { continue }
-              netTo.buffer[out] -= refunds.amount[k]
-              millisTo.buffer[out] = refunds.millis[k]
-            }
+        let netTo = SharedSlots(buffer: net)
+        let parts = ParallelRanges.mapChunks(count: sorted.count, threads: threads) { rows in
+          var part = HistoryRefunds.Builder()
+          for out in rows {
+            guard let k = refundIndex.index(ofRow: Int(sorted[out])) else { continue }
+            let gross = netTo.buffer[out]
+            netTo.buffer[out] = gross - refunds.amount[k]
+            let millis = refunds.millis[k]
+            let day =
+              millis == MemberHistory.noRefund ? 0 : Int32(FieldParsers.floorDiv(millis + offsetMillis, 86_400_000))
+            part.append(position: out, gross: gross, millis: millis, day: day)
           }
+          return part
         }
+        for part in parts { historyRefunds.append(contentsOf: part) }
       }
     }
-    let refundDay = businessDays(refundMillis, MemberHistory.noRefund)
     orders.releaseRowColumns()
     let history = MemberHistory(
-      memberIDs: memberIDs, orderStart: orderStart, day: day, instantMillis: instantMillis, gross: gross, net: net,
-      refundMillis: refundMillis, refundDay: refundDay, asOf: asOf, minorDigits: minorDigits)
+      memberIDs: memberIDs, orderStart: orderStart, day: day, instantMillis: instantMillis, net: net,
+      refunds: historyRefunds.finish(count: sorted.count), asOf: asOf, minorDigits: minorDigits)
     return CleaningResult(history: history, quality: quality)
   }
 

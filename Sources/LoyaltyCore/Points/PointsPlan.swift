@@ -161,17 +161,17 @@ struct PointsPlan: Sendable {
           let review = month - memberFirst - 1
           let level = review >= 0 && review < levels.count ? Int(levels[review]) : 1
           let factor = factors[min(level, factors.count) - 1]
-          let hasRefundTime = history.refundMillis[i] != MemberHistory.noRefund
-          let base = hasRefundTime ? history.gross[i] : history.net[i]
+          let refund = history.refund(i)
+          let base = refund != nil ? history.gross(i) : history.net[i]
           let points = PointsArithmetic.points(
             amountMinor: base, factor: factor, minorDigits: history.minorDigits)
           earn[i] = points
           part.revenueByMonth[Int(month.index - firstIndex)] += history.net[i]
-          if hasRefundTime && history.refundDay[i] <= asOf.number {
+          if let refund, refund.day <= asOf.number {
             let kept = PointsArithmetic.points(
               amountMinor: history.net[i], factor: factor, minorDigits: history.minorDigits)
             if points > kept {
-              let millis = max(history.refundMillis[i], history.instantMillis[i])
+              let millis = max(refund.millis, history.instantMillis[i])
               memberReversals.append((millis, Int32(i), points - kept))
             }
           }
@@ -190,7 +190,7 @@ struct PointsPlan: Sendable {
         memberReversals.sort { ($0.millis, $0.order) < ($1.millis, $1.order) }
         for r in memberReversals {
           let order = Int(r.order)
-          let day = max(history.refundDay[order], history.day[order])
+          let day = max(history.refund(order)?.day ?? 0, history.day[order])
           part.reversalOrder.append(r.order)
           part.reversalPoints.append(r.points)
           part.reversalMillis.append(r.millis)

@@ -330,7 +330,7 @@ public enum PointsStage {
   /// programme's, or amounts near the ingest's limit, come near it.
   static func checkPointsFit(_ history: MemberHistory, _ config: PointsConfig) throws(LoyaltyError) {
     let topFactor = config.earnRate * max(1, config.levelMultipliers.max() ?? 1)
-    let grossMajor = Double(history.gross.reduce(0, +)) / Double(Money.pow10(history.minorDigits))
+    let grossMajor = Double(history.grossTotal) / Double(Money.pow10(history.minorDigits))
     guard grossMajor * topFactor * 32 < 0x1p62 else {
       throw .input(
         "[points] at earn_rate \(config.earnRate) and level multipliers up to \(config.levelMultipliers.max() ?? 1), the orders could earn more points than the ledger counts (2^62); lower earn_rate or level_multipliers."
