@@ -55,6 +55,7 @@ let package = Package(
     .executableTarget(
       name: "loyalty",
       dependencies: [
+        "CHints",
         "LoyaltyCore",
         "LoyaltyReport",
         "LoyaltyHistory",

@@ -2,6 +2,9 @@
 // needs _GNU_SOURCE, which a header shared with Swift should not define.
 #define _GNU_SOURCE
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include "CHints.h"
 
 int loyalty_direct_write_flag(void) {
@@ -9,5 +12,12 @@ int loyalty_direct_write_flag(void) {
   return O_DIRECT;
 #else
   return 0;
+#endif
+}
+
+void loyalty_keep_freed_memory(void) {
+#ifdef __GLIBC__
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_ARENA_MAX, 1);
 #endif
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CHints
 import Logging
 import LoyaltyCore
 
@@ -30,6 +31,7 @@ struct Loyalty: ParsableCommand {
   /// Maps every failure to SPEC 9's exit codes: 2 for bad usage (argument-parser's
   /// own usage errors included), the error's own code for pipeline failures.
   static func main() {
+    keepFreedMemoryForReuse()
     do {
       var command = try parseAsRoot()
       try command.run()
@@ -46,6 +48,19 @@ struct Loyalty: ParsableCommand {
       Glibc.exit(code == .validationFailure ? 2 : code.rawValue)
     }
   }
+}
+
+/// Asks glibc to keep the memory a stage frees for the stages after it. The stages hold
+/// columns of tens to hundreds of MB, each stage freeing some and allocating others. By
+/// default glibc maps every block over 32 MiB on its own and unmaps it when freed, so
+/// that the next stage's columns take fresh pages, each faulted in and zeroed again
+/// (at 10M orders about 1.2 s of system time on the bench machine, a virtual machine
+/// where a page the kernel has not used lately costs about 2 µs). With no block mapped
+/// on its own and one arena for all threads (the hot loops allocate nothing, so they do
+/// not wait on its lock), freed columns are reused from the heap: 10M ingest -> rfm
+/// 0.94 of the time for about 6% more peak memory.
+func keepFreedMemoryForReuse() {
+  loyalty_keep_freed_memory()
 }
 
 func printError(_ text: String) {

@@ -15,4 +15,9 @@ static inline void loyalty_prefetch_write(const void *address) { __builtin_prefe
 /// Glibc module leaves out), or 0 where there is none.
 int loyalty_direct_write_flag(void);
 
+/// Asks glibc to keep freed memory in the heap for later allocations: no block mapped on
+/// its own (so none is unmapped when freed) and one arena for all threads. Does nothing
+/// with another C library.
+void loyalty_keep_freed_memory(void);
+
 #endif
