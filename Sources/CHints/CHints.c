@@ -2,6 +2,7 @@
 // needs _GNU_SOURCE, which a header shared with Swift should not define.
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <sched.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -19,5 +20,14 @@ void loyalty_keep_freed_memory(void) {
 #ifdef __GLIBC__
   mallopt(M_MMAP_MAX, 0);
   mallopt(M_ARENA_MAX, 1);
+#endif
+}
+
+int loyalty_run_when_idle(void) {
+#ifdef SCHED_IDLE
+  struct sched_param none = {0};
+  return sched_setscheduler(0, SCHED_IDLE, &none);
+#else
+  return -1;
 #endif
 }

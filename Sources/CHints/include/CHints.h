@@ -20,4 +20,8 @@ int loyalty_direct_write_flag(void);
 /// with another C library.
 void loyalty_keep_freed_memory(void);
 
+/// Puts the calling thread in Linux's idle scheduling class (SCHED_IDLE), below nice 19:
+/// it runs when no other thread wants the core. 0 on success, -1 where there is none.
+int loyalty_run_when_idle(void);
+
 #endif

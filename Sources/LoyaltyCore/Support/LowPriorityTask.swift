@@ -1,3 +1,4 @@
+import CHints
 import Dispatch
 import Foundation
 
@@ -10,11 +11,21 @@ public final class LowPriorityTask<Value: Sendable>: @unchecked Sendable {
   private let done = DispatchSemaphore(value: 0)
   private var waited = false
 
+  /// How low: `low` is nice 19; `idle` is below it (Linux's SCHED_IDLE, nice 19 where
+  /// there is none), for work that can wait for the end of the run while a `low` task's
+  /// result is waited for sooner.
+  public enum Priority: Sendable {
+    case low
+    case idle
+  }
+
   /// Starts `work` at once.
-  public init(_ work: @escaping @Sendable () throws(LoyaltyError) -> Value) {
+  public init(priority: Priority = .low, _ work: @escaping @Sendable () throws(LoyaltyError) -> Value) {
     let thread = Thread { [self] in
       #if os(Linux)
-        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+        if priority == .low || loyalty_run_when_idle() != 0 {
+          _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+        }
       #endif
       outcome = Result { () throws(LoyaltyError) in try work() }
       done.signal()

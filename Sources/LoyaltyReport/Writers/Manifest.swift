@@ -45,7 +45,9 @@ public struct InputFingerprint: Sendable, Equatable {
       let result = try body()
       return (result, try inputs(of: request))
     }
-    let hashing = LowPriorityTask { () throws(LoyaltyError) in try inputs(of: request) }
+    // Below the id map's read, which the pipeline waits for after the ingest: the
+    // hashes are wanted only at the end.
+    let hashing = LowPriorityTask(priority: .idle) { () throws(LoyaltyError) in try inputs(of: request) }
     let result: R
     do {
       result = try body()
