@@ -395,7 +395,7 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
     expectFileError(path, threads: [1, 2], containing: "line \(badLine): the file is not UTF-8")
   }
 
-  @Test(arguments: [1, 2]) func orderKeysFirstCopyWinsAcrossListsAndCalls(threads: Int) {
+  @Test(arguments: [1, 2, 3]) func orderKeysFirstCopyWinsAcrossListsAndCalls(threads: Int) {
     var rng = SplitMix64(seed: 8)
     // Keys drawn from a small pool, so that repeats fall within a list, across lists
     // and across calls; the first of each in list order is the new one.
@@ -405,8 +405,11 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
       return (a: picks.map(\.0), b: picks.map(\.1))
     }
     var set = PartitionedKeySet()
-    let first = set.insert(Array(lists[0..<2]), threads: threads)
-    let second = set.insert([lists[2]], threads: threads)
+    var firstLists = Array(lists[0..<2])
+    var lastList = [lists[2]]
+    let first = set.insert(taking: &firstLists, threads: threads)
+    let second = set.insert(taking: &lastList, threads: threads)
+    #expect(firstLists.isEmpty && lastList.isEmpty)
     var seen = Set<[UInt64]>()
     let expected = lists.map { list in zip(list.a, list.b).map { seen.insert([$0, $1]).inserted } }
     #expect(first + second == expected)

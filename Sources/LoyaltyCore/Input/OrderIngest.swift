@@ -222,12 +222,14 @@ struct IngestState {
     }
     var fileRejects = RejectList()
     var lineCursor = (offset: 0, line: 1)
-    // Duplicates are decided for the whole file at once, chunk after chunk.
-    var firstCopies = orderKeys.insert(chunks.map { ($0.keyA, $0.keyB) }, threads: threads)
+    // Duplicates are decided for the whole file at once, chunk after chunk; the keys
+    // are handed over, so that they are given back once grouped.
+    var keys = chunks.map { (a: $0.keyA, b: $0.keyB) }
     for k in chunks.indices {
       chunks[k].keyA = []
       chunks[k].keyB = []
     }
+    var firstCopies = orderKeys.insert(taking: &keys, threads: threads)
     if isLast { orderKeys = PartitionedKeySet() }
     // Chunks leave the list as they are merged, so each one's columns are freed
     // before the next one's are copied.
@@ -749,20 +751,25 @@ struct ChunkState: @unchecked Sendable {
 /// The order keys seen so far, split by hash into partitions that threads fill side by
 /// side. Each partition takes its keys in file order, so which copy of a key counts as
 /// the first does not depend on the thread count.
+///
+/// The partitions are many and small (1,024: about 160 KB of table each at 10M
+/// orders), and `insert` groups each list's keys by partition before it inserts them,
+/// so that a worker fills one partition at a time in cache: inserted in list order,
+/// each key was a miss in a table of a few hundred MB.
 struct PartitionedKeySet {
-  static let partitionBits = 4
+  static let partitionBits = 10
   private var partitions = [KeyHashSet](repeating: KeyHashSet(), count: 1 << partitionBits)
 
   @inline(__always) static func partition(_ a: UInt64) -> Int { Int(truncatingIfNeeded: a >> (64 - partitionBits)) }
 
   /// Inserts the keys `(a[i], b[i])` of each list in turn, in order; element i of the
-  /// k-th result is true when the k-th list's key i was new. Each worker sizes its
-  /// partitions once for all the lists, then takes its keys in list order.
-  mutating func insert(_ lists: [(a: [UInt64], b: [UInt64])], threads: Int) -> [[Bool]] {
-    // The keys of each partition, for sizing.
-    var sizes = [Int](repeating: 0, count: partitions.count)
-    for list in lists { for key in list.a { sizes[Self.partition(key)] += 1 } }
-    let perPartition = sizes
+  /// k-th result is true when the k-th list's key i was new. Each worker takes its
+  /// partitions one at a time, each with the keys of every list in list order. The
+  /// lists are emptied once grouped, before the partitions grow (their memory is then
+  /// free for the tables).
+  mutating func insert(taking lists: inout [(a: [UInt64], b: [UInt64])], threads: Int) -> [[Bool]] {
+    let groups = ParallelRanges.map(lists, threads: threads) { KeyGroups($0.a, $0.b) }
+    lists = []
     let workers = max(1, min(threads, partitions.count))
     // Each worker writes flags of its own, or'ed together below: workers writing
     // neighbouring bytes of one list would fight over its cache lines.
@@ -771,55 +778,84 @@ struct PartitionedKeySet {
       flags.withUnsafeMutableBufferPointer { flags in
         let shared = SharedKeyWork(sets: sets, flags: flags)
         let work: @Sendable (Int) -> Void = { w in
-          // The worker's partitions, moved out of the shared list while it works, for
-          // the same reason: each insert updates its set's count.
-          let mine = (0..<shared.sets.count).filter { $0 % workers == w }
-          var slot = [Int](repeating: -1, count: shared.sets.count)
-          for (j, p) in mine.enumerated() { slot[p] = j }
-          var own = mine.map { (shared.sets.baseAddress! + $0).move() }
-          for (j, p) in mine.enumerated() { own[j].reserve(adding: perPartition[p]) }
-          var results: [[UInt64]] = []
-          for list in lists {
-            // One bit per key: workers times keys bits, not bytes, with many threads.
-            var isNew = [UInt64](repeating: 0, count: (list.a.count + 63) / 64)
-            list.a.withUnsafeBufferPointer { a in
-              list.b.withUnsafeBufferPointer { b in
-                isNew.withUnsafeMutableBufferPointer { isNew in
-                  own.withUnsafeMutableBufferPointer { own in
-                    let n = a.count
-                    for i in 0..<n {
-                      let ahead = i + KeyHashSet.prefetchDistance
-                      if ahead < n {
-                        let j = slot[Self.partition(a[ahead])]
-                        if j >= 0 { own[j].prefetch(b[ahead]) }
-                      }
-                      let j = slot[Self.partition(a[i])]
-                      guard j >= 0 else { continue }
-                      if own[j].insert((a[i], b[i])) { isNew[i >> 6] |= 1 << UInt64(i & 63) }
-                    }
-                  }
+          // One bit per key: workers times keys bits, not bytes, with many threads.
+          var isNew = groups.map { [UInt64](repeating: 0, count: ($0.count + 63) / 64) }
+          for p in stride(from: w, to: shared.sets.count, by: workers) {
+            // The partition is moved out of the shared list while the worker fills it:
+            // each insert updates its count, next to the neighbours other workers fill.
+            var set = (shared.sets.baseAddress! + p).move()
+            set.reserve(adding: groups.reduce(0) { $0 + $1.range(p).count })
+            for k in groups.indices {
+              let group = groups[k]
+              isNew[k].withUnsafeMutableBufferPointer { isNew in
+                for c in group.range(p) where set.insert((group.a[c], group.b[c])) {
+                  let i = Int(group.row[c])
+                  isNew[i >> 6] |= 1 << UInt64(i & 63)
                 }
               }
             }
-            results.append(isNew)
+            (shared.sets.baseAddress! + p).initialize(to: set)
           }
-          for p in mine.reversed() { (shared.sets.baseAddress! + p).initialize(to: own.removeLast()) }
-          shared.flags[w] = results
+          shared.flags[w] = isNew
         }
         if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
       }
     }
     var bits = flags[0]!
     for w in 1..<workers {
-      for k in lists.indices {
+      for k in groups.indices {
         for word in bits[k].indices { bits[k][word] |= flags[w]![k][word] }
       }
       flags[w] = nil
     }
-    return lists.indices.map { k in
+    return groups.indices.map { k in
       bits[k].withUnsafeBufferPointer { bits in
-        (0..<lists[k].a.count).map { i in bits[i >> 6] & (1 << UInt64(i & 63)) != 0 }
+        (0..<groups[k].count).map { i in bits[i >> 6] & (1 << UInt64(i & 63)) != 0 }
       }
+    }
+  }
+
+  /// One list's keys grouped by partition (a stable counting sort): partition p's keys
+  /// are `range(p)` of `a`, `b` and `row` (the key's place in the list), in list order.
+  private struct KeyGroups: Sendable {
+    let a: [UInt64]
+    let b: [UInt64]
+    let row: [Int32]
+    /// Where each partition's keys start; one more entry than partitions.
+    let start: [Int]
+
+    var count: Int { a.count }
+    func range(_ p: Int) -> Range<Int> { start[p]..<start[p + 1] }
+
+    init(_ a: [UInt64], _ b: [UInt64]) {
+      let n = a.count
+      var start = [Int](repeating: 0, count: (1 << PartitionedKeySet.partitionBits) + 1)
+      for key in a { start[PartitionedKeySet.partition(key) + 1] += 1 }
+      for p in 1..<start.count { start[p] += start[p - 1] }
+      var cursor = start
+      var rows: [Int32] = []
+      var grouped: [UInt64] = []
+      let groupedB = [UInt64](unsafeUninitializedCapacity: n) { outB, countB in
+        grouped = [UInt64](unsafeUninitializedCapacity: n) { outA, countA in
+          rows = [Int32](unsafeUninitializedCapacity: n) { outRow, countRow in
+            for i in 0..<n {
+              let p = PartitionedKeySet.partition(a[i])
+              let c = cursor[p]
+              cursor[p] = c + 1
+              (outA.baseAddress! + c).initialize(to: a[i])
+              (outB.baseAddress! + c).initialize(to: b[i])
+              (outRow.baseAddress! + c).initialize(to: Int32(i))
+            }
+            countRow = n
+          }
+          countA = n
+        }
+        countB = n
+      }
+      self.a = grouped
+      self.b = groupedB
+      self.row = rows
+      self.start = start
     }
   }
 }
@@ -840,8 +876,8 @@ struct KeyHashSet {
   private var mask: Int
 
   init() {
-    slots = Array(repeating: 0, count: 2 * 1024)
-    mask = 1023
+    slots = Array(repeating: 0, count: 2 * 16)
+    mask = 15
   }
 
   /// The seeds of a channel's order keys: the channel's bytes hashed under two seeds.
@@ -870,16 +906,6 @@ struct KeyHashSet {
     var size = mask + 1
     while !Self.fits(used + extra, size) { size *= 2 }
     if size > mask + 1 { grow(to: size) }
-  }
-
-  /// How many keys ahead of an insert its slot is prefetched.
-  static let prefetchDistance = 16
-
-  /// Starts loading the slot where a key whose second half is `b` starts probing.
-  /// Mutating only so that callers reach the table in place: a copy would retain its
-  /// slots for every key.
-  @inline(__always) mutating func prefetch(_ b: UInt64) {
-    slots.withUnsafeMutableBufferPointer { loyalty_prefetch($0.baseAddress! + 2 * (Int(truncatingIfNeeded: b) & mask)) }
   }
 
   /// Inserts `key`; false when it was already there.
