@@ -752,7 +752,7 @@ struct ChunkState: @unchecked Sendable {
 /// side. Each partition takes its keys in file order, so which copy of a key counts as
 /// the first does not depend on the thread count.
 ///
-/// The partitions are many and small (1,024: about 160 KB of table each at 10M
+/// The partitions are many and small (1,024: about 256 KB of table each at 10M
 /// orders), and `insert` groups each list's keys by partition before it inserts them,
 /// so that a worker fills one partition at a time in cache: inserted in list order,
 /// each key was a miss in a table of a few hundred MB.
