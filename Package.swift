@@ -25,8 +25,9 @@ let package = Package(
       providers: [.apt(["libcsv-dev"])]
     ),
     .target(name: "CSVStream", dependencies: ["CLibCSV"]),
-    // Cache prefetch hints for the hash-table loops (static inline C), and the direct
-    // write flag of the member-sized files.
+    // Cache prefetch hints for the hash-table loops (static inline C), the direct
+    // write flag of the member-sized files, glibc's malloc policy and the idle
+    // scheduling class (hints to the allocator and the kernel that Swift has no words for).
     .target(name: "CHints"),
     .target(
       name: "LoyaltyCore",

@@ -1,5 +1,6 @@
-// The prefetch hints are static inline functions in include/CHints.h; the flag below
-// needs _GNU_SOURCE, which a header shared with Swift should not define.
+// The prefetch hints are static inline functions in include/CHints.h; the direct-write
+// flag and SCHED_IDLE below need _GNU_SOURCE, which a header shared with Swift should
+// not define.
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sched.h>

@@ -56,9 +56,10 @@ struct Loyalty: ParsableCommand {
 /// that the next stage's columns take fresh pages, each faulted in and zeroed again
 /// (at 10M orders about 1.2 s of system time on the bench machine, a virtual machine
 /// where a page the kernel has not used lately costs about 2 µs). With no block mapped
-/// on its own and one arena for all threads (the hot loops allocate nothing, so they do
-/// not wait on its lock), freed columns are reused from the heap: 10M ingest -> rfm
-/// 0.94 of the time for about 6% more peak memory.
+/// on its own and one arena for all threads, freed columns are reused from the heap:
+/// 10M ingest -> rfm 0.94 of the time for about 9% more peak memory. The per-row loops
+/// allocate nothing; the parallel stages allocate a few arrays per member or per part,
+/// and the 1M full run, whose points stage does so on both threads, took the same time.
 func keepFreedMemoryForReuse() {
   loyalty_keep_freed_memory()
 }

@@ -228,6 +228,68 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
     #expect(list != RejectList(given))
   }
 
+  /// A refund keeps to its own order when rows before it are rejected after the scan
+  /// (a later copy, an order after as-of), in one chunk or several.
+  @Test(arguments: [1, 3]) func refundsFollowTheirRowsPastLaterRejects(threads: Int) throws {
+    var lines = ["order_id,channel,customer_ref,order_time,amount,status,refund_amount,refund_time"]
+    for k in 0..<40 {
+      switch k % 4 {
+      case 0: lines.append("o\(k),web,u\(k),2026-01-01,10,partially_refunded,\(k % 9 + 1),2026-01-02")
+      case 1: lines.append("o\(k - 1),web,u\(k),2026-01-01,10,,,")  // a later copy of the order before
+      case 2: lines.append("f\(k),web,u\(k),2026-12-01,10,refunded,,")  // after as-of
+      default: lines.append("p\(k),web,u\(k),2026-01-01,10,refunded,,2026-01-05")
+      }
+    }
+    var config = InputConfig()
+    config.maxRejectShare = 1
+    let r = try OrderIngest.run(
+      paths: [temporaryFile(lines.joined(separator: "\n") + "\n")], config: config, linkKeys: [],
+      asOf: Day("2026-10-31")!, threads: threads, chunkThreshold: 1)
+    #expect(r.orders.count == 20)
+    // Kept rows: o0, p3, o4, p7, ...: each partially refunded order then a refunded one.
+    #expect(r.orders.refunds.row == Array(0..<20))
+    let expectedAmounts: [Int64] = (0..<20).map { (j: Int) -> Int64 in
+      j % 2 == 0 ? Int64((j * 2) % 9 + 1) * 100 : 1000
+    }
+    #expect(r.orders.refunds.amount == expectedAmounts)
+    let statuses: [OrderStatus] = (0..<20).map { OrderStatus(rawValue: r.orders.status[$0])! }
+    let expectedStatuses: [OrderStatus] = (0..<20).map { $0 % 2 == 0 ? .partiallyRefunded : .refunded }
+    #expect(statuses == expectedStatuses)
+  }
+
+  /// The as-of date ends at midnight in the business zone: an order a millisecond
+  /// before is counted, one at midnight is after as-of, whatever the zone.
+  @Test(arguments: ["+08:00", "-05:30"]) func asOfEndsAtMidnightInTheBusinessZone(zone: String) throws {
+    var config = InputConfig()
+    config.businessTimeZone = zone
+    config.maxRejectShare = 1
+    let r = try OrderIngest.run(
+      paths: [
+        temporaryFile(
+          "order_id,channel,customer_ref,order_time,amount\n" + "a,web,u,2026-10-31T23:59:59.999,1\n"
+            + "b,web,u,2026-11-01T00:00:00,1\n" + "c,web,u,2026-10-31T23:59:59.999\(zone),1\n"
+            + "d,web,u,2026-11-01T00:00\(zone),1\n" + "e,web,u,1969-12-31,1\n")
+      ], config: config, linkKeys: [], asOf: Day("2026-10-31")!)
+    #expect(r.orders.count == 3)
+    #expect((0..<3).map { r.orders.day($0).description } == ["2026-10-31", "2026-10-31", "1969-12-31"])
+    #expect(r.rejects.map(\.line) == [3, 5])
+    #expect(r.rejects.allSatisfy { $0.code == .futureOrder && $0.reason.contains("2026-11-01") })
+  }
+
+  /// The rank query finds each refund row's place, at word edges and past the end.
+  @Test func refundRowIndexFindsEachRowsPlace() {
+    for count in [0, 1, 63, 64, 65, 127, 128, 200] {
+      let rows = (0..<count).filter { [0, 1, 62, 63, 64, 65, 126, 127, 128, 199].contains($0) || $0 % 7 == 3 }
+      let index = RefundRowIndex(rows: rows, count: count)
+      for row in 0..<(count + 70) {
+        #expect(index.index(ofRow: row) == rows.firstIndex(of: row), "count \(count), row \(row)")
+      }
+    }
+    // A history given no refunds answers for any order.
+    let none = HistoryRefunds()
+    #expect(none.index(ofPosition: 5) == nil)
+  }
+
   @Test func refundsAreStoredAsMinorUnits() throws {
     let r = try ingest(
       "o1,web,u1,2026-01-01,10,partially_refunded,2.5,2026-01-03T10:00:00Z,,\no2,web,u1,2026-01-01,10,refunded,,,,\no3,web,u1,2026-01-01,10,cancelled,99,junk,,\n"

@@ -215,9 +215,9 @@ public enum Cleaning {
     // Net is the amount but for the refunded orders, found by their row in a bit set
     // (see `RefundRowIndex`) on a pass that reads nothing scattered but that set; they
     // keep their gross amount and refund time apart (`HistoryRefunds`).
-    let refundIndex = refunds.rowIndex(count: count)
     var historyRefunds = HistoryRefunds.Builder()
     if refunds.count > 0 {
+      let refundIndex = refunds.rowIndex(count: count)
       net.withUnsafeMutableBufferPointer { net in
         let netTo = SharedSlots(buffer: net)
         let parts = ParallelRanges.mapChunks(count: sorted.count, threads: threads) { rows in

@@ -29,11 +29,13 @@ public struct MemberHistory: Sendable {
   /// Marks an order without refund time.
   public static let noRefund = Int64.min
 
-  /// A history from its columns, with the refunds held apart (`HistoryRefunds`).
+  /// A history from its columns, with the refunds held apart (`HistoryRefunds`, whose
+  /// positions must be orders of this history).
   public init(
     memberIDs: ByteStrings, orderStart: [Int], day: [Int32], instantMillis: [Int64], net: [Int64],
     refunds: HistoryRefunds, asOf: Day, minorDigits: Int
   ) {
+    precondition(refunds.position.last.map { $0 < net.count } ?? true, "a refund of an order the history does not hold")
     self.memberIDs = memberIDs
     self.orderStart = orderStart
     self.day = day

@@ -475,7 +475,7 @@ struct IngestState {
       return .duplicateOrder
     }
     let reason = "The order date \(chunk.table.day(row)) is after the as-of date " + asOfText
-    let appended = CSVScanner.withRawRecord(bytes, at: start, path: path) { raw in
+    let appended: Void? = CSVScanner.withRawRecord(bytes, at: start, path: path) { raw in
       rejects.append(file: path, line: line, code: .futureOrder, reason: reason, record: raw)
     }
     if appended == nil {
@@ -688,7 +688,8 @@ struct ChunkState: @unchecked Sendable {
     table.instantMillis.append(time.instantMillis)
     table.amount.append(amount)
     // Only refunded and partially refunded orders carry a refund (a paid order with a
-    // refund amount or time is refused above, a cancelled one's are not read).
+    // refund amount other than 0 or a refund time is refused above, a cancelled one's
+    // are not read).
     if status == .refunded || status == .partiallyRefunded {
       table.refunds.append(row: table.amount.count - 1, amount: refund, millis: refundMillis)
     }

@@ -153,7 +153,7 @@ struct PointsPlan: Sendable {
         var currentDay = Int32.min
         var bestPoints: Int64 = 0
         var bestDay = history.day[start]
-        var memberReversals: [(millis: Int64, order: Int32, points: Int64)] = []
+        var memberReversals: [(millis: Int64, order: Int32, points: Int64, day: Int32)] = []
         for i in orderRange {
           let day = history.day[i]
           let month = Day(number: day).month
@@ -161,6 +161,8 @@ struct PointsPlan: Sendable {
           let review = month - memberFirst - 1
           let level = review >= 0 && review < levels.count ? Int(levels[review]) : 1
           let factor = factors[min(level, factors.count) - 1]
+          // An order with a refund time earns on its gross amount (a second lookup only
+          // for those few).
           let refund = history.refund(i)
           let base = refund != nil ? history.gross(i) : history.net[i]
           let points = PointsArithmetic.points(
@@ -172,7 +174,7 @@ struct PointsPlan: Sendable {
               amountMinor: history.net[i], factor: factor, minorDigits: history.minorDigits)
             if points > kept {
               let millis = max(refund.millis, history.instantMillis[i])
-              memberReversals.append((millis, Int32(i), points - kept))
+              memberReversals.append((millis, Int32(i), points - kept, max(refund.day, day)))
             }
           }
           if day != currentDay {
@@ -189,13 +191,11 @@ struct PointsPlan: Sendable {
         dailyDay[m] = bestDay
         memberReversals.sort { ($0.millis, $0.order) < ($1.millis, $1.order) }
         for r in memberReversals {
-          let order = Int(r.order)
-          let day = max(history.refund(order)?.day ?? 0, history.day[order])
           part.reversalOrder.append(r.order)
           part.reversalPoints.append(r.points)
           part.reversalMillis.append(r.millis)
-          part.reversalDay.append(day)
-          part.reversalMonth.append(Day(number: day).month.index)
+          part.reversalDay.append(r.day)
+          part.reversalMonth.append(Day(number: r.day).month.index)
         }
         if !memberReversals.isEmpty { part.reversalCount.append((m, memberReversals.count)) }
         part.maxOrders = max(part.maxOrders, orderRange.count)

@@ -2,25 +2,18 @@ import CHints
 import Dispatch
 import Foundation
 
-/// Work on a thread of its own at the lowest priority (nice 19, which Linux keeps per
-/// thread): it takes the core that the caller's single-threaded steps leave idle and
-/// gives way while every core is busy. The pipeline reads the id map this way beside
-/// the ingest, and `loyalty run` hashes its inputs beside the pipeline.
+/// Work on a thread of its own at a low priority (nice 19, which Linux keeps per
+/// thread, or below it: see `BackgroundPriority`): it takes the core that the caller's
+/// single-threaded steps leave idle and gives way while every core is busy. The
+/// pipeline reads the id map this way beside the ingest, and `loyalty run` hashes its
+/// inputs beside the pipeline (at `.idle`, below the id map).
 public final class LowPriorityTask<Value: Sendable>: @unchecked Sendable {
   private var outcome: Result<Value, LoyaltyError>?
   private let done = DispatchSemaphore(value: 0)
   private var waited = false
 
-  /// How low: `low` is nice 19; `idle` is below it (Linux's SCHED_IDLE, nice 19 where
-  /// there is none), for work that can wait for the end of the run while a `low` task's
-  /// result is waited for sooner.
-  public enum Priority: Sendable {
-    case low
-    case idle
-  }
-
   /// Starts `work` at once.
-  public init(priority: Priority = .low, _ work: @escaping @Sendable () throws(LoyaltyError) -> Value) {
+  public init(priority: BackgroundPriority = .low, _ work: @escaping @Sendable () throws(LoyaltyError) -> Value) {
     let thread = Thread { [self] in
       #if os(Linux)
         if priority == .low || loyalty_run_when_idle() != 0 {
@@ -43,4 +36,16 @@ public final class LowPriorityTask<Value: Sendable>: @unchecked Sendable {
     }
     return try outcome!.get()
   }
+}
+
+/// How low a `LowPriorityTask` runs: `low` is nice 19; `idle` is below it (Linux's
+/// SCHED_IDLE; nice 19 where there is none), for work wanted only at the end of the run
+/// while a `low` task's result is waited for sooner. An idle thread that is stopped
+/// while it holds a lock another thread needs (the allocator's, or the kernel's for
+/// the process's mappings, when it maps its file or gives pages back) delays that
+/// thread until a core is free for it; the input hashing takes such locks only between
+/// 16 MB steps.
+public enum BackgroundPriority: Sendable {
+  case low
+  case idle
 }
