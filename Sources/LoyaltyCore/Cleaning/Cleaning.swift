@@ -173,14 +173,14 @@ public enum Cleaning {
     // Day columns are not gathered: a business date is the date of its instant in the
     // business zone (`FieldParsers.timestamp`), so they are worked out again from the
     // gathered instants, which reads nothing scattered.
-    let offsetMillis = Int64(orders.businessOffsetSeconds) * 1000
+    let offsetSeconds = orders.businessOffsetSeconds
     func businessDays(_ millis: [Int64]) -> [Int32] {
       [Int32](unsafeUninitializedCapacity: millis.count) { buffer, initialized in
         let out = SharedSlots(buffer: buffer)
         _ = ParallelRanges.mapChunks(count: millis.count, threads: threads) { rows in
           for row in rows {
             let t = millis[row]
-            let day = Int32(FieldParsers.floorDiv(t + offsetMillis, 86_400_000))
+            let day = FieldParsers.businessDay(instantMillis: t, offsetSeconds: offsetSeconds).number
             (out.buffer.baseAddress! + row).initialize(to: day)
           }
         }
@@ -228,7 +228,8 @@ public enum Cleaning {
             netTo.buffer[out] = gross - refunds.amount[k]
             let millis = refunds.millis[k]
             let day =
-              millis == MemberHistory.noRefund ? 0 : Int32(FieldParsers.floorDiv(millis + offsetMillis, 86_400_000))
+              millis == MemberHistory.noRefund
+              ? 0 : FieldParsers.businessDay(instantMillis: millis, offsetSeconds: offsetSeconds).number
             part.append(position: out, gross: gross, millis: millis, day: day)
           }
           return part

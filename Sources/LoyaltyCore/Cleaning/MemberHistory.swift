@@ -70,12 +70,13 @@ public struct MemberHistory: Sendable {
     return refunds.gross[k]
   }
 
-  /// The refund instant (milliseconds) and its business date of order `i`, or nil when
-  /// it has no refund_time (its points are then earned on the net amount).
+  /// The gross amount, refund instant (milliseconds) and its business date of order
+  /// `i`, or nil when it has no refund_time (its points are then earned on the net
+  /// amount).
   @inline(__always)
-  public func refund(_ i: Int) -> (millis: Int64, day: Int32)? {
+  public func refund(_ i: Int) -> (gross: Int64, millis: Int64, day: Int32)? {
     guard let k = refunds.index(ofPosition: i), refunds.millis[k] != Self.noRefund else { return nil }
-    return (refunds.millis[k], refunds.day[k])
+    return (refunds.gross[k], refunds.millis[k], refunds.day[k])
   }
 
   /// The gross amount of every order, in minor units.

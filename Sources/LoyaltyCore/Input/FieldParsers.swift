@@ -121,9 +121,8 @@ public enum FieldParsers {
     }
     let localMillis = dayMillis + Int64(((hour * 60 + minute) * 60 + second) * 1000 + millis)
     let instant = localMillis - Int64(offsetSeconds) * 1000
-    let businessLocal = instant + Int64(businessOffsetSeconds) * 1000
-    let businessDay = Day(number: Int32(floorDiv(businessLocal, 86_400_000)))
-    return Timestamp(instantMillis: instant, businessDay: businessDay)
+    return Timestamp(
+      instantMillis: instant, businessDay: businessDay(instantMillis: instant, offsetSeconds: businessOffsetSeconds))
   }
 
   /// Reads a fixed UTC offset such as `+08:00`, `-0530` or `Z` into seconds east of UTC.
@@ -153,6 +152,14 @@ public enum FieldParsers {
       value = value * 10 + Int(c - 48)
     }
     return value
+  }
+
+  /// The business date of an instant (milliseconds since 1970 UTC): its local date in
+  /// the zone `offsetSeconds` east of UTC. Every business date is worked out this way,
+  /// at ingest and again from stored instants.
+  @inline(__always)
+  static func businessDay(instantMillis: Int64, offsetSeconds: Int) -> Day {
+    Day(number: Int32(floorDiv(instantMillis + Int64(offsetSeconds) * 1000, 86_400_000)))
   }
 
   @inline(__always)

@@ -57,7 +57,7 @@ public struct OrderTable: Sendable {
   /// than held in a column of its own.
   @inline(__always)
   public func day(_ row: Int) -> Day {
-    Day(number: Int32(FieldParsers.floorDiv(instantMillis[row] + Int64(businessOffsetSeconds) * 1000, 86_400_000)))
+    FieldParsers.businessDay(instantMillis: instantMillis[row], offsetSeconds: businessOffsetSeconds)
   }
 
   /// The first instant, in milliseconds, whose business date is after `day`: an order is

@@ -161,10 +161,9 @@ struct PointsPlan: Sendable {
           let review = month - memberFirst - 1
           let level = review >= 0 && review < levels.count ? Int(levels[review]) : 1
           let factor = factors[min(level, factors.count) - 1]
-          // An order with a refund time earns on its gross amount (a second lookup only
-          // for those few).
+          // An order with a refund time earns on its gross amount.
           let refund = history.refund(i)
-          let base = refund != nil ? history.gross(i) : history.net[i]
+          let base = refund?.gross ?? history.net[i]
           let points = PointsArithmetic.points(
             amountMinor: base, factor: factor, minorDigits: history.minorDigits)
           earn[i] = points
