@@ -218,7 +218,7 @@ public struct ReportBuilder {
       for ref in rows[range] {
         csv.cell(channelCells, Int(orders.refChannel[Int(ref)]))
         csv.comma()
-        orders.withRefParts(ref) { _, customerRef in csv.text(customerRef) }
+        orders.withCustomerRef(ref) { csv.text($0) }
         csv.comma()
         identity.memberIDs.withBytes(Int(identity.memberOfRef[Int(ref)])) { csv.text($0) }
         csv.comma()

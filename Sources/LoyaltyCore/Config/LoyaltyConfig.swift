@@ -189,6 +189,10 @@ public struct PointsConfig: Sendable, Equatable {
   public var earnRate = 1.0
   /// Earn multiplier per level, level 1 first; missing levels use the last value.
   public var levelMultipliers: [Double] = [1.0, 1.0, 1.1, 1.2, 1.3, 1.5, 2.0]
+
+  /// Points per major unit at the top multiplier (counted as at least 1): the most any
+  /// order earns per unit, which the ledger's limits are checked against.
+  public var topEarnFactor: Double { earnRate * max(1, levelMultipliers.max() ?? 1) }
   /// Probability that a counted order's points are claimed.
   public var claimRatio = 0.8
   /// Monthly probability that a member with enough points redeems.

@@ -90,7 +90,13 @@ public struct OrderTable: Sendable {
   /// `ByteStrings.withBytes` is).
   @inlinable
   public func withRefParts<R>(_ id: Int32, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> R) -> R {
-    channels.withBytes(refChannel[Int(id)]) { channel in refs.withBytes(id, from: 4) { body(channel, $0) } }
+    channels.withBytes(refChannel[Int(id)]) { channel in withCustomerRef(id) { body(channel, $0) } }
+  }
+
+  /// Calls `body` with the customer_ref bytes of ref `id` alone.
+  @inlinable
+  public func withCustomerRef<R>(_ id: Int32, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    refs.withBytes(id, from: 4, body)
   }
 
   /// Ref ids sorted by (channel bytes, customer_ref bytes): the order SPEC 2 uses to

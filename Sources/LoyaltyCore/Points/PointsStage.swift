@@ -329,7 +329,7 @@ public enum PointsStage {
   /// most five years of it), and that stays below 2^62. Only rates far past any
   /// programme's, or amounts near the ingest's limit, come near it.
   static func checkPointsFit(_ history: MemberHistory, _ config: PointsConfig) throws(LoyaltyError) {
-    let topFactor = config.earnRate * max(1, config.levelMultipliers.max() ?? 1)
+    let topFactor = config.topEarnFactor
     let grossMajor = Double(history.grossTotal) / Double(Money.pow10(history.minorDigits))
     guard grossMajor * topFactor * 32 < 0x1p62 else {
       throw .input(
@@ -359,7 +359,7 @@ public enum PointsStage {
         "[points] \(key) \(value) has more than six decimals; points are counted with rates to the millionth, so give it with six at most."
       )
     }
-    let topFactor = config.earnRate * max(1, config.levelMultipliers.max() ?? 1)
+    let topFactor = config.topEarnFactor
     guard topFactor <= PointsArithmetic.maxEarnFactor else {
       throw .input(
         "[points] earn_rate times the largest level multiplier is \(topFactor) points per major unit; the ledger takes at most 1000000."
