@@ -36,6 +36,57 @@ import Testing
     }
   }
 
+  @Test func thePairedHashIsTwoHashes() {
+    for n in 0...27 {
+      let bytes = (0..<n).map { UInt8(truncatingIfNeeded: 57 &* $0 &+ 3) }
+      bytes.withUnsafeBytes { raw in
+        let pair = ByteHash.hash64x2(raw, seed0: 7, seed1: 0x1319_8A2E_0370_7344)
+        #expect(pair.0 == ByteHash.hash64(raw, seed: 7), "length \(n)")
+        #expect(pair.1 == ByteHash.hash64(raw, seed: 0x1319_8A2E_0370_7344), "length \(n)")
+      }
+    }
+  }
+
+  /// Channels found by their words: every short length, strings that differ in one byte
+  /// or only in length (a zero byte more), and strings too long or too many to hold.
+  @Test func shortStringIdsFindWhatWasAddedAndNothingElse() {
+    var known = ShortStringIDs()
+    var added: [[UInt8]] = []
+    for n in [1, 2, 3, 4, 7, 8] {
+      let bytes = (0..<n).map { UInt8(truncatingIfNeeded: 97 + $0) }
+      bytes.withUnsafeBytes { known.add($0, id: Int32(n)) }
+      added.append(bytes)
+    }
+    // Room for two more: 9 and 16 bytes; the third is not kept.
+    for n in [9, 16, 12] {
+      let bytes = (0..<n).map { UInt8(truncatingIfNeeded: 65 + $0) }
+      bytes.withUnsafeBytes { known.add($0, id: Int32(100 + n)) }
+    }
+    for bytes in added {
+      #expect(bytes.withUnsafeBytes { known.id(of: $0) } == Int32(bytes.count))
+      for k in bytes.indices {
+        var changed = bytes
+        changed[k] ^= 0x01
+        #expect(changed.withUnsafeBytes { known.id(of: $0) } == nil)
+      }
+      #expect((bytes + [0]).withUnsafeBytes { known.id(of: $0) } == nil)
+      // One byte shorter: found only as the string of that length added itself.
+      let shorter = bytes.count - 1
+      let expected: Int32? = [1, 2, 3, 4, 7].contains(shorter) ? Int32(shorter) : nil
+      #expect(Array(bytes.dropLast()).withUnsafeBytes { known.id(of: $0) } == expected)
+    }
+    for n in [9, 16] {
+      let bytes = (0..<n).map { UInt8(truncatingIfNeeded: 65 + $0) }
+      #expect(bytes.withUnsafeBytes { known.id(of: $0) } == Int32(100 + n))
+      var changed = bytes
+      changed[n - 1] ^= 0x01
+      #expect(changed.withUnsafeBytes { known.id(of: $0) } == nil)
+    }
+    #expect((0..<12).map { UInt8(65 + $0) }.withUnsafeBytes { known.id(of: $0) } == nil)
+    #expect((0..<17).map { UInt8(65 + $0) }.withUnsafeBytes { known.id(of: $0) } == nil)
+    #expect([UInt8]().withUnsafeBytes { known.id(of: $0) } == nil)
+  }
+
   @Test func sortedIdsFollowByteOrder() {
     var interner = ByteInterner()
     let strings = awkwardStrings(100_000, seed: 3)

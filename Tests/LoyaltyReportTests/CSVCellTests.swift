@@ -39,6 +39,27 @@ func textCellsAreGuardedAndQuoted(value: String, expected: String) {
   #expect(String(decoding: csv.bytes(), as: UTF8.self) == expected)
 }
 
+/// The word-at-a-time test for quoted bytes agrees with a byte loop: each of the four
+/// bytes at every place of cells of 0 to 24 bytes, among bytes that differ from them in
+/// one bit only (0xAC, 0xA2, 0x2D, 0x0B, ...) or are zero.
+@Test func quotedByteTestAgreesWithAByteLoop() {
+  let specials: [UInt8] = [0x2C, 0x22, 0x0A, 0x0D]
+  let fillers: [UInt8] = [0x41, 0x00, 0xAC, 0xA2, 0x8A, 0x8D, 0x2D, 0x23, 0x0B, 0x0C, 0x2E, 0xFF]
+  for n in 0...24 {
+    for filler in fillers {
+      var cell = [UInt8](repeating: filler, count: n)
+      cell.withUnsafeBytes { #expect(!ByteCSV.hasQuotedByte($0)) }
+      for place in 0..<n {
+        for special in specials {
+          cell[place] = special
+          cell.withUnsafeBytes { #expect(ByteCSV.hasQuotedByte($0), "byte \(special) at \(place) of \(n)") }
+          cell[place] = filler
+        }
+      }
+    }
+  }
+}
+
 /// Numbers come out as Swift prints them: every digit count, zero padding, signs and
 /// money with its decimals.
 @Test func numbersMatchSwiftsOwnFormatting() {

@@ -51,6 +51,15 @@ public struct IdentityResult: Sendable {
   /// Refs that the id map maps.
   public var mappedRefs: Int
 
+  /// Starts loading `memberOfRef[ref]` and `ruleOfRef[ref]`, for a loop that visits
+  /// refs in an order of its own.
+  @inline(__always)
+  public func prefetchRef(_ ref: Int32) {
+    let i = Int(ref)
+    memberOfRef.withUnsafeBufferPointer { loyalty_prefetch($0.baseAddress! + i) }
+    ruleOfRef.withUnsafeBufferPointer { loyalty_prefetch($0.baseAddress! + i) }
+  }
+
   /// Number of refs.
   public var refCount: Int { memberOfRef.count }
   /// Number of members.

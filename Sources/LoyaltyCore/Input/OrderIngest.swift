@@ -516,6 +516,8 @@ struct ChunkState: @unchecked Sendable {
   var batchIDs: [Int32] = []
   /// The two hash seeds of each local channel id, for the order keys.
   var channelSeeds: [(UInt64, UInt64)] = []
+  /// The ids of the channels met so far, found without hashing.
+  var knownChannels = ShortStringIDs()
   let linkKeyColumns: [String]
 
   init(config: InputConfig, linkKeyNames: [String], layout: ColumnLayout) {
@@ -673,8 +675,15 @@ struct ChunkState: @unchecked Sendable {
         refundMillis = t.instantMillis
       }
     }
-    let channelID = table.channels.intern(r[layout.channel])
-    if Int(channelID) == channelSeeds.count { channelSeeds.append(KeyHashSet.seeds(channel: r[layout.channel])) }
+    let channelBytes = r[layout.channel]
+    let channelID: Int32
+    if let known = knownChannels.id(of: channelBytes) {
+      channelID = known
+    } else {
+      channelID = table.channels.intern(channelBytes)
+      if Int(channelID) == channelSeeds.count { channelSeeds.append(KeyHashSet.seeds(channel: channelBytes)) }
+      knownChannels.add(channelBytes, id: channelID)
+    }
     let key = KeyHashSet.key(seeds: channelSeeds[Int(channelID)], orderID: r[layout.orderID])
     keyA.append(key.0)
     keyB.append(key.1)
@@ -746,6 +755,39 @@ struct ChunkState: @unchecked Sendable {
     if matches("partially_refunded") { return .partiallyRefunded }
     if matches("cancelled") { return .cancelled }
     return nil
+  }
+}
+
+/// The ids of a few short byte strings (a file's channels: web, app, tmall, ...), found
+/// by comparing a word or two instead of hashing and probing an interner: every order
+/// names its channel, and a file has a handful. Holds up to `capacity` strings of at most
+/// 16 bytes; others are not found, and their callers intern them as usual.
+struct ShortStringIDs {
+  static let capacity = 8
+  /// A string as (length, first word, second word): the loads of `ByteHash.tail`, which
+  /// with the length name the bytes uniquely.
+  private var keys: [(Int, UInt64, UInt64)] = []
+  private var ids: [Int32] = []
+
+  @inline(__always) private static func key(_ bytes: UnsafeRawBufferPointer) -> (Int, UInt64, UInt64)? {
+    let n = bytes.count
+    guard n > 0, n <= 16, let base = bytes.baseAddress else { return nil }
+    if n <= 8 { return (n, ByteHash.tail(base, count: n), 0) }
+    return (n, base.loadUnaligned(as: UInt64.self), base.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self))
+  }
+
+  /// The id added for `bytes`, if any.
+  @inline(__always) func id(of bytes: UnsafeRawBufferPointer) -> Int32? {
+    guard let key = Self.key(bytes) else { return nil }
+    for k in keys.indices where keys[k] == key { return ids[k] }
+    return nil
+  }
+
+  /// Remembers `id` for `bytes` while there is room and `bytes` is short.
+  mutating func add(_ bytes: UnsafeRawBufferPointer, id: Int32) {
+    guard keys.count < Self.capacity, let key = Self.key(bytes) else { return }
+    keys.append(key)
+    ids.append(id)
   }
 }
 
@@ -892,8 +934,7 @@ struct KeyHashSet {
   /// The key of (channel, order_id): order_id hashed under each of the channel's seeds.
   @inline(__always)
   static func key(seeds: (UInt64, UInt64), orderID: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
-    var a = ByteHash.hash64(orderID, seed: seeds.0)
-    let b = ByteHash.hash64(orderID, seed: seeds.1)
+    var (a, b) = ByteHash.hash64x2(orderID, seed0: seeds.0, seed1: seeds.1)
     if a == 0 && b == 0 { a = 1 }
     return (a, b)
   }
