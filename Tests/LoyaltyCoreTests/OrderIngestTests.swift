@@ -470,10 +470,16 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
     var firstLists = Array(lists[0..<2])
     var lastList = [lists[2]]
     let first = set.insert(taking: &firstLists, threads: threads)
-    let second = set.insert(taking: &lastList, threads: threads)
+    // The last call keeps nothing: partitions the first call left empty are filled in
+    // a worker's table used again, the others in their own.
+    let second = set.insert(taking: &lastList, threads: threads, keeping: false)
     #expect(firstLists.isEmpty && lastList.isEmpty)
     var seen = Set<[UInt64]>()
     let expected = lists.map { list in zip(list.a, list.b).map { seen.insert([$0, $1]).inserted } }
     #expect(first + second == expected)
+    // All lists in one call that keeps nothing: every partition in a worker's table.
+    var all = lists
+    var fresh = PartitionedKeySet()
+    #expect(fresh.insert(taking: &all, threads: threads, keeping: false) == expected)
   }
 }

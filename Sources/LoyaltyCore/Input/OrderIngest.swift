@@ -229,7 +229,7 @@ struct IngestState {
       chunks[k].keyA = []
       chunks[k].keyB = []
     }
-    var firstCopies = orderKeys.insert(taking: &keys, threads: threads)
+    var firstCopies = orderKeys.insert(taking: &keys, threads: threads, keeping: !isLast)
     if isLast { orderKeys = PartitionedKeySet() }
     // Chunks leave the list as they are merged, so each one's columns are freed
     // before the next one's are copied.
@@ -810,7 +810,15 @@ struct PartitionedKeySet {
   /// partitions one at a time, each with the keys of every list in list order. The
   /// lists are emptied once grouped, before the partitions grow (their memory is then
   /// free for the tables).
-  mutating func insert(taking lists: inout [(a: [UInt64], b: [UInt64])], threads: Int) -> [[Bool]] {
+  ///
+  /// Unless `keeping` (the keys of the last file, which no later file is checked
+  /// against), a partition that holds no key yet is filled in a table of the worker's
+  /// own, emptied and used again for its next partition, and then left empty: the
+  /// keys' tables stay in the cache, and the hundreds of MB of fresh pages a kept table
+  /// per partition needs at 10M orders are never touched.
+  mutating func insert(taking lists: inout [(a: [UInt64], b: [UInt64])], threads: Int, keeping: Bool = true)
+    -> [[Bool]]
+  {
     let groups = ParallelRanges.map(lists, threads: threads) { KeyGroups($0.a, $0.b) }
     lists = []
     let workers = max(1, min(threads, partitions.count))
@@ -823,10 +831,20 @@ struct PartitionedKeySet {
         let work: @Sendable (Int) -> Void = { w in
           // One bit per key: workers times keys bits, not bytes, with many threads.
           var isNew = groups.map { [UInt64](repeating: 0, count: ($0.count + 63) / 64) }
+          var scratch = KeyHashSet()
           for p in stride(from: w, to: shared.sets.count, by: workers) {
             // The partition is moved out of the shared list while the worker fills it:
             // each insert updates its count, next to the neighbours other workers fill.
             var set = (shared.sets.baseAddress! + p).move()
+            let usesScratch = !keeping && set.isEmpty
+            if usesScratch {
+              scratch.removeAll()
+              swap(&set, &scratch)
+            }
+            defer {
+              if usesScratch { swap(&set, &scratch) }
+              (shared.sets.baseAddress! + p).initialize(to: set)
+            }
             set.reserve(adding: groups.reduce(0) { $0 + $1.range(p).count })
             for k in groups.indices {
               let group = groups[k]
@@ -837,7 +855,6 @@ struct PartitionedKeySet {
                 }
               }
             }
-            (shared.sets.baseAddress! + p).initialize(to: set)
           }
           shared.flags[w] = isNew
         }
@@ -921,6 +938,15 @@ struct KeyHashSet {
   init() {
     slots = Array(repeating: 0, count: 2 * 16)
     mask = 15
+  }
+
+  var isEmpty: Bool { used == 0 }
+
+  /// Removes every key, keeping the table's size.
+  mutating func removeAll() {
+    guard used > 0 else { return }
+    slots.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+    used = 0
   }
 
   /// The seeds of a channel's order keys: the channel's bytes hashed under two seeds.
