@@ -60,6 +60,8 @@ public struct IdMap: Sendable {
     var layout: (channel: Int, ref: Int, member: Int, count: Int)? = nil
     var headerError: LoyaltyError? = nil
     var rows = MapRows()
+    // Sized once for about the file's rows, rather than grown and rehashed on the way.
+    rows.reserve(rows: IngestState.estimatedRecords(file.bytes, 0..<file.bytes.count))
     do {
       try CSVScanner.scan(file.bytes, path: path) { record in
         if headerError != nil { return }
@@ -181,6 +183,17 @@ private struct MapRows {
   private var pendingMembers = ByteBatch()
   private var refIDs: [Int32] = []
   private var memberIDs: [Int32] = []
+
+  /// Makes room for about `rows` rows (each ref and member id about 16 bytes).
+  mutating func reserve(rows: Int) {
+    refs.reserve(ids: rows, bytes: rows * 16)
+    members.reserve(ids: rows, bytes: rows * 16)
+    refFirstMember.reserveCapacity(rows)
+    refConflict.reserveCapacity(rows)
+    rowRef.reserveCapacity(rows)
+    rowLine.reserveCapacity(rows)
+    rowOffset.reserveCapacity(rows)
+  }
 
   mutating func add(
     channel: UnsafeRawBufferPointer, ref: UnsafeRawBufferPointer, member: UnsafeRawBufferPointer, line: Int,
