@@ -113,6 +113,9 @@ public enum Cleaning {
     var newIndex = [Int32](repeating: -1, count: memberCount)
     var memberIDs = ByteStrings()
     var orderStart: [Int] = [0]
+    // Sized for every member, rather than grown by doubling (each step a copy).
+    memberIDs.reserve(count: memberCount, bytes: identity.memberIDs.byteCount)
+    orderStart.reserveCapacity(memberCount + 1)
     for m in 0..<memberCount {
       if perMember[m] > 0 {
         newIndex[m] = Int32(memberIDs.count)

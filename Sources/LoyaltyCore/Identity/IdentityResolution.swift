@@ -268,6 +268,7 @@ enum MemberNaming {
     // them, and which mapped ids some component holds.
     var unmappedIndex = [Int32](repeating: -1, count: refCount)
     var firstRefs: [Int32] = []
+    firstRefs.reserveCapacity(refCount)
     var mappedInUse = [Bool](repeating: false, count: mappedIDs.count)
     for (k, ref) in tupleOrder.enumerated() {
       if k + 16 < tupleOrder.count { rootOfRef.withUnsafeBufferPointer { prefetch($0, tupleOrder[k + 16]) } }

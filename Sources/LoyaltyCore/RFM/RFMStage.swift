@@ -181,6 +181,11 @@ public enum RFMStage {
       var r: [Int64] = []
       var f: [Int64] = []
       var m: [Int64] = []
+      // Sized for every member, rather than grown by doubling.
+      scored.reserveCapacity(n)
+      r.reserveCapacity(n)
+      f.reserveCapacity(n)
+      m.reserveCapacity(n)
       for member in 0..<n where frequency[member] > 0 {
         scored.append(member)
         r.append(Int64(recency[member]))
