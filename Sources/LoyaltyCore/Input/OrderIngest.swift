@@ -380,6 +380,7 @@ struct IngestState {
     }
     table.reserveAdditional(keptAll ? local.count : kept.count)
     table.refs.reserve(ids: local.refs.count, bytes: local.refs.arena.count)
+    table.refChannel.reserveCapacity(table.refChannel.count + local.refs.count)
     // Refs are interned when their first kept row arrives, so that refs seen only on
     // rejected rows never become nodes; in batches (see `ByteBatch`), after which each
     // row takes its ref's id from `refMap`.
@@ -538,6 +539,7 @@ struct ChunkState: @unchecked Sendable {
     keyB.reserveCapacity(rows)
     rawStart.reserveCapacity(rows)
     table.refs.reserve(ids: tableRows / 3, bytes: tableRows / 3 * 16)
+    table.refChannel.reserveCapacity(tableRows / 3)
   }
 
   mutating func consume(_ record: CSVRecord, path: String) {
