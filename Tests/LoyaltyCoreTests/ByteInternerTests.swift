@@ -157,6 +157,30 @@ import Testing
     #expect(found == [single.lookup("web:customer-17") ?? -1, expected[5], -1, expected[39_999]])
   }
 
+  /// Strings far longer than a batch's first room (up to 40 KB in one batch), among
+  /// short and empty ones, and a batch used again after `removeAll`.
+  @Test func batchesTakeLongStrings() {
+    var rng = SplitMix64(seed: 12)
+    let strings = (0..<300).map { k -> [UInt8] in
+      let length = k % 7 == 0 ? 0 : Int(rng.next() % (k % 3 == 0 ? 40_000 : 40))
+      return (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next() % 5 + 97) }
+    }
+    var single = ByteInterner(capacity: 4)
+    let expected = strings.map { bytes in bytes.withUnsafeBytes { single.intern($0) } }
+    var batched = ByteInterner(capacity: 4)
+    var batch = ByteBatch()
+    var ids: [Int32] = []
+    for bytes in strings {
+      bytes.withUnsafeBytes { batch.append($0) }
+      if batch.isFull {
+        batched.intern(batch, into: &ids)
+        batch.removeAll()
+      }
+    }
+    batched.intern(batch, into: &ids)
+    #expect(ids == expected)
+  }
+
   @Test func refKeysInABatchAreTheChannelIdThenTheRef() {
     // The layout the ref readers rely on: 4 bytes of channel id, little-endian, then
     // customer_ref (read from offset 4).

@@ -207,10 +207,16 @@ struct RefundRowIndex: Sendable {
 /// The interned key of a ref: the channel id as 4 bytes (little-endian), then the
 /// customer_ref; `withRefParts` and the tuple-order sort read the ref from offset 4.
 enum RefKey {
+  /// The channel id's bytes before the customer_ref.
+  static let channelBytes = 4
+
+  /// Writes the key at `target`, which has room for `channelBytes + customerRef.count`.
   @inline(__always)
-  static func append(channel: Int32, customerRef: UnsafeRawBufferPointer, to bytes: inout [UInt8]) {
-    withUnsafeBytes(of: channel.littleEndian) { bytes.append(contentsOf: $0) }
-    bytes.append(contentsOf: customerRef)
+  static func write(channel: Int32, customerRef: UnsafeRawBufferPointer, to target: UnsafeMutableRawPointer) {
+    target.storeBytes(of: channel.littleEndian, as: Int32.self)
+    if let source = customerRef.baseAddress {
+      (target + channelBytes).copyMemory(from: source, byteCount: customerRef.count)
+    }
   }
 }
 

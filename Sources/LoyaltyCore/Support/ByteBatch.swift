@@ -8,15 +8,19 @@ struct ByteBatch {
   /// How many strings a batch takes before it is handed to the interner.
   static let capacity = 32
 
-  /// The strings, back to back.
-  private(set) var bytes: [UInt8] = []
+  /// The strings, back to back: the first `used` bytes of `bytes`, which is kept at
+  /// least that long (zeros past `used`), so that a string is copied into place rather
+  /// than appended (`Array.append(contentsOf:)` costs more than the copy of a short ref,
+  /// and every order's ref passes through here).
+  private var bytes: [UInt8]
+  private var used = 0
   /// End of string `k` in `bytes`.
   private(set) var ends: [Int] = []
   /// Hash of string `k` (the interner's).
   private(set) var hashes: [UInt64] = []
 
   init() {
-    bytes.reserveCapacity(Self.capacity * 32)
+    bytes = [UInt8](repeating: 0, count: Self.capacity * 32)
     ends.reserveCapacity(Self.capacity)
     hashes.reserveCapacity(Self.capacity)
   }
@@ -24,25 +28,44 @@ struct ByteBatch {
   var count: Int { ends.count }
   var isFull: Bool { ends.count >= Self.capacity }
 
+  /// Makes `bytes` long enough for `extra` more bytes.
+  @inline(__always)
+  private mutating func makeRoom(_ extra: Int) {
+    if used + extra > bytes.count { bytes += repeatElement(0, count: max(bytes.count, used + extra - bytes.count)) }
+  }
+
   /// Adds `string`.
   @inline(__always)
   mutating func append(_ string: UnsafeRawBufferPointer) {
-    bytes.append(contentsOf: string)
-    ends.append(bytes.count)
+    makeRoom(string.count)
+    let start = used
+    bytes.withUnsafeMutableBytes { storage in
+      if let source = string.baseAddress {
+        (storage.baseAddress! + start).copyMemory(from: source, byteCount: string.count)
+      }
+    }
+    used += string.count
+    ends.append(used)
     hashes.append(ByteInterner.hash(string))
   }
 
   /// Adds the ref key of (`channel`, `customerRef`) (see `RefKey`).
   @inline(__always)
   mutating func append(channel: Int32, customerRef: UnsafeRawBufferPointer) {
-    let start = bytes.count
-    RefKey.append(channel: channel, customerRef: customerRef, to: &bytes)
-    ends.append(bytes.count)
-    hashes.append(bytes.withUnsafeBytes { ByteInterner.hash(UnsafeRawBufferPointer(rebasing: $0[start...])) })
+    let length = RefKey.channelBytes + customerRef.count
+    makeRoom(length)
+    let start = used
+    let hash = bytes.withUnsafeMutableBytes { storage in
+      RefKey.write(channel: channel, customerRef: customerRef, to: storage.baseAddress! + start)
+      return ByteInterner.hash(UnsafeRawBufferPointer(rebasing: storage[start..<(start + length)]))
+    }
+    used += length
+    ends.append(used)
+    hashes.append(hash)
   }
 
   mutating func removeAll() {
-    bytes.removeAll(keepingCapacity: true)
+    used = 0
     ends.removeAll(keepingCapacity: true)
     hashes.removeAll(keepingCapacity: true)
   }
