@@ -477,9 +477,32 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
     var seen = Set<[UInt64]>()
     let expected = lists.map { list in zip(list.a, list.b).map { seen.insert([$0, $1]).inserted } }
     #expect(first + second == expected)
+    // A call that keeps nothing leaves the set empty: every key is new again.
+    var again = [lists[0]]
+    #expect(
+      set.insert(taking: &again, threads: threads).flatMap { $0 }.filter { !$0 }.count == duplicatesWithin(lists[0]))
     // All lists in one call that keeps nothing: every partition in a worker's table.
     var all = lists
     var fresh = PartitionedKeySet()
     #expect(fresh.insert(taking: &all, threads: threads, keeping: false) == expected)
+  }
+
+  /// Keys repeated within one list (all but the first copy of each).
+  func duplicatesWithin(_ list: (a: [UInt64], b: [UInt64])) -> Int {
+    list.a.count - Set(zip(list.a, list.b).map { [$0, $1] }).count
+  }
+
+  /// An emptied key table takes every key again as new, as often as it is emptied, at
+  /// the size it kept (a worker's table is emptied for each partition it fills).
+  @Test func keyHashSetEmptiedTakesItsKeysAgain() {
+    var set = KeyHashSet()
+    let keys = (1...5000).map { (UInt64($0) << 20 | 1, UInt64($0) &* 0x9E37_79B9_7F4A_7C15) }
+    for _ in 0..<3 {
+      #expect(set.isEmpty)
+      #expect(keys.allSatisfy { set.insert($0) })
+      #expect(keys.prefix(100).allSatisfy { !set.insert($0) })
+      #expect(!set.isEmpty)
+      set.removeAll()
+    }
   }
 }

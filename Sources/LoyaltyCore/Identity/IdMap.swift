@@ -60,8 +60,11 @@ public struct IdMap: Sendable {
     var layout: (channel: Int, ref: Int, member: Int, count: Int)? = nil
     var headerError: LoyaltyError? = nil
     var rows = MapRows()
-    // Sized once for about the file's rows, rather than grown and rehashed on the way.
-    rows.reserve(rows: IngestState.estimatedRecords(file.bytes, 0..<file.bytes.count))
+    // Sized once for about the file's rows, rather than grown and rehashed on the way;
+    // no more than the shortest rows (`a,b,c` and a line feed) would make, should the
+    // first lines be blank.
+    let bytes = file.bytes.count
+    rows.reserve(rows: min(IngestState.estimatedRecords(file.bytes, 0..<bytes), bytes / 6 + 16))
     do {
       try CSVScanner.scan(file.bytes, path: path) { record in
         if headerError != nil { return }
@@ -184,10 +187,11 @@ private struct MapRows {
   private var refIDs: [Int32] = []
   private var memberIDs: [Int32] = []
 
-  /// Makes room for about `rows` rows (each ref and member id about 16 bytes).
+  /// Makes room for about `rows` rows (each ref and member id about 16 bytes), and
+  /// members for half as many: a member usually has a ref or two.
   mutating func reserve(rows: Int) {
     refs.reserve(ids: rows, bytes: rows * 16)
-    members.reserve(ids: rows, bytes: rows * 16)
+    members.reserve(ids: rows / 2, bytes: rows * 8)
     refFirstMember.reserveCapacity(rows)
     refConflict.reserveCapacity(rows)
     rowRef.reserveCapacity(rows)

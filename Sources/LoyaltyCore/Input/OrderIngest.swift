@@ -230,7 +230,6 @@ struct IngestState {
       chunks[k].keyB = []
     }
     var firstCopies = orderKeys.insert(taking: &keys, threads: threads, keeping: !isLast)
-    if isLast { orderKeys = PartitionedKeySet() }
     // Chunks leave the list as they are merged, so each one's columns are freed
     // before the next one's are copied.
     chunks.reverse()
@@ -517,7 +516,8 @@ struct ChunkState: @unchecked Sendable {
   var batchIDs: [Int32] = []
   /// The two hash seeds of each local channel id, for the order keys.
   var channelSeeds: [(UInt64, UInt64)] = []
-  /// The ids of the channels met so far, found without hashing.
+  /// The ids of the first channels met (up to 8, of at most 16 bytes), found without
+  /// hashing.
   var knownChannels = ShortStringIDs()
   let linkKeyColumns: [String]
 
@@ -815,9 +815,9 @@ struct PartitionedKeySet {
   ///
   /// Unless `keeping` (the keys of the last file, which no later file is checked
   /// against), a partition that holds no key yet is filled in a table of the worker's
-  /// own, emptied and used again for its next partition, and then left empty: the
-  /// keys' tables stay in the cache, and the hundreds of MB of fresh pages a kept table
-  /// per partition needs at 10M orders are never touched.
+  /// own, emptied and used again for its next partition: the keys' tables stay in the
+  /// cache, and the hundreds of MB of fresh pages a kept table per partition needs at
+  /// 10M orders are never touched. The set is then empty.
   mutating func insert(taking lists: inout [(a: [UInt64], b: [UInt64])], threads: Int, keeping: Bool = true)
     -> [[Bool]]
   {
@@ -863,6 +863,7 @@ struct PartitionedKeySet {
         if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
       }
     }
+    if !keeping { self = Self() }
     var bits = flags[0]!
     for w in 1..<workers {
       for k in groups.indices {

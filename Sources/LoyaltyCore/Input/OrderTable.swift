@@ -253,7 +253,10 @@ extension ByteInterner {
   @inline(__always)
   func prefetchBytes(_ i: Int) {
     let start = offsets[i]
-    arena.withUnsafeBytes { loyalty_prefetch($0.baseAddress! + start) }
+    arena.withUnsafeBytes { arena in
+      guard let base = arena.baseAddress else { return }
+      loyalty_prefetch(base + start)
+    }
   }
 
   /// The bytes of `id` from offset `from` on, as a String.

@@ -9,8 +9,8 @@ struct ByteBatch {
   static let capacity = 32
 
   /// The strings, back to back: the first `used` bytes of `bytes`, which is kept at
-  /// least that long (zeros past `used`), so that a string is copied into place rather
-  /// than appended (`Array.append(contentsOf:)` costs more than the copy of a short ref,
+  /// least that long (what stands past `used` is not read), so that a string is copied
+  /// into place rather than appended (`Array.append(contentsOf:)` costs more than the copy of a short ref,
   /// and every order's ref passes through here).
   private var bytes: [UInt8]
   private var used = 0
