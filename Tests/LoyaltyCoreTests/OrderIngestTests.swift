@@ -390,6 +390,27 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
     expectFileError(path, threads: [1, threads], containing: "line \(expected): the file is not UTF-8")
   }
 
+  /// Blank lines at the start of a file (a byte each) do not make the columns' size a
+  /// record per byte: the estimate stops at records of the shortest accepted order
+  /// (`1,w,u,2026-01-01,1` and a line feed, 19 bytes), and such a file reads as usual.
+  @Test(arguments: [1, 2]) func blankLinesAtTheStartDoNotSizeTheColumnsForAByteARecord(threads: Int) throws {
+    let rows = (0..<2000).map { "o\($0),web,u\($0 % 7),2026-01-01,1.00,paid,,,,\n" }.joined()
+    let text = header + String(repeating: "\n", count: 70_000) + rows
+    let bytes = Array(text.utf8)
+    let range = header.utf8.count..<bytes.count
+    let estimate = bytes.withUnsafeBytes {
+      IngestState.estimatedRecords($0, range, shortest: IngestState.shortestOrder)
+    }
+    #expect(IngestState.shortestOrder == "1,w,u,2026-01-01,1\n".utf8.count)
+    #expect(estimate <= range.count / IngestState.shortestOrder + 16)
+    #expect(estimate >= 2000)
+    let result = try OrderIngest.run(
+      paths: [temporaryFile(text)], config: InputConfig(), linkKeys: [], asOf: asOf, threads: threads,
+      chunkThreshold: 1)
+    #expect(result.orders.count == 2000)
+    #expect(result.recordsRejected == 0)
+  }
+
   /// Filler order lines, `bytes` long in all (the last one padded to fit exactly).
   func filler(_ bytes: Int, from first: Int) -> String {
     var text = ""

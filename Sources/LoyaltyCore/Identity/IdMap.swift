@@ -60,11 +60,9 @@ public struct IdMap: Sendable {
     var layout: (channel: Int, ref: Int, member: Int, count: Int)? = nil
     var headerError: LoyaltyError? = nil
     var rows = MapRows()
-    // Sized once for about the file's rows, rather than grown and rehashed on the way;
-    // no more than the shortest rows (`a,b,c` and a line feed) would make, should the
-    // first lines be blank.
-    let bytes = file.bytes.count
-    rows.reserve(rows: min(IngestState.estimatedRecords(file.bytes, 0..<bytes), bytes / 6 + 16))
+    // Sized once for about the file's rows (no shorter than `a,b,c` and a line feed),
+    // rather than grown and rehashed on the way.
+    rows.reserve(rows: IngestState.estimatedRecords(file.bytes, 0..<file.bytes.count, shortest: 6))
     do {
       try CSVScanner.scan(file.bytes, path: path) { record in
         if headerError != nil { return }

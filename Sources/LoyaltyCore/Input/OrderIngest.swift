@@ -284,7 +284,7 @@ struct IngestState {
         var chunk = ChunkState(config: config, linkKeyNames: linkKeyNames, layout: layout ?? ColumnLayout())
         chunk.needsHeader = layout == nil
         chunk.businessOffset = config.businessOffsetSeconds
-        let rows = Self.estimatedRecords(shared.bytes, bounds[k]..<bounds[k + 1])
+        let rows = Self.estimatedRecords(shared.bytes, bounds[k]..<bounds[k + 1], shortest: Self.shortestOrder)
         chunk.reserve(rows: rows, tableRows: k == 0 && firstTable ? rows * count : rows)
         do throws(CSVError) {
           chunk.scanned = try CSVScanner.scan(
@@ -326,13 +326,20 @@ struct IngestState {
   }
 
   /// About how many records `bytes[range]` holds, from the line length of its first
-  /// 64 KiB, so that columns are sized once instead of grown by doubling.
-  static func estimatedRecords(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int {
+  /// 64 KiB, so that columns are sized once instead of grown by doubling; never more
+  /// than records of `shortest` bytes would make, so that blank lines at the start (a
+  /// byte a line) do not size the columns for a record per byte of the file.
+  static func estimatedRecords(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, shortest: Int) -> Int {
     let probe = range.lowerBound..<min(range.upperBound, range.lowerBound + (64 << 10))
     let lines = CSVScanner.countLineFeeds(bytes, probe)
     guard lines > 0 else { return 0 }
-    return range.count / max(1, probe.count / lines) + 16
+    return range.count / max(shortest, probe.count / lines) + 16
   }
+
+  /// The fewest bytes an accepted order takes: five required fields of one byte but
+  /// the order time (a date, ten), their four commas and a line feed. The estimate
+  /// sizes the columns of accepted orders.
+  static let shortestOrder = 1 + 1 + 1 + 10 + 1 + 4 + 1
 
   /// Appends a chunk's valid rows to the table in order; a row whose `firstCopy` is
   /// false repeats an earlier (channel, order_id) and, like a future order, becomes a
