@@ -7,7 +7,7 @@ public let loyaltyVersion = "0.1.0"
 
 /// Turns a run's stage outputs into the files of a report folder (SPEC 8). Reads the
 /// outputs only; computes nothing that a stage should own.
-public struct ReportBuilder {
+public struct ReportBuilder: Sendable {
   public let run: RunResult
   public let inputs: [InputFingerprint]
   /// The previous stored run, for the month-over-month section; nil without history.
@@ -57,11 +57,17 @@ public struct ReportBuilder {
     beforePublishing: (() throws(LoyaltyError) -> Void)? = nil
   ) throws(LoyaltyError) {
     let written = Result { () throws(LoyaltyError) in
-      for file in files(includeTimings: includeTimings, memberSized: false) {
-        try ReportFolder.writeFile(staging.path + "/" + file.name, file.contents)
+      // The small files (the report, its charts, the manifest) are made beside the
+      // member-sized ones, whose writing waits on the disk and leaves a core part idle,
+      // and are written after them.
+      let small = LowPriorityTask { [self] () throws(LoyaltyError) in
+        files(includeTimings: includeTimings, memberSized: false)
       }
       for file in memberSizedFiles(skippingIdentity: identityFile != nil) {
         try file.write(into: staging.path, threads: run.request.threads)
+      }
+      for file in try small.value() {
+        try ReportFolder.writeFile(staging.path + "/" + file.name, file.contents)
       }
     }
     // Waited for even when the rest failed, so the first failure is the one reported.
