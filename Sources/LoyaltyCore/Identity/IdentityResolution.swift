@@ -1,5 +1,3 @@
-import CHints
-
 /// How a ref came to belong to its member (SPEC 2), as `identity.csv` names it.
 public enum IdentityRule: UInt8, Sendable, CaseIterable {
   /// Alone in its member.
@@ -55,9 +53,8 @@ public struct IdentityResult: Sendable {
   /// refs in an order of its own.
   @inline(__always)
   public func prefetchRef(_ ref: Int32) {
-    let i = Int(ref)
-    memberOfRef.withUnsafeBufferPointer { loyalty_prefetch($0.baseAddress! + i) }
-    ruleOfRef.withUnsafeBufferPointer { loyalty_prefetch($0.baseAddress! + i) }
+    memberOfRef.prefetchElement(Int(ref))
+    ruleOfRef.prefetchElement(Int(ref))
   }
 
   /// Number of refs.
@@ -271,7 +268,7 @@ enum MemberNaming {
     firstRefs.reserveCapacity(refCount)
     var mappedInUse = [Bool](repeating: false, count: mappedIDs.count)
     for (k, ref) in tupleOrder.enumerated() {
-      if k + 16 < tupleOrder.count { rootOfRef.withUnsafeBufferPointer { prefetch($0, tupleOrder[k + 16]) } }
+      if k + 16 < tupleOrder.count { rootOfRef.prefetchElement(Int(tupleOrder[k + 16])) }
       let root = Int(rootOfRef[Int(ref)])
       if rootMapped[root] >= 0 {
         mappedInUse[Int(rootMapped[root])] = true
@@ -309,18 +306,11 @@ enum MemberNaming {
     var memberOfUnmapped = [Int32](repeating: -1, count: unmappedCount)
     var i = 0
     var j = 0
-    let refs = orders.refs
     while i < mappedOrder.count || j < unmappedCount {
       // The refs ahead are read in tuple order, so their slots and bytes are fetched ahead.
       if sortedNames == nil {
-        if j + 16 < firstRefs.count {
-          refs.offsets.withUnsafeBufferPointer { prefetch($0, firstRefs[j + 16]) }
-          orders.refChannel.withUnsafeBufferPointer { prefetch($0, firstRefs[j + 16]) }
-        }
-        if j + 8 < firstRefs.count {
-          let start = refs.offsets[Int(firstRefs[j + 8])]
-          refs.arena.withUnsafeBufferPointer { loyalty_prefetch($0.baseAddress! + start) }
-        }
+        if j + 16 < firstRefs.count { orders.prefetchRef(firstRefs[j + 16], bytes: false) }
+        if j + 8 < firstRefs.count { orders.prefetchRef(firstRefs[j + 8], bytes: true) }
       }
       let member = Int32(memberIDs.count)
       let order =
@@ -357,11 +347,6 @@ enum MemberNaming {
       }
     }
     return (memberIDs, memberOfRef)
-  }
-
-  @inline(__always)
-  static func prefetch<T>(_ buffer: UnsafeBufferPointer<T>, _ index: Int32) {
-    loyalty_prefetch(buffer.baseAddress! + Int(index))
   }
 
   /// Whether tuple order (channel bytes, then customer_ref bytes) is the byte order of

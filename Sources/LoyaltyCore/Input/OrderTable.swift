@@ -102,17 +102,17 @@ public struct OrderTable: Sendable {
   }
 
   /// Starts loading what `refChannel[id]` and `withCustomerRef(id)` read, for a loop
-  /// that visits refs in an order of its own (identity.csv's, by member): the channel
-  /// and the ref's offsets first, then (`bytes`, once those are in cache, a few refs
-  /// later) the ref's bytes.
+  /// that visits refs in an order of its own (identity.csv's by member, the naming's in
+  /// tuple order): the channel and the ref's offsets first, then (`bytes`, once those
+  /// are in cache, a few refs later) the ref's bytes.
   @inline(__always)
   public func prefetchRef(_ id: Int32, bytes: Bool) {
     let i = Int(id)
     if bytes {
       refs.prefetchBytes(i)
     } else {
-      refChannel.withUnsafeBufferPointer { loyalty_prefetch($0.baseAddress! + i) }
-      refs.prefetchOffsets(i)
+      refChannel.prefetchElement(i)
+      refs.offsets.prefetchElement(i)
     }
   }
 
@@ -242,14 +242,8 @@ extension ByteInterner {
     }
   }
 
-  /// Starts loading where id `i`'s bytes start and end.
-  @inline(__always)
-  func prefetchOffsets(_ i: Int) {
-    offsets.withUnsafeBufferPointer { loyalty_prefetch($0.baseAddress! + i) }
-  }
-
   /// Starts loading the first bytes of id `i` (its offset read, so best once
-  /// `prefetchOffsets(i)` has brought it in).
+  /// `offsets.prefetchElement(i)` has brought it in).
   @inline(__always)
   func prefetchBytes(_ i: Int) {
     let start = offsets[i]

@@ -318,19 +318,11 @@ public enum ByteHash {
   }
 
   /// A 64-bit hash of `bytes` under `seed`: a mix per 8-byte word, and one for the
-  /// bytes after the last whole word, read as one word too.
+  /// bytes after the last whole word, read as one word too. (The first lane of
+  /// `hash64x2`; inlined, the second lane is never computed.)
   @inline(__always)
   public static func hash64(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
-    var h = seed ^ (UInt64(bytes.count) &* 0x9E37_79B9_7F4A_7C15)
-    var i = 0
-    let n = bytes.count
-    guard let base = bytes.baseAddress else { return mix(h) }
-    while i + 8 <= n {
-      h = mix(h ^ base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-      i += 8
-    }
-    if i < n { h = mix(h ^ tail(base, count: n) ^ 0xFF) }
-    return mix(h)
+    hash64x2(bytes, seed0: seed, seed1: seed).0
   }
 
   /// `(hash64(bytes, seed: seed0), hash64(bytes, seed: seed1))`, in one pass whose two
