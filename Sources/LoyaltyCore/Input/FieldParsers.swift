@@ -50,8 +50,13 @@ public enum FieldParsers {
   public struct Timestamp: Equatable, Sendable {
     /// Milliseconds since 1970-01-01T00:00:00Z.
     public var instantMillis: Int64
-    /// The local date in the business time zone.
-    public var businessDay: Day
+    /// The business time zone, seconds east of UTC.
+    public var businessOffsetSeconds: Int
+    /// The local date in the business time zone, worked out when asked: ingest keeps
+    /// the instant only.
+    public var businessDay: Day {
+      FieldParsers.businessDay(instantMillis: instantMillis, offsetSeconds: businessOffsetSeconds)
+    }
   }
 
   /// Reads ISO 8601 `YYYY-MM-DD`, optionally followed by `T` or a space and
@@ -66,7 +71,8 @@ public enum FieldParsers {
     let dayMillis = Int64(date.number) * 86_400_000
     if n == 10 {
       return Timestamp(
-        instantMillis: dayMillis - Int64(businessOffsetSeconds) * 1000, businessDay: date)
+        instantMillis: firstMillis(of: date, offsetSeconds: businessOffsetSeconds),
+        businessOffsetSeconds: businessOffsetSeconds)
     }
     guard bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "), n >= 16,
       bytes[13] == UInt8(ascii: ":"), let hour = digits(bytes, 11, 2), let minute = digits(bytes, 14, 2),
@@ -121,8 +127,7 @@ public enum FieldParsers {
     }
     let localMillis = dayMillis + Int64(((hour * 60 + minute) * 60 + second) * 1000 + millis)
     let instant = localMillis - Int64(offsetSeconds) * 1000
-    return Timestamp(
-      instantMillis: instant, businessDay: businessDay(instantMillis: instant, offsetSeconds: businessOffsetSeconds))
+    return Timestamp(instantMillis: instant, businessOffsetSeconds: businessOffsetSeconds)
   }
 
   /// Reads a fixed UTC offset such as `+08:00`, `-0530` or `Z` into seconds east of UTC.
@@ -160,6 +165,13 @@ public enum FieldParsers {
   @inline(__always)
   static func businessDay(instantMillis: Int64, offsetSeconds: Int) -> Day {
     Day(number: Int32(floorDiv(instantMillis + Int64(offsetSeconds) * 1000, 86_400_000)))
+  }
+
+  /// The first instant (milliseconds since 1970 UTC) of `day` in the zone
+  /// `offsetSeconds` east of UTC: the inverse of `businessDay` at midnight.
+  @inline(__always)
+  static func firstMillis(of day: Day, offsetSeconds: Int) -> Int64 {
+    Int64(day.number) * 86_400_000 - Int64(offsetSeconds) * 1000
   }
 
   @inline(__always)

@@ -412,7 +412,7 @@ struct IngestState {
       guard refMap[localRef] == -1 else { return }
       refMap[localRef] = -2
       let channel = channelMap[Int(local.refChannel[localRef])]
-      local.refs.withBytes(Int32(localRef), from: 4) { batch.append(channel: channel, customerRef: $0) }
+      local.withCustomerRef(Int32(localRef)) { batch.append(channel: channel, customerRef: $0) }
       batchRefs.append(Int32(localRef))
       if batch.isFull { flush() }
     }

@@ -65,7 +65,7 @@ public struct OrderTable: Sendable {
   /// The first instant, in milliseconds, whose business date is after `day`: an order is
   /// dated after `day` exactly when its instant is at or after this.
   public func firstMillis(after day: Day) -> Int64 {
-    (Int64(day.number) + 1) * 86_400_000 - Int64(businessOffsetSeconds) * 1000
+    FieldParsers.firstMillis(of: Day(number: day.number + 1), offsetSeconds: businessOffsetSeconds)
   }
 
   /// Gives back the per-order columns other than `ref`, and the refs' hash table: after
