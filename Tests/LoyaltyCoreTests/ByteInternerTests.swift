@@ -99,9 +99,43 @@ import Testing
     var interner = ByteInterner()
     for (i, s) in awkwardStrings(150_000, seed: 4).enumerated() { _ = interner.intern(s + String(i % 90_000)) }
     #expect(interner.count >= 1 << 16)
-    let one = interner.sortedIDs(from: 0, threads: 1) { UInt64($0 % 3) }
-    #expect(interner.sortedIDs(from: 0, threads: 2) { UInt64($0 % 3) } == one)
+    let one = interner.sortedIDs(from: 0, threads: 1) { UInt32($0 % 3) }
+    #expect(interner.sortedIDs(from: 0, threads: 2) { UInt32($0 % 3) } == one)
     #expect(interner.sortedIDs(from: 2, threads: 2) { _ in 0 } == interner.sortedIDs(from: 2, threads: 1) { _ in 0 })
+  }
+
+  /// The radix sort against a comparison sort of (major, bytes, index): majors far
+  /// apart and close, repeated strings (which keep index order), strings equal in
+  /// their first 16 bytes, prefixes of one another and 0 bytes, on one and two threads.
+  @Test func sortedByBytesMatchesAComparisonSort() {
+    var rng = SplitMix64(seed: 11)
+    var strings = awkwardStrings(90_000, seed: 12)
+    for i in 0..<3_000 { strings.append("customer-reference-" + String(i % 700)) }
+    let bytes = strings.map { Array($0.utf8) }
+    var arena: [UInt8] = []
+    var offsets = [0]
+    for b in bytes {
+      arena += b
+      offsets.append(arena.count)
+    }
+    let majors = strings.indices.map { _ in
+      rng.next() % 7 == 0 ? UInt32.max - UInt32(rng.next() % 2) : UInt32(rng.next() % 4)
+    }
+    let expected = strings.indices.sorted { a, b in
+      if majors[a] != majors[b] { return majors[a] < majors[b] }
+      if bytes[a] != bytes[b] { return bytes[a].lexicographicallyPrecedes(bytes[b]) }
+      return a < b
+    }.map(Int32.init)
+    for threads in [1, 2] {
+      let sorted = arena.withUnsafeBytes { arena in
+        offsets.withUnsafeBufferPointer { offsets in
+          sortedByBytes(arena: arena, offsets: offsets, from: 0, threads: threads) { majors[Int($0)] }
+        }
+      }
+      // The first place where they differ, rather than two arrays of 93,000 in a failure.
+      #expect(sorted.count == expected.count)
+      #expect(sorted.indices.first { sorted[$0] != expected[$0] } == nil)
+    }
   }
 
   @Test func byteStringsSortWithEqualElementsSideBySide() {

@@ -122,7 +122,7 @@ public struct OrderTable: Sendable {
     let channelRank = channels.byteOrderRanks()
     // The interned key is the channel id (4 bytes) then the ref bytes; compare the
     // channel by rank, then the ref bytes.
-    return refs.sortedIDs(from: 4, threads: threads) { UInt64(channelRank[Int(refChannel[Int($0)])]) }
+    return refs.sortedIDs(from: 4, threads: threads) { UInt32(channelRank[Int(refChannel[Int($0)])]) }
   }
 }
 

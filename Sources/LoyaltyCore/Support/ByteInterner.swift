@@ -150,7 +150,7 @@ public struct ByteInterner: Sendable {
 
   /// All ids sorted by `major` (a key per id that comes first), then by their bytes
   /// from offset `from` on.
-  func sortedIDs(from: Int, threads: Int = 1, major: (Int32) -> UInt64) -> [Int32] {
+  func sortedIDs(from: Int, threads: Int = 1, major: (Int32) -> UInt32) -> [Int32] {
     arena.withUnsafeBytes { arena in
       offsets.withUnsafeBufferPointer { offsets in
         sortedByBytes(arena: arena, offsets: offsets, from: from, threads: threads, major: major)
@@ -191,19 +191,21 @@ public struct ByteInterner: Sendable {
 
 /// The indexes of the byte strings stored back to back in `arena` (string `i` is
 /// `offsets[i] ..< offsets[i + 1]`), sorted by `major` (a key per index that comes
-/// first), then by their bytes from offset `from` on (shorter prefix first). The sort
-/// orders (major, first 16 bytes, index) records, so most comparisons never leave the
-/// array; only equal prefixes compare the arena. With more than one thread and many
-/// strings, the two halves are sorted side by side and then merged; equal strings are
-/// side by side either way, and distinct ones come out in the one order bytes give.
+/// first), then by their bytes from offset `from` on (shorter prefix first); equal
+/// strings keep the order of their indexes.
+///
+/// The sort orders (major, first 16 bytes, index) records by radix (`RadixSort`), so
+/// that most of the work never leaves the records; only equal first 16 bytes compare
+/// the arena. With more than one thread, the buckets of the first split are shared
+/// out among them.
 func sortedByBytes(
   arena: UnsafeRawBufferPointer, offsets: UnsafeBufferPointer<Int>, from: Int, threads: Int = 1,
-  major: (Int32) -> UInt64
+  major: (Int32) -> UInt32
 ) -> [Int32] {
   let order = ByteOrder(base: arena.baseAddress, offsets: offsets, from: from)
   let count = offsets.count - 1
   let parallel = threads > 1 && count >= 1 << 16
-  // The records, made by halves side by side when the halves are sorted that way.
+  // The records, made by halves side by side when the buckets are sorted that way.
   var keys = [ByteOrder.Key](unsafeUninitializedCapacity: count) { buffer, initialized in
     withoutActuallyEscaping(major) { major in
       let shared = SharedSlots(buffer: buffer)
@@ -214,7 +216,7 @@ func sortedByBytes(
           let end = order.offsets[id + 1]
           (shared.buffer.baseAddress! + id).initialize(
             to: ByteOrder.Key(
-              major: majors.value(Int32(id)), prefix0: order.word(start, end), prefix1: order.word(start + 8, end),
+              prefix0: order.word(start, end), prefix1: order.word(start + 8, end), major: majors.value(Int32(id)),
               id: Int32(id)))
         }
       }
@@ -226,49 +228,126 @@ func sortedByBytes(
     }
     initialized = count
   }
-  guard parallel else {
-    keys.sort { order.less($0, $1) }
-    return keys.map(\.id)
-  }
-  let middle = count / 2
-  keys.withUnsafeMutableBufferPointer { buffer in
-    let halves = SharedSlots(buffer: buffer)
-    DispatchQueue.concurrentPerform(iterations: 2) { half in
-      var part = UnsafeMutableBufferPointer(rebasing: halves.buffer[half == 0 ? 0..<middle : middle..<count])
-      part.sort { order.less($0, $1) }
+  let radix = RadixSort(order: order)
+  keys.withUnsafeMutableBufferPointer { keys in
+    let scratch = UnsafeMutableBufferPointer<ByteOrder.Key>.allocate(capacity: count)
+    defer { scratch.deallocate() }
+    guard parallel else {
+      radix.sort(keys, scratch)
+      return
+    }
+    guard let buckets = radix.split(keys, scratch) else { return }
+    // The first split's buckets, shared out among the threads by their records.
+    let shares = (0...threads).map { k in
+      k == threads ? buckets.count - 1 : buckets.firstIndex { $0 >= count * k / threads }!
+    }
+    let shared = SharedSlots(buffer: keys)
+    let spare = SharedSlots(buffer: scratch)
+    DispatchQueue.concurrentPerform(iterations: threads) { k in
+      for b in shares[k]..<max(shares[k], shares[k + 1]) {
+        let range = buckets[b]..<buckets[b + 1]
+        radix.sort(
+          UnsafeMutableBufferPointer(rebasing: shared.buffer[range]),
+          UnsafeMutableBufferPointer(rebasing: spare.buffer[range]))
+      }
     }
   }
-  var sorted = [Int32]()
-  sorted.reserveCapacity(count)
-  var i = 0
-  var j = middle
-  while i < middle && j < count {
-    if order.less(keys[j], keys[i]) {
-      sorted.append(keys[j].id)
-      j += 1
+  return keys.map(\.id)
+}
+
+/// An MSD radix sort of `ByteOrder` records. The records are split into buckets by 8
+/// to 11 bits (more for more records) of their (major, prefix0, prefix1), the bits
+/// that start at the first bit in which any two of them differ (a counting sort, so
+/// records keep their order within a bucket), and each bucket is split in turn. A
+/// bucket of at most `small` records (a few hundred KB, in cache), or of records whose
+/// three words are all equal (strings that go on past 16 bytes), is sorted by
+/// `ByteOrder.less` with the library's stable sort. A split reads only the records,
+/// and the bits that all its records share (a common prefix, the zero padding of short
+/// strings) cost it nothing.
+private struct RadixSort: @unchecked Sendable {
+  let order: ByteOrder
+  /// Buckets of at most this many records are sorted by comparison.
+  static let small = 4096
+
+  /// Sorts `keys`, using `scratch` (as long) for the splits.
+  func sort(_ keys: UnsafeMutableBufferPointer<ByteOrder.Key>, _ scratch: UnsafeMutableBufferPointer<ByteOrder.Key>) {
+    guard let starts = split(keys, scratch) else { return }
+    for b in 0..<(starts.count - 1) where starts[b + 1] - starts[b] > 1 {
+      let range = starts[b]..<starts[b + 1]
+      sort(UnsafeMutableBufferPointer(rebasing: keys[range]), UnsafeMutableBufferPointer(rebasing: scratch[range]))
+    }
+  }
+
+  /// Splits `keys` into buckets in place and returns where each starts (and one past
+  /// the last); nil when it sorted them whole instead (few, or no digit left to split on).
+  func split(_ keys: UnsafeMutableBufferPointer<ByteOrder.Key>, _ scratch: UnsafeMutableBufferPointer<ByteOrder.Key>)
+    -> [Int]?
+  {
+    var keys = keys
+    let n = keys.count
+    if n <= Self.small {
+      keys.sort { order.less($0, $1) }
+      return nil
+    }
+    let first = keys[0]
+    var differ = (UInt64(0), UInt64(0), UInt64(0))
+    for key in keys {
+      differ.0 |= UInt64(key.major ^ first.major) << 32
+      differ.1 |= key.prefix0 ^ first.prefix0
+      differ.2 |= key.prefix1 ^ first.prefix1
+    }
+    let bit: Int
+    if differ.0 != 0 {
+      bit = differ.0.leadingZeroBitCount
+    } else if differ.1 != 0 {
+      bit = 64 + differ.1.leadingZeroBitCount
+    } else if differ.2 != 0 {
+      bit = 128 + differ.2.leadingZeroBitCount
     } else {
-      sorted.append(keys[i].id)
-      i += 1
+      // Equal first 16 bytes (and majors): the rest of the bytes decide.
+      keys.sort { order.less($0, $1) }
+      return nil
     }
+    // 16 to 32 records a bucket, up to 2,048 buckets.
+    let bits = min(11, Int.bitWidth - n.leadingZeroBitCount - 5)
+    let buckets = 1 << bits
+    var starts = [Int](repeating: 0, count: buckets + 1)
+    for key in keys { starts[Self.digit(key, at: bit, bits: bits) + 1] += 1 }
+    for b in 0..<buckets { starts[b + 1] += starts[b] }
+    var next = starts
+    for key in keys {
+      let d = Self.digit(key, at: bit, bits: bits)
+      scratch[next[d]] = key
+      next[d] += 1
+    }
+    _ = keys.update(fromContentsOf: scratch)
+    return starts
   }
-  while i < middle {
-    sorted.append(keys[i].id)
-    i += 1
+
+  /// The `bits` bits of the record's (major, prefix0, prefix1), read as one 192-bit
+  /// number (`major` in the top half of the first word), from bit `at` (0 is the top
+  /// bit of `major`); zeros past the end.
+  @inline(__always)
+  static func digit(_ key: ByteOrder.Key, at: Int, bits: Int) -> Int {
+    @inline(__always) func word(_ w: Int) -> UInt64 {
+      w == 0 ? UInt64(key.major) << 32 : w == 1 ? key.prefix0 : w == 2 ? key.prefix1 : 0
+    }
+    let w = at >> 6
+    let shift = UInt64(at & 63)
+    var top = word(w) &<< shift
+    if shift != 0 { top |= word(w + 1) &>> (64 - shift) }
+    return Int(truncatingIfNeeded: top &>> UInt64(64 - bits))
   }
-  while j < count {
-    sorted.append(keys[j].id)
-    j += 1
-  }
-  return sorted
 }
 
 /// The comparison `sortedByBytes` sorts by, shared by the threads that sort (they only
 /// read the arena).
 private struct ByteOrder: @unchecked Sendable {
+  /// 24 bytes: the sort's passes move whole records.
   struct Key {
-    var major: UInt64
     var prefix0: UInt64
     var prefix1: UInt64
+    var major: UInt32
     var id: Int32
   }
   let base: UnsafeRawPointer?
