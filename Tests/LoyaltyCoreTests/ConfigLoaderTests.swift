@@ -54,6 +54,29 @@ private func configError(_ text: String) -> String? {
         == true)
   }
 
+  /// Breakpoints and shares out of range stop the run with a sentence, where an amount
+  /// too large for minor units (or not a number) used to stop the program.
+  @Test func rfmBreakpointsAndSharesAreChecked() {
+    #expect(
+      configError("[rfm]\nfixed_monetary = [1e308]\n")
+        == "cfg.toml line 2: [rfm] fixed_monetary needs amounts from 0 to 46116860184273879.03 (got 1e+308).")
+    #expect(configError("[rfm]\nfixed_monetary = [nan]\n")?.hasSuffix("(got nan).") == true)
+    #expect(configError("[rfm]\nfixed_monetary = [200.0, -5.0]\n")?.hasSuffix("(got -5.0).") == true)
+    #expect(
+      configError("[rfm]\nfixed_frequency = [-3, 2, 3, 5]\n")
+        == "cfg.toml line 2: [rfm] fixed_frequency needs whole numbers of at least 0 (got -3).")
+    #expect(
+      configError("[rfm]\n\nfixed_recency_days = [-30, 90]\n")?.hasPrefix("cfg.toml line 3: [rfm] fixed_recency_days")
+        == true)
+    #expect(
+      configError("[rfm]\npower_tag_shares = [-1.0, 2.0, 3.0, 4.0]\n")
+        == "cfg.toml line 2: [rfm] power_tag_shares needs 4 ascending shares from 0 to 1 (extremely_high, high, medium, general)."
+    )
+    // The edges are allowed: the largest amount a run holds, no extremely high tags.
+    #expect(configError("[rfm]\nmethod = \"fixed\"\nfixed_monetary = [1.0, 2.0, 3.0, 46116860184273879.03]\n") == nil)
+    #expect(configError("[rfm]\npower_tag_shares = [0.0, 0.0, 0.5, 1.0]\n") == nil)
+  }
+
   /// CRLF line ends count lines as LF ones do.
   @Test func crlfConfigLinesAreCounted() {
     #expect(

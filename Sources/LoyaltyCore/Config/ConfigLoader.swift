@@ -79,11 +79,23 @@ public enum ConfigLoader {
       try s.readEnum("method", &config.rfm.method)
       try s.read("fixed_recency_days", &config.rfm.fixedRecency)
       try s.read("fixed_frequency", &config.rfm.fixedFrequency)
-      var monetary = config.rfm.fixedMonetary.map { Double($0) / Double(Money.pow10(config.input.minorDigits)) }
+      for (key, values) in [
+        ("fixed_recency_days", config.rfm.fixedRecency), ("fixed_frequency", config.rfm.fixedFrequency),
+      ]
+      where values.contains(where: { $0 < 0 }) {
+        throw .input("\(at("rfm", key)): [rfm] \(key) needs whole numbers of at least 0 (got \(values.min()!)).")
+      }
+      let scale = Double(Money.pow10(config.input.minorDigits))
+      var monetary = config.rfm.fixedMonetary.map { Double($0) / scale }
       if try s.read("fixed_monetary", &monetary) {
-        config.rfm.fixedMonetary = monetary.map {
-          Int64(($0 * Double(Money.pow10(config.input.minorDigits))).rounded())
+        // Money in minor units, no more than one run's money totals hold.
+        let most = IngestState.amountTotalLimit
+        if let bad = monetary.first(where: { !($0 >= 0 && $0 * scale <= Double(most)) }) {
+          throw .input(
+            "\(at("rfm", "fixed_monetary")): [rfm] fixed_monetary needs amounts from 0 to \(Money.format(most, minorDigits: config.input.minorDigits)) (got \(bad))."
+          )
         }
+        config.rfm.fixedMonetary = monetary.map { min(most, Int64(($0 * scale).rounded())) }
       }
       try s.read("power_tag_shares", &config.rfm.powerTagShares)
       if let rules = try s.tableArray("segments") {
@@ -118,9 +130,10 @@ public enum ConfigLoader {
           "\(at("rfm", "method")): [rfm] method = \"fixed\" needs \(breakpoints) strictly ascending breakpoints in each of fixed_recency_days, fixed_frequency and fixed_monetary."
         )
       }
-      if config.rfm.powerTagShares.count != 4 || config.rfm.powerTagShares != config.rfm.powerTagShares.sorted() {
+      let shares = config.rfm.powerTagShares
+      if shares.count != 4 || shares != shares.sorted() || !shares.allSatisfy({ (0...1).contains($0) }) {
         throw .input(
-          "\(at("rfm", "power_tag_shares")): [rfm] power_tag_shares needs 4 ascending shares (extremely_high, high, medium, general)."
+          "\(at("rfm", "power_tag_shares")): [rfm] power_tag_shares needs 4 ascending shares from 0 to 1 (extremely_high, high, medium, general)."
         )
       }
     }
