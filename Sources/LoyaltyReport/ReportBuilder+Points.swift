@@ -101,7 +101,7 @@ extension ReportBuilder {
     }
     md += t.text + "\n"
     md +=
-      "Every run satisfies issued − reversed − redeemed − expired = outstanding. Net revenue of counted orders: \(currency) \(money(points.netRevenueMinor, digits)). Ultimate redemption rate for the liability: \(formatPercent(points.ultimateRedemptionRate)) (from \(points.ultimateRateSource.rawValue.replacing("_", with: " "))).\n\n"
+      "Every run satisfies issued − reversed − redeemed − expired = outstanding. Net revenue of counted orders: \(currency) \(money(points.netRevenueMinor, digits)). Ultimate redemption rate for the liability: \(formatPercent(points.ultimateRedemptionRate)) (\(Self.phrase(points.ultimateRateSource))).\n\n"
     md +=
       "Reference points from the field: points cost 0.2% of revenue at a hot-pot chain (20 points = 1 yuan, 1 point per yuan) and 0.37% at an e-commerce platform (100 beans = 1 yuan); a redemption rate of 30–50% is called healthy, about 10% is common.\n\n"
     if !points.projection.isEmpty {
@@ -123,16 +123,18 @@ extension ReportBuilder {
     md += "### Redemption development by issue month\n\n"
     var d = MarkdownTable([
       ("Issue month", .left), ("Issued", .right), ("Redeemed", .right), ("Expired", .right), ("Open", .right),
-      ("Closed share redeemed", .right),
+      ("Closed share redeemed", .right), ("Run off", .left),
     ])
     for row in points.development {
       d.add([
         row.issueMonth.description, formatDecimal(row.issued, decimals: 0), formatDecimal(row.redeemed, decimals: 0),
         formatDecimal(row.expired, decimals: 0), formatDecimal(row.open, decimals: 0),
-        row.closedShareRedeemed.map { formatPercent($0) } ?? "–",
+        row.closedShareRedeemed.map { formatPercent($0) } ?? "–", row.runOff ? "yes" : "",
       ])
     }
     md += d.text + "\n"
+    md +=
+      "A month has run off when its lots, which expire together, are past their expiry at as-of: everything it issued has been redeemed, expired or reversed. When months have run off, the liability's ultimate redemption rate is redeemed / (redeemed + expired) over them; a month still open has closed only the lots that were redeemed early, so its closed share overstates what will be redeemed.\n\n"
     md +=
       "### Deferred revenue (IFRS 15 / CAS 14)\n\nRevenue allocated to points by relative stand-alone selling price (expected redemption rate \(formatPercent(points.ifrsExpectedRedemptionRate))), recognised as points are redeemed in proportion to expected redemptions.\n\n"
     var r = MarkdownTable([
@@ -174,5 +176,15 @@ extension ReportBuilder {
     md +=
       "- Share of outstanding points held by the top 1% of members: \(formatPercent(a.topOnePercentShare)); by the top 20%: \(formatPercent(a.topTwentyPercentShare)).\n\n"
     return md
+  }
+
+  /// Where the ultimate rate came from, in the report's words.
+  static func phrase(_ source: UltimateRateSource) -> String {
+    switch source {
+    case .runOffIssueMonths: "from the issue months that have run off: every lot past its expiry at as-of"
+    case .closedLots: "no issue month has run off yet: from the lots closed at as-of"
+    case .observedRedemptionRate: "no lot has closed yet: the observed redemption rate"
+    case .expectedRedemptionRate: "nothing issued: the configured expected_redemption_rate"
+    }
   }
 }

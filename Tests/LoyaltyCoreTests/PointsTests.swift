@@ -190,6 +190,8 @@ private func expectLedgerBalances(_ result: PointsResult) {
   #expect(january.open == 0)
   #expect(january.closedShareRedeemed == 442.0 / 480.0)
   #expect(result.development[1].expired == 40)
+  // Both months have run off by April's end (their lots expire at March's and April's).
+  #expect(run.runOffRedeemed == 442 && run.runOffExpired == 78)
 }
 
 @Test func ledgerConsumesOldestLotFirst() {
@@ -627,6 +629,44 @@ private func generatedConfig() -> PointsConfig {
   let closed = PointsStage.ultimateRedemptionRate(run, expectedRedemptionRate: 0.4)
   #expect(closed.rate == 0.75)
   #expect(closed.source == .closedLots)
+  run.runOffRedeemed = 200
+  run.runOffExpired = 600
+  let runOff = PointsStage.ultimateRedemptionRate(run, expectedRedemptionRate: 0.4)
+  #expect(runOff.rate == 0.25)
+  #expect(runOff.source == .runOffIssueMonths)
+}
+
+/// The ultimate rate comes from the issue months that have run off, not from every
+/// lot that has closed: a young month's lots close early only by being redeemed.
+@Test func ultimateRateComesFromRunOffIssueMonths() throws {
+  var config = handConfig()
+  config.redeemProbability = 1
+  config.redeemFraction = 0.5
+  config.expiry = .rolling
+  config.expiryMonths = 2
+  let history = makeHistory(
+    [
+      // X: 200 in January; January's end redeems 100, February's 50, and the 50 left
+      // expire at March's end: January has run off, 150 of its 200 redeemed.
+      HandOrder("X", "2024-01-10", net: 20_000),
+      // Y: two lots of 100 in April; April's end redeems 100, the first lot whole. It
+      // has closed, but April has not run off (its lots expire at June's end).
+      HandOrder("Y", "2024-04-02", net: 10_000),
+      HandOrder("Y", "2024-04-03", net: 10_000),
+    ], asOf: "2024-04-30")
+  let result = try PointsStage.run(history: history, ladder: nil, config: config, seed: 7, threads: 1)
+  let run = try #require(result.runTotals.first)
+  #expect(run.runOffRedeemed == 150 && run.runOffExpired == 50)
+  #expect(run.closedLotsRedeemed == 250 && run.closedLotsExpired == 50)
+  #expect(run.outstanding == 100)
+  #expect(result.ultimateRedemptionRate == 0.75)
+  #expect(result.ultimateRateSource == .runOffIssueMonths)
+  let liability = try #require(result.metric("liability_accrued_cost")?.mean)
+  #expect(abs(liability - 100 * result.costPerPoint * 0.75) < 1e-9)
+  // Without expiry no month runs off: the closed lots give the rate.
+  config.expiry = .none
+  let noExpiry = try PointsStage.run(history: history, ladder: nil, config: config, seed: 7, threads: 1)
+  #expect(noExpiry.ultimateRateSource == .closedLots)
 }
 
 // MARK: - IFRS 15

@@ -152,6 +152,10 @@ public struct PointsRunTotals: Sendable, Equatable {
   /// Points redeemed from, and expired out of, lots that hold nothing at as-of (closed lots).
   public var closedLotsRedeemed: Int64 = 0
   public var closedLotsExpired: Int64 = 0
+  /// Points redeemed from, and expired out of, the lots of run-off issue months: months
+  /// whose lots (which share the month's expiry) had reached their expiry by as-of.
+  public var runOffRedeemed: Int64 = 0
+  public var runOffExpired: Int64 = 0
   /// Points issued (at the trailing pace), redeemed and expired in the projection.
   public var projectedIssued: Int64 = 0
   public var projectedRedeemed: Int64 = 0
@@ -215,12 +219,16 @@ public struct RedemptionDevelopmentRow: Sendable, Equatable {
   public var closedExpired: Double
   /// closedRedeemed / (closedRedeemed + closedExpired); nil when both are 0.
   public var closedShareRedeemed: Double?
+  /// Whether the month has run off: its lots (which share the month's expiry) were past
+  /// their expiry at as-of. The ultimate redemption rate pools these months.
+  public var runOff: Bool
 
   /// Every field, as named.
   public init(
     issueMonth: Month, issued: Double, reversed: Double, redeemed: Double, expired: Double, open: Double,
-    closedRedeemed: Double, closedExpired: Double, closedShareRedeemed: Double?
+    closedRedeemed: Double, closedExpired: Double, closedShareRedeemed: Double?, runOff: Bool = false
   ) {
+    self.runOff = runOff
     self.issueMonth = issueMonth
     self.issued = issued
     self.reversed = reversed
@@ -235,7 +243,11 @@ public struct RedemptionDevelopmentRow: Sendable, Equatable {
 
 /// Where an ultimate redemption rate came from, strongest first.
 public enum UltimateRateSource: String, Sendable, Equatable, Comparable {
-  /// Redeemed / (redeemed + expired) over the lots closed at as-of.
+  /// Redeemed / (redeemed + expired) over the issue months that have run off (every
+  /// lot past its expiry at as-of).
+  case runOffIssueMonths = "run_off_issue_months"
+  /// No issue month had run off: redeemed / (redeemed + expired) over the lots closed
+  /// at as-of.
   case closedLots = "closed_lots"
   /// No lot had closed: redeemed / issued of the run.
   case observedRedemptionRate = "observed_redemption_rate"
@@ -244,9 +256,10 @@ public enum UltimateRateSource: String, Sendable, Equatable, Comparable {
 
   private var rank: Int {
     switch self {
-    case .closedLots: return 0
-    case .observedRedemptionRate: return 1
-    case .expectedRedemptionRate: return 2
+    case .runOffIssueMonths: return 0
+    case .closedLots: return 1
+    case .observedRedemptionRate: return 2
+    case .expectedRedemptionRate: return 3
     }
   }
 

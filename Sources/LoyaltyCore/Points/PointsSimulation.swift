@@ -107,7 +107,9 @@ private enum RunField {
   static let projectedRedeemed = 9
   static let projectedExpired = 10
   static let outstandingAtHorizon = 11
-  static let count = 12
+  static let runOffRedeemed = 12
+  static let runOffExpired = 13
+  static let count = 14
 }
 
 /// Flow kinds (slot arrays) and development columns (issue-month arrays).
@@ -155,6 +157,8 @@ private struct PointsChunkTotals: Sendable {
       t.negativeBalanceMembers = Int(f[RunField.negativeMembers])
       t.closedLotsRedeemed = f[RunField.closedRedeemed]
       t.closedLotsExpired = f[RunField.closedExpired]
+      t.runOffRedeemed = f[RunField.runOffRedeemed]
+      t.runOffExpired = f[RunField.runOffExpired]
       t.projectedIssued = f[RunField.projectedIssued]
       t.projectedRedeemed = f[RunField.projectedRedeemed]
       t.projectedExpired = f[RunField.projectedExpired]
@@ -346,6 +350,8 @@ private struct MemberSimulator {
     if outstanding < 0 { runSums[RunField.negativeMembers] += 1 }
     var closedRedeemed: Int64 = 0
     var closedExpired: Int64 = 0
+    var runOffRedeemed: Int64 = 0
+    var runOffExpired: Int64 = 0
     for lot in 0..<ledger.count {
       let month = Int(ledger.issueMonth[lot] - firstMonthIndex)
       let held = ledger.remaining[lot]
@@ -360,9 +366,17 @@ private struct MemberSimulator {
         closedRedeemed += redeemed
         closedExpired += expired
       }
+      // The lots of an issue month share its expiry month: past it, the month has run
+      // off (every point of it redeemed, expired or reversed).
+      if ledger.expiryMonth[lot] <= lastHistoricMonthEnd {
+        runOffRedeemed += redeemed
+        runOffExpired += expired
+      }
     }
     runSums[RunField.closedRedeemed] += closedRedeemed
     runSums[RunField.closedExpired] += closedExpired
+    runSums[RunField.runOffRedeemed] += runOffRedeemed
+    runSums[RunField.runOffExpired] += runOffExpired
 
     var balanceAtHorizon = ledger.balance
     if projection {

@@ -150,12 +150,19 @@ public enum PointsStage {
     return result
   }
 
-  /// The ultimate redemption rate of one run: redeemed / (redeemed + expired) over the
-  /// lots closed at as-of (they can no longer change); when no lot has closed, the
-  /// run's redeemed / issued; when nothing was issued, `expectedRedemptionRate`.
+  /// The ultimate redemption rate of one run (SPEC 7: from lots that can no longer
+  /// change, by issue month): redeemed / (redeemed + expired) over the issue months that
+  /// have run off, whose lots were all past their expiry at as-of. A month whose lots
+  /// still hold points counts none of them: its lots that have closed early are mostly
+  /// the redeemed ones, and would raise the rate. Without a run-off month (a history
+  /// shorter than the expiry, or no expiry), the lots closed at as-of; when none has
+  /// closed, the run's redeemed / issued; when nothing was issued,
+  /// `expectedRedemptionRate`.
   public static func ultimateRedemptionRate(_ run: PointsRunTotals, expectedRedemptionRate: Double)
     -> (rate: Double, source: UltimateRateSource)
   {
+    let runOff = run.runOffRedeemed + run.runOffExpired
+    if runOff > 0 { return (Double(run.runOffRedeemed) / Double(runOff), .runOffIssueMonths) }
     let closed = run.closedLotsRedeemed + run.closedLotsExpired
     if closed > 0 { return (Double(run.closedLotsRedeemed) / Double(closed), .closedLots) }
     if run.issued > 0 { return (Double(run.redeemed) / Double(run.issued), .observedRedemptionRate) }
@@ -233,7 +240,10 @@ public enum PointsStage {
         open: Double(totals.developmentOpen[k]) / n,
         closedRedeemed: Double(totals.developmentClosedRedeemed[k]) / n,
         closedExpired: Double(totals.developmentClosedExpired[k]) / n,
-        closedShareRedeemed: closed > 0 ? Double(totals.developmentClosedRedeemed[k]) / Double(closed) : nil)
+        closedShareRedeemed: closed > 0 ? Double(totals.developmentClosedRedeemed[k]) / Double(closed) : nil,
+        runOff: PointsArithmetic.expiryMonth(
+          earnedIn: (plan.firstMonth + k).index, rule: plan.expiry, months: plan.expiryMonths)
+          <= plan.lastHistoricMonthEnd)
     }
   }
 
