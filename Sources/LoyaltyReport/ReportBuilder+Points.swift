@@ -182,9 +182,9 @@ extension ReportBuilder {
   static func phrase(_ source: UltimateRateSource) -> String {
     switch source {
     case .runOffIssueMonths: "from the issue months that have run off: every lot past its expiry at as-of"
-    case .closedLots: "no issue month has run off yet: from the lots closed at as-of"
-    case .observedRedemptionRate: "no lot has closed yet: the observed redemption rate"
-    case .expectedRedemptionRate: "nothing issued: the configured expected_redemption_rate"
+    case .closedLots: "from the lots closed at as-of, in a run with no points in issue months that have run off"
+    case .observedRedemptionRate: "the observed redemption rate, in a run where no lot had closed"
+    case .expectedRedemptionRate: "the configured expected_redemption_rate, in a run that issued nothing"
     }
   }
 }

@@ -106,11 +106,22 @@ import Testing
 
   /// The radix sort against a comparison sort of (major, bytes, index): majors far
   /// apart and close, repeated strings (which keep index order), strings equal in
-  /// their first 16 bytes, prefixes of one another and 0 bytes, on one and two threads.
+  /// their first 16 bytes, prefixes of one another and 0 bytes; splits inside the
+  /// second word and across the two (tens of thousands sharing 13 bytes, differing at
+  /// bytes 7, 8 and 15), on bytes of 0x80 and above at the start of either word (a
+  /// digit that starts on a word's first bit); on one to five threads.
   @Test func sortedByBytesMatchesAComparisonSort() {
     var rng = SplitMix64(seed: 11)
     var strings = awkwardStrings(90_000, seed: 12)
     for i in 0..<3_000 { strings.append("customer-reference-" + String(i % 700)) }
+    for i in 0..<40_000 {
+      let a = Character(UnicodeScalar(UInt8(48 + i % 7)))
+      let b = Character(UnicodeScalar(UInt8(48 + i / 7 % 11)))
+      let c = Character(UnicodeScalar(UInt8(48 + i / 77 % 13)))
+      strings.append("custome\(a)\(b)-refer\(c)" + (i % 3 == 0 ? "x" : ""))
+    }
+    for i in 0..<6_000 { strings.append((i % 2 == 0 ? "é" : "\u{7F}") + "abcdé" + String(i % 1_500)) }
+    for i in 0..<24_000 { strings.append("prefix08" + (i % 2 == 0 ? "é" : "a") + String(i % 5_000)) }
     let bytes = strings.map { Array($0.utf8) }
     var arena: [UInt8] = []
     var offsets = [0]
@@ -126,13 +137,13 @@ import Testing
       if bytes[a] != bytes[b] { return bytes[a].lexicographicallyPrecedes(bytes[b]) }
       return a < b
     }.map(Int32.init)
-    for threads in [1, 2] {
+    for threads in [1, 2, 3, 5] {
       let sorted = arena.withUnsafeBytes { arena in
         offsets.withUnsafeBufferPointer { offsets in
           sortedByBytes(arena: arena, offsets: offsets, from: 0, threads: threads) { majors[Int($0)] }
         }
       }
-      // The first place where they differ, rather than two arrays of 93,000 in a failure.
+      // The first place where they differ, rather than two arrays of 163,000 in a failure.
       #expect(sorted.count == expected.count)
       #expect(sorted.indices.first { sorted[$0] != expected[$0] } == nil)
     }

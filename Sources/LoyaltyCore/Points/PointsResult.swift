@@ -219,8 +219,9 @@ public struct RedemptionDevelopmentRow: Sendable, Equatable {
   public var closedExpired: Double
   /// closedRedeemed / (closedRedeemed + closedExpired); nil when both are 0.
   public var closedShareRedeemed: Double?
-  /// Whether the month has run off: its lots (which share the month's expiry) were past
-  /// their expiry at as-of. The ultimate redemption rate pools these months.
+  /// Whether the month has run off: it issued points, and its lots (which share the
+  /// month's expiry) were past their expiry at as-of. The ultimate redemption rate pools
+  /// these months.
   public var runOff: Bool
 
   /// Every field, as named.

@@ -241,9 +241,11 @@ public enum PointsStage {
         closedRedeemed: Double(totals.developmentClosedRedeemed[k]) / n,
         closedExpired: Double(totals.developmentClosedExpired[k]) / n,
         closedShareRedeemed: closed > 0 ? Double(totals.developmentClosedRedeemed[k]) / Double(closed) : nil,
-        runOff: PointsArithmetic.expiryMonth(
-          earnedIn: (plan.firstMonth + k).index, rule: plan.expiry, months: plan.expiryMonths)
-          <= plan.lastHistoricMonthEnd)
+        runOff: totals.developmentIssued[k] > 0
+          && PointsArithmetic.expiryMonth(
+            earnedIn: (plan.firstMonth + k).index, rule: plan.expiry, months: plan.expiryMonths)
+            <= plan.lastHistoricMonthEnd
+      )
     }
   }
 
