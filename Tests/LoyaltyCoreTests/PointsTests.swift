@@ -127,6 +127,17 @@ private func handConfig() -> PointsConfig {
   return config
 }
 
+/// `handConfig`, with every eligible member redeeming half the balance at each
+/// month-end and lots expiring at the end of the second month after they were earned.
+private func halfRedeemingConfig() -> PointsConfig {
+  var config = handConfig()
+  config.redeemProbability = 1
+  config.redeemFraction = 0.5
+  config.expiry = .rolling
+  config.expiryMonths = 2
+  return config
+}
+
 private func month(_ year: Int, _ month: Int) -> Int32 { Month(year: year, month: month).index }
 
 private func expectLedgerBalances(_ result: PointsResult) {
@@ -141,11 +152,7 @@ private func expectLedgerBalances(_ result: PointsResult) {
 // MARK: - Ledger
 
 @Test func ledgerBalancesExactlyOnHandData() throws {
-  var config = handConfig()
-  config.redeemProbability = 1
-  config.redeemFraction = 0.5
-  config.expiry = .rolling
-  config.expiryMonths = 2
+  let config = halfRedeemingConfig()
   let history = makeHistory(
     [
       // A: 150 + 80 in January; Jan month-end redeems 115 (from the first lot), Feb earns
@@ -639,11 +646,7 @@ private func generatedConfig() -> PointsConfig {
 /// The ultimate rate comes from the issue months that have run off, not from every
 /// lot that has closed: a young month's lots close early only by being redeemed.
 @Test func ultimateRateComesFromRunOffIssueMonths() throws {
-  var config = handConfig()
-  config.redeemProbability = 1
-  config.redeemFraction = 0.5
-  config.expiry = .rolling
-  config.expiryMonths = 2
+  var config = halfRedeemingConfig()
   let history = makeHistory(
     [
       // X: 200 in January; January's end redeems 100, February's 50, and the 50 left
