@@ -54,6 +54,10 @@ struct PointsPlan: Sendable {
   let paceFromDay: Int32
   let expiry: ExpiryRule
   let expiryMonths: Int
+  /// Per history month (`firstMonth` first): whether the month has run off, its lots
+  /// (which share the month's expiry) past their expiry at as-of, so that nothing it
+  /// issued can change again. The ultimate redemption rate pools these months.
+  let runOff: [Bool]
 
   /// Points the order earns when claimed (on gross when it has a refund time).
   let orderEarnPoints: PointsColumn<Int64>
@@ -117,6 +121,12 @@ struct PointsPlan: Sendable {
     paceFromDay = asOf.number - 364
     expiry = config.expiry
     expiryMonths = config.expiryMonths
+    let lastMonthEnd = lastHistoricMonthEnd
+    let firstMonthIndex = first.index
+    runOff = (0..<Int32(historicMonths)).map { k in
+      PointsArithmetic.expiryMonth(earnedIn: firstMonthIndex + k, rule: config.expiry, months: config.expiryMonths)
+        <= lastMonthEnd
+    }
 
     let factors = (1...max(1, (ladder?.levelCount ?? 1))).map {
       PointsArithmetic.earnFactor(

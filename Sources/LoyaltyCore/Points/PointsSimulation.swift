@@ -265,6 +265,8 @@ private struct MemberSimulator {
   let firstProjectionDays: Int64
   let expiry: ExpiryRule
   let expiryMonths: Int
+  /// `PointsPlan.runOff`.
+  let runOff: [Bool]
   /// True when no lot earned in the projection expires by its last month-end: those
   /// earns then go into the ledger's block instead of lots of their own.
   let projectedEarnsOutliveHorizon: Bool
@@ -288,6 +290,7 @@ private struct MemberSimulator {
     firstProjectionDays = plan.firstProjectionDays
     expiry = plan.expiry
     expiryMonths = plan.expiryMonths
+    runOff = plan.runOff
     let lastProjectedMonth = plan.firstProjectedMonth + Int32(plan.projectedMonths) - 1
     projectedEarnsOutliveHorizon = (0..<plan.projectedMonths).allSatisfy { k in
       PointsArithmetic.expiryMonth(
@@ -366,9 +369,7 @@ private struct MemberSimulator {
         closedRedeemed += redeemed
         closedExpired += expired
       }
-      // The lots of an issue month share its expiry month: past it, the month has run
-      // off (every point of it redeemed, expired or reversed).
-      if ledger.expiryMonth[lot] <= lastHistoricMonthEnd {
+      if runOff[month] {
         runOffRedeemed += redeemed
         runOffExpired += expired
       }

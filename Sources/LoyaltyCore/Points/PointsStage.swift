@@ -241,11 +241,7 @@ public enum PointsStage {
         closedRedeemed: Double(totals.developmentClosedRedeemed[k]) / n,
         closedExpired: Double(totals.developmentClosedExpired[k]) / n,
         closedShareRedeemed: closed > 0 ? Double(totals.developmentClosedRedeemed[k]) / Double(closed) : nil,
-        runOff: totals.developmentIssued[k] > 0
-          && PointsArithmetic.expiryMonth(
-            earnedIn: (plan.firstMonth + k).index, rule: plan.expiry, months: plan.expiryMonths)
-            <= plan.lastHistoricMonthEnd
-      )
+        runOff: totals.developmentIssued[k] > 0 && plan.runOff[k])
     }
   }
 
