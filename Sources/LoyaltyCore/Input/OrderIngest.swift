@@ -221,7 +221,7 @@ struct IngestState {
       )
     }
     var fileRejects = RejectList()
-    var lineCursor = (offset: 0, line: 1)
+    var lineCursor = LineCursor(release: release)
     // Duplicates are decided for the whole file at once, chunk after chunk; the keys
     // are handed over, so that they are given back once grouped.
     var keys = chunks.map { (a: $0.keyA, b: $0.keyB) }
@@ -347,7 +347,7 @@ struct IngestState {
   /// the later chunks' interners have given back their lookup tables.
   mutating func merge(
     _ chunk: inout ChunkState, firstCopy: [Bool], mayBecomeTable: Bool, bytes: UnsafeRawBufferPointer, path: String,
-    counts: inout FileCounts, rejects: inout RejectList, lineCursor: inout (offset: Int, line: Int)
+    counts: inout FileCounts, rejects: inout RejectList, lineCursor: inout LineCursor
   ) {
     // Duplicates and future orders become rejects; the other rows are kept.
     var kept: [Int] = []
@@ -463,12 +463,10 @@ struct IngestState {
   /// feeds on from the last one looked up.
   func reject(
     _ chunk: ChunkState, row: Int, duplicate: Bool, bytes: UnsafeRawBufferPointer, path: String,
-    lineCursor: inout (offset: Int, line: Int), into rejects: inout RejectList
+    lineCursor: inout LineCursor, into rejects: inout RejectList
   ) -> RejectCode {
     let start = chunk.rawStart[row]
-    lineCursor.line += CSVScanner.countLineFeeds(bytes, lineCursor.offset..<start)
-    lineCursor.offset = start
-    let line = lineCursor.line
+    let line = lineCursor.line(at: start, in: bytes)
     let layout = chunk.layout
     if duplicate {
       let (raw, orderID, channel) =
@@ -491,6 +489,30 @@ struct IngestState {
       )
     }
     return .futureOrder
+  }
+}
+
+/// Finds the lines of the merge's rejects by counting line feeds on from the last one
+/// looked up, and gives the file's pages back behind the count: with rejects spread
+/// through the file, the count reads all of it once more, and those pages would
+/// otherwise stay resident until the file is closed (7 GB at 100M orders).
+struct LineCursor {
+  private(set) var offset = 0
+  private(set) var line = 1
+  private var released = 0
+  private let release: (Range<Int>) -> Void
+
+  init(release: @escaping (Range<Int>) -> Void) { self.release = release }
+
+  /// The line of the record that starts at `start`, at or after the last one asked for.
+  mutating func line(at start: Int, in bytes: UnsafeRawBufferPointer) -> Int {
+    line += CSVScanner.countLineFeeds(bytes, offset..<start)
+    offset = start
+    if offset - released >= 64 << 20 {
+      release(released..<offset)
+      released = offset
+    }
+    return line
   }
 }
 
