@@ -35,6 +35,28 @@ private func membership(_ r: (IdentityResult, OrderTable)) -> [String] {
     #expect(r.0.mergesByRule[.phoneHash] == 1)
   }
 
+  @Test func aKeysRefsAreSortedAndMadeDistinctAtAnyGroupSize() throws {
+    var rng = SplitMix64(seed: 11)
+    for count in 0..<40 {
+      var values = (0..<count).map { _ in UInt32(rng.below(8)) }
+      let expected = values.sorted()
+      values.withUnsafeMutableBufferPointer { IdentityResolution.sortSmall($0) }
+      #expect(values == expected)
+    }
+    // 18 refs on one phone, two orders each, in reverse byte order (36 entries, past
+    // the insertion sort): one member, named after the smallest ref; a hub at 17.
+    let rows = (0..<18).reversed().flatMap { k in
+      ["\(k)a,web,w\(k + 10),2026-01-01,1,,,,p1,", "\(k)b,web,w\(k + 10),2026-01-02,1,,,,p1,"]
+    }
+    let r = try resolve(rows)
+    #expect(Set(membership(r).map { $0.split(separator: "=")[1] }) == ["web:w10/phone_hash"])
+    #expect(r.0.mergesByRule[.phoneHash] == 17)
+    #expect(r.0.hubKeys.isEmpty)
+    let hub = try resolve(rows, maxRefs: 17)
+    #expect(hub.0.hubKeys.map(\.refs) == [18])
+    #expect(Set(membership(hub).map { $0.hasSuffix("/single") }) == [true])
+  }
+
   @Test func mappedIdWinsAndMapEdgesComeFirst() throws {
     let r = try resolve(
       ["1,web,w1,2026-01-01,1,,,,,", "2,app,a1,2026-01-01,1,,,,,e1", "3,jd,j1,2026-01-01,1,,,,,e1"],

@@ -184,49 +184,53 @@ public enum IdentityResolution {
       let valuesInOrder = orders.linkKeys[k].sortedIDs()
       var valueRank = [Int32](repeating: 0, count: valuesInOrder.count)
       for (position, id) in valuesInOrder.enumerated() { valueRank[Int(id)] = Int32(position) }
-      // (value rank, ref tuple rank) pairs, packed for one sort.
-      var pairs: [UInt64] = []
+      // The tuple ranks of the refs of each value's orders, grouped by value rank with a
+      // counting sort (the ranks are dense); each group is then sorted and made distinct.
       let values = orders.linkKeyValue[k]
-      pairs.reserveCapacity(values.count)
+      var groupStart = [Int](repeating: 0, count: valuesInOrder.count + 1)
+      for value in values where value >= 0 { groupStart[Int(valueRank[Int(value)]) + 1] += 1 }
+      for v in 0..<valuesInOrder.count { groupStart[v + 1] += groupStart[v] }
+      var next = groupStart
+      var ranks = [UInt32](repeating: 0, count: groupStart[valuesInOrder.count])
       for i in 0..<values.count where values[i] >= 0 {
-        pairs.append(UInt64(UInt32(valueRank[Int(values[i])])) << 32 | UInt64(UInt32(tupleRank[Int(orders.ref[i])])))
+        let v = Int(valueRank[Int(values[i])])
+        ranks[next[v]] = UInt32(tupleRank[Int(orders.ref[i])])
+        next[v] += 1
       }
-      pairs.sort()
-      var start = 0
-      while start < pairs.count {
-        let value = pairs[start] >> 32
-        var end = start
-        var group: [Int32] = []
-        while end < pairs.count, pairs[end] >> 32 == value {
-          let ref = tupleOrder[Int(UInt32(truncatingIfNeeded: pairs[end]))]
-          if group.last != ref { group.append(ref) }
-          end += 1
-        }
-        if group.count > maxRefsPerKey {
-          hubs.append(
-            HubKey(key: keyName, value: orders.linkKeys[k].string(valuesInOrder[Int(value)]), refs: group.count))
-        } else if group.count > 1 {
-          let first = group[0]
-          for other in group.dropFirst() {
-            let ra = sets.find(first)
-            let rb = sets.find(other)
-            if ra == rb {
-              continue
+      var group: [Int32] = []
+      ranks.withUnsafeMutableBufferPointer { ranks in
+        for value in 0..<valuesInOrder.count where groupStart[value + 1] - groupStart[value] > 0 {
+          group.removeAll(keepingCapacity: true)
+          let slice = UnsafeMutableBufferPointer(rebasing: ranks[groupStart[value]..<groupStart[value + 1]])
+          Self.sortSmall(slice)
+          for (j, rank) in slice.enumerated() where j == 0 || slice[j - 1] != rank {
+            group.append(tupleOrder[Int(rank)])
+          }
+          if group.count > maxRefsPerKey {
+            hubs.append(
+              HubKey(key: keyName, value: orders.linkKeys[k].string(valuesInOrder[value]), refs: group.count))
+          } else if group.count > 1 {
+            let first = group[0]
+            for other in group.dropFirst() {
+              let ra = sets.find(first)
+              let rb = sets.find(other)
+              if ra == rb {
+                continue
+              }
+              let ma = rootMapped[Int(ra)]
+              let mb = rootMapped[Int(rb)]
+              if ma >= 0, mb >= 0, ma != mb {
+                conflicts += 1
+                continue
+              }
+              let root = sets.union(ra, rb)!
+              rootMapped[Int(root)] = max(ma, mb)
+              merges[keyRule, default: 0] += 1
+              if rule[Int(first)] == .single { rule[Int(first)] = keyRule }
+              if rule[Int(other)] == .single { rule[Int(other)] = keyRule }
             }
-            let ma = rootMapped[Int(ra)]
-            let mb = rootMapped[Int(rb)]
-            if ma >= 0, mb >= 0, ma != mb {
-              conflicts += 1
-              continue
-            }
-            let root = sets.union(ra, rb)!
-            rootMapped[Int(root)] = max(ma, mb)
-            merges[keyRule, default: 0] += 1
-            if rule[Int(first)] == .single { rule[Int(first)] = keyRule }
-            if rule[Int(other)] == .single { rule[Int(other)] = keyRule }
           }
         }
-        start = end
       }
     }
     hubs.sort { a, b in
@@ -242,6 +246,27 @@ public enum IdentityResolution {
       memberIDs: memberIDs, memberOfRef: memberOfRef, ruleOfRef: rule, refsInTupleOrder: tupleOrder,
       mergesByRule: merges, hubKeys: hubs, linkConflicts: conflicts, mapRowsWithoutOrders: mapRowsWithoutOrders,
       mappedRefs: mappedRefs)
+  }
+}
+
+extension IdentityResolution {
+  /// Sorts `slice` in place: by insertion when it is short, as a value's group nearly
+  /// always is (a ref's orders repeat its keys), else by the standard sort.
+  static func sortSmall(_ slice: UnsafeMutableBufferPointer<UInt32>) {
+    var slice = slice
+    guard slice.count > 16 else {
+      for j in slice.indices.dropFirst() {
+        let x = slice[j]
+        var i = j
+        while i > 0 && slice[i - 1] > x {
+          slice[i] = slice[i - 1]
+          i -= 1
+        }
+        slice[i] = x
+      }
+      return
+    }
+    slice.sort()
   }
 }
 
