@@ -38,7 +38,7 @@ private func membership(_ r: (IdentityResult, OrderTable)) -> [String] {
   @Test func aKeysRefsAreSortedAndMadeDistinctAtAnyGroupSize() throws {
     var rng = SplitMix64(seed: 11)
     for count in 0..<40 {
-      var values = (0..<count).map { _ in UInt32(rng.below(8)) }
+      var values = (0..<count).map { _ in UInt64(rng.below(8)) }
       let expected = values.sorted()
       values.withUnsafeMutableBufferPointer { IdentityResolution.sortSmall($0) }
       #expect(values == expected)

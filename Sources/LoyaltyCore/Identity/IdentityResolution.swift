@@ -1,3 +1,5 @@
+import CHints
+
 /// How a ref came to belong to its member (SPEC 2), as `identity.csv` names it.
 public enum IdentityRule: UInt8, Sendable, CaseIterable {
   /// Alone in its member.
@@ -181,34 +183,45 @@ public enum IdentityResolution {
     var conflicts = 0
     for (k, keyName) in linkKeys.enumerated() {
       let keyRule: IdentityRule = keyName == "email_hash" ? .emailHash : .phoneHash
-      let valuesInOrder = orders.linkKeys[k].sortedIDs()
-      var valueRank = [Int32](repeating: 0, count: valuesInOrder.count)
-      for (position, id) in valuesInOrder.enumerated() { valueRank[Int(id)] = Int32(position) }
-      // The tuple ranks of the refs of each value's orders, grouped by value rank with a
-      // counting sort (the ranks are dense); each group is then sorted and made distinct.
+      // The refs of each value's orders, grouped by value id with a counting sort (ids
+      // follow the file, so both passes read and write nearly in order) as (tuple rank,
+      // ref) pairs; the groups are then taken in the values' byte order, each sorted
+      // and made distinct.
       let values = orders.linkKeyValue[k]
-      var groupStart = [Int](repeating: 0, count: valuesInOrder.count + 1)
-      for value in values where value >= 0 { groupStart[Int(valueRank[Int(value)]) + 1] += 1 }
-      for v in 0..<valuesInOrder.count { groupStart[v + 1] += groupStart[v] }
+      let valueCount = orders.linkKeys[k].count
+      var groupStart = [Int](repeating: 0, count: valueCount + 1)
+      for value in values where value >= 0 { groupStart[Int(value) + 1] += 1 }
+      for v in 0..<valueCount { groupStart[v + 1] += groupStart[v] }
       var next = groupStart
-      var ranks = [UInt32](repeating: 0, count: groupStart[valuesInOrder.count])
+      var entries = [UInt64](repeating: 0, count: groupStart[valueCount])
       for i in 0..<values.count where values[i] >= 0 {
-        let v = Int(valueRank[Int(values[i])])
-        ranks[next[v]] = UInt32(tupleRank[Int(orders.ref[i])])
+        let v = Int(values[i])
+        let ref = orders.ref[i]
+        entries[next[v]] = UInt64(UInt32(tupleRank[Int(ref)])) << 32 | UInt64(UInt32(ref))
         next[v] += 1
       }
+      next = []
+      let valuesInOrder = orders.linkKeys[k].sortedIDs(from: 0, threads: threads) { _ in 0 }
       var group: [Int32] = []
-      ranks.withUnsafeMutableBufferPointer { ranks in
-        for value in 0..<valuesInOrder.count where groupStart[value + 1] - groupStart[value] > 0 {
+      // The groups are visited in byte order, all over both lists: each visit asks for
+      // the group's bounds 16 values on, and for its entries 8 values on.
+      let starts = groupStart
+      entries.withUnsafeMutableBufferPointer { entries in
+        for p in valuesInOrder.indices {
+          if p + 16 < valuesInOrder.count { starts.prefetchElement(Int(valuesInOrder[p + 16])) }
+          if p + 8 < valuesInOrder.count { loyalty_prefetch(entries.baseAddress! + starts[Int(valuesInOrder[p + 8])]) }
+          let id = valuesInOrder[p]
+          let range = starts[Int(id)]..<starts[Int(id) + 1]
+          guard !range.isEmpty else { continue }
           group.removeAll(keepingCapacity: true)
-          let slice = UnsafeMutableBufferPointer(rebasing: ranks[groupStart[value]..<groupStart[value + 1]])
+          let slice = UnsafeMutableBufferPointer(rebasing: entries[range])
           Self.sortSmall(slice)
-          for (j, rank) in slice.enumerated() where j == 0 || slice[j - 1] != rank {
-            group.append(tupleOrder[Int(rank)])
+          for (j, entry) in slice.enumerated() where j == 0 || slice[j - 1] != entry {
+            group.append(Int32(truncatingIfNeeded: entry))
           }
           if group.count > maxRefsPerKey {
             hubs.append(
-              HubKey(key: keyName, value: orders.linkKeys[k].string(valuesInOrder[value]), refs: group.count))
+              HubKey(key: keyName, value: orders.linkKeys[k].string(id), refs: group.count))
           } else if group.count > 1 {
             let first = group[0]
             for other in group.dropFirst() {
@@ -252,7 +265,7 @@ public enum IdentityResolution {
 extension IdentityResolution {
   /// Sorts `slice` in place: by insertion when it is short, as a value's group nearly
   /// always is (a ref's orders repeat its keys), else by the standard sort.
-  static func sortSmall(_ slice: UnsafeMutableBufferPointer<UInt32>) {
+  static func sortSmall(_ slice: UnsafeMutableBufferPointer<UInt64>) {
     var slice = slice
     guard slice.count > 16 else {
       for j in slice.indices.dropFirst() {
