@@ -380,6 +380,14 @@ struct IngestState {
       return
     }
     let local = chunk.table
+    // The linking keys' values are interned into tables of their own, apart from the
+    // refs': with two threads, on the core the merge leaves idle, meanwhile.
+    let keyTables = Handoff(table.linkKeys)
+    table.linkKeys = []
+    let localKeys = local.linkKeys
+    let keyTask =
+      threads > 1 && !localKeys.isEmpty
+      ? LowPriorityTask { Self.intern(localKeys, into: keyTables.take(replacingWith: [])) } : nil
 
     let channelMap = (0..<Int32(local.channels.count)).map { id in
       local.channels.withBytes(id) { table.channels.intern($0) }
@@ -422,9 +430,15 @@ struct IngestState {
       for i in kept { visit(i) }
     }
     flush()
-    let keyMaps = (0..<local.linkKeys.count).map { k in
-      (0..<Int32(local.linkKeys[k].count)).map { id in local.linkKeys[k].withBytes(id) { table.linkKeys[k].intern($0) }
+    let keyMaps: [[Int32]]
+    if let keyTask {
+      do {
+        (table.linkKeys, keyMaps) = try keyTask.value()
+      } catch {
+        preconditionFailure("interning the linking keys throws nothing")
       }
+    } else {
+      (table.linkKeys, keyMaps) = Self.intern(localKeys, into: keyTables.take(replacingWith: []))
     }
     if keptAll {
       table.ref += local.ref.lazy.map { refMap[Int($0)] }
@@ -456,6 +470,15 @@ struct IngestState {
         table.linkKeyValue[k].append(v >= 0 ? keyMaps[k][Int(v)] : -1)
       }
     }
+  }
+
+  /// Interns every value of each of a chunk's linking key tables `local` into the
+  /// matching table of `tables`; returns the tables and each local id's id there.
+  static func intern(_ local: [ByteInterner], into tables: consuming [ByteInterner]) -> ([ByteInterner], [[Int32]]) {
+    let maps = local.indices.map { k in
+      (0..<Int32(local[k].count)).map { id in local[k].withBytes(id) { tables[k].intern($0) } }
+    }
+    return (tables, maps)
   }
 
   /// Adds the reject of row `row` of `chunk` to `rejects` and returns its code: a later
@@ -513,6 +536,20 @@ struct LineCursor {
       released = offset
     }
     return line
+  }
+}
+
+/// A value handed to another thread whole: the receiver takes it out, so that it holds
+/// the only reference and its first write copies nothing.
+final class Handoff<Value>: @unchecked Sendable {
+  private var value: Value
+  init(_ value: Value) { self.value = value }
+
+  /// The value, leaving `empty` in its place; called once, by the one receiver.
+  func take(replacingWith empty: Value) -> Value {
+    var taken = empty
+    swap(&taken, &value)
+    return taken
   }
 }
 
