@@ -473,10 +473,23 @@ struct IngestState {
   }
 
   /// Interns every value of each of a chunk's linking key tables `local` into the
-  /// matching table of `tables`; returns the tables and each local id's id there.
+  /// matching table of `tables`, in batches (see `ByteBatch`); returns the tables and
+  /// each local id's id there.
   static func intern(_ local: [ByteInterner], into tables: consuming [ByteInterner]) -> ([ByteInterner], [[Int32]]) {
+    var batch = ByteBatch()
     let maps = local.indices.map { k in
-      (0..<Int32(local[k].count)).map { id in local[k].withBytes(id) { tables[k].intern($0) } }
+      var ids: [Int32] = []
+      ids.reserveCapacity(local[k].count)
+      for id in 0..<Int32(local[k].count) {
+        local[k].withBytes(id) { batch.append($0) }
+        if batch.isFull {
+          tables[k].intern(batch, into: &ids)
+          batch.removeAll()
+        }
+      }
+      tables[k].intern(batch, into: &ids)
+      batch.removeAll()
+      return ids
     }
     return (tables, maps)
   }
