@@ -121,20 +121,40 @@ public final class HistoryStore {
         let headline = try Row.fetchAll(
           db, sql: "SELECT name, value FROM run_headline WHERE as_of = ? ORDER BY position", arguments: [date]
         ).map { (name: $0["name"] as String, value: $0["value"] as Double) }
-        let members = try Row.fetchAll(
+        // Row by row through a cursor (a fetched row is a few hundred bytes, and a
+        // snapshot can hold tens of millions), in the primary key's order, which is
+        // member_id's byte order (SQLite compares text byte by byte); sorted only when
+        // that does not hold.
+        var members: [RunSnapshot.Member] = []
+        members.reserveCapacity(
+          try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM member_snapshots WHERE as_of = ?", arguments: [date]) ?? 0)
+        let rows = try Row.fetchCursor(
           db,
           sql:
             "SELECT member_id, level, segment, lifecycle, points_outstanding FROM member_snapshots WHERE as_of = ? ORDER BY member_id",
-          arguments: [date]
-        ).map {
-          RunSnapshot.Member(
-            memberID: $0["member_id"], level: $0["level"], segment: $0["segment"], lifecycle: $0["lifecycle"],
-            pointsOutstanding: $0["points_outstanding"])
+          arguments: [date])
+        // Segment and lifecycle names repeat: each is made once and shared.
+        var names: [String: String] = [:]
+        func shared(_ name: String) -> String {
+          if let known = names[name] { return known }
+          names[name] = name
+          return name
         }
+        while let member = try rows.next() {
+          let segment: String? = member["segment"]
+          members.append(
+            RunSnapshot.Member(
+              memberID: member["member_id"], level: member["level"], segment: segment.map(shared),
+              lifecycle: shared(member["lifecycle"]), pointsOutstanding: member["points_outstanding"]))
+        }
+        let inOrder = zip(members, members.dropFirst()).allSatisfy {
+          $0.memberID.utf8.lexicographicallyPrecedes($1.memberID.utf8)
+        }
+        if !inOrder { members.sort { $0.memberID.utf8.lexicographicallyPrecedes($1.memberID.utf8) } }
         return RunSnapshot(
           asOf: Day(date) ?? asOf, toolVersion: row["tool_version"], configSHA256: row["config_sha256"],
           inputs: row["inputs"], seed: UInt64(row["seed"] as String) ?? 0, minorDigits: row["minor_digits"],
-          headline: headline, members: members.sorted { $0.memberID.utf8.lexicographicallyPrecedes($1.memberID.utf8) })
+          headline: headline, members: members)
       }
     } catch {
       throw .input("\(path): the history could not be read (\(error)).")

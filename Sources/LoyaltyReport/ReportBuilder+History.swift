@@ -54,22 +54,37 @@ extension ReportBuilder {
       t.add([name.replacing("_", with: " "), show(was), show(now), change])
     }
     md += t.text + "\n"
-    // Members in both snapshots, joined by member_id (both are in byte order).
+    // Members in both snapshots, joined by member_id (both are in byte order), counted
+    // as they are met rather than gathered in pairs: at tens of millions of members the
+    // pairs, and a flow's name made for every member that moved, would cost gigabytes.
     var i = 0
     var j = 0
-    var both: [(RunSnapshot.Member, RunSnapshot.Member)] = []
+    var inBoth = 0
     var joined = 0
     var left = 0
-    while i < previous.members.count || j < current.members.count {
-      if i < previous.members.count, j < current.members.count,
-        previous.members[i].memberID == current.members[j].memberID
-      {
-        both.append((previous.members[i], current.members[j]))
+    var levelCount = 0
+    var maxLevel = 0
+    var levelInBothNow = false
+    // matrix[from][to] for levels 1...10 (the levels stage allows at most 10).
+    var matrix = [[Int]](repeating: [Int](repeating: 0, count: 10), count: 10)
+    var flowCounts: [SegmentFlow: Int] = [:]
+    let old = previous.members
+    let now = current.members
+    while i < old.count || j < now.count {
+      if i < old.count, j < now.count, old[i].memberID == now[j].memberID {
+        let (a, b) = (old[i], now[j])
+        inBoth += 1
+        if b.level != nil { levelInBothNow = true }
+        if let x = a.level, let y = b.level, (1...10).contains(x), (1...10).contains(y) {
+          levelCount += 1
+          maxLevel = max(maxLevel, x, y)
+          matrix[x - 1][y - 1] += 1
+        }
+        if a.segment != b.segment { flowCounts[SegmentFlow(from: a.segment, to: b.segment), default: 0] += 1 }
         i += 1
         j += 1
-      } else if j >= current.members.count
-        || (i < previous.members.count
-          && previous.members[i].memberID.utf8.lexicographicallyPrecedes(current.members[j].memberID.utf8))
+      } else if j >= now.count
+        || (i < old.count && old[i].memberID.utf8.lexicographicallyPrecedes(now[j].memberID.utf8))
       {
         left += 1
         i += 1
@@ -79,26 +94,20 @@ extension ReportBuilder {
       }
     }
     md +=
-      "\(formatThousands(both.count)) members appear in both runs; \(formatThousands(joined)) are new since \(previous.asOf) and \(formatThousands(left)) are no longer listed.\n\n"
-    let levelPairs = both.compactMap { a, b -> (Int, Int)? in
-      guard let x = a.level, let y = b.level else { return nil }
-      return (x, y)
-    }
-    if levelPairs.isEmpty && both.contains(where: { $0.1.level != nil }) {
+      "\(formatThousands(inBoth)) members appear in both runs; \(formatThousands(joined)) are new since \(previous.asOf) and \(formatThousands(left)) are no longer listed.\n\n"
+    if levelCount == 0 && levelInBothNow {
       md += "The previous run has no levels, so no level migration is shown.\n\n"
     }
-    if !levelPairs.isEmpty {
-      let k = levelPairs.reduce(0) { max($0, $1.0, $1.1) }
-      var matrix = [[Int]](repeating: [Int](repeating: 0, count: k), count: k)
-      for (x, y) in levelPairs { matrix[x - 1][y - 1] += 1 }
+    if levelCount > 0 {
+      let k = maxLevel
       md += "Level migration (rows \(previous.asOf), columns \(run.request.asOf)):\n\n"
       var mx = MarkdownTable([("From \\ to", .left)] + (1...k).map { ("L\($0)", .right) })
-      for (r, row) in matrix.enumerated() { mx.add(["L\(r + 1)"] + row.map { formatThousands($0) }) }
+      for r in 0..<k { mx.add(["L\(r + 1)"] + matrix[r].prefix(k).map { formatThousands($0) }) }
       md += mx.text + "\n"
     }
     var flows: [String: Int] = [:]
-    for (a, b) in both where a.segment != b.segment {
-      flows["\(a.segment ?? "not scored") → \(b.segment ?? "not scored")", default: 0] += 1
+    for (flow, n) in flowCounts {
+      flows["\(flow.from ?? "not scored") → \(flow.to ?? "not scored")", default: 0] += n
     }
     if !flows.isEmpty {
       md += "Largest segment flows:\n\n"
@@ -110,4 +119,10 @@ extension ReportBuilder {
     }
     return md
   }
+}
+
+/// A member's move from one named segment to another between two runs (nil: not scored).
+private struct SegmentFlow: Hashable {
+  var from: String?
+  var to: String?
 }

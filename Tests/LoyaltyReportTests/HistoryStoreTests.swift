@@ -51,6 +51,41 @@ import Testing
     #expect(!report.contains("Not like for like"))
   }
 
+  /// The month-over-month counts agree with a plain join of the two snapshots by
+  /// member_id: members in both, new and gone, the level migration and the largest
+  /// segment flow.
+  @Test func theMemberJoinAgreesWithAPlainJoin() throws {
+    let september = RunSnapshot(run: try run("2026-09-30"), inputs: [])
+    let octoberRun = try run("2026-10-31")
+    let october = RunSnapshot(run: octoberRun, inputs: [])
+    let before = Dictionary(uniqueKeysWithValues: september.members.map { ($0.memberID, $0) })
+    let pairs = october.members.compactMap { m in before[m.memberID].map { ($0, m) } }
+    let report = ReportBuilder(run: octoberRun, inputs: [], previous: september, historyEnabled: true)
+      .reportMarkdown()
+    let lines = report.split(separator: "\n").map(String.init)
+    #expect(
+      lines.contains(
+        "\(formatThousands(pairs.count)) members appear in both runs; \(formatThousands(october.members.count - pairs.count)) are new since 2026-09-30 and \(formatThousands(september.members.count - pairs.count)) are no longer listed."
+      ))
+    func cells(_ line: String) -> [String] {
+      line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+    let k = pairs.map { max($0.0.level!, $0.1.level!) }.max()!
+    let table = lines.drop { !$0.hasPrefix("Level migration") }
+    for from in 1...k {
+      let row = table.first { $0.hasPrefix("| L\(from) ") }.map(cells) ?? []
+      let expected = (1...k).map { to in pairs.filter { $0.0.level == from && $0.1.level == to }.count }
+      #expect(row.dropFirst().map { Int($0.replacing(",", with: "")) } == expected.map { Optional($0) })
+    }
+    var flows: [String: Int] = [:]
+    for (a, b) in pairs where a.segment != b.segment {
+      flows["\(a.segment ?? "not scored") → \(b.segment ?? "not scored")", default: 0] += 1
+    }
+    let top = flows.max { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }!
+    let flowRows = lines.drop { $0 != "Largest segment flows:" }.filter { $0.hasPrefix("| ") }.map(cells)
+    #expect(flowRows.dropFirst(2).first == [top.key, formatThousands(top.value)])
+  }
+
   /// Two runs storing into one history at the same time take turns: the second waits
   /// for the first's transaction instead of failing with "database is locked".
   @Test func aSecondWriterWaitsForTheFirst() throws {
