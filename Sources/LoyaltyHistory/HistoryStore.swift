@@ -73,6 +73,12 @@ public final class HistoryStore {
 
   /// Stores `snapshot`, replacing any run with the same as-of, in one transaction.
   public func save(_ snapshot: RunSnapshot) throws(LoyaltyError) {
+    try save(snapshot, members: snapshot.members)
+  }
+
+  /// Stores `snapshot` with `members` as its member rows (read one at a time, so that
+  /// a run's members need not be listed first; the snapshot's own list is not read).
+  public func save(_ snapshot: RunSnapshot, members: some Sequence<RunSnapshot.Member>) throws(LoyaltyError) {
     do {
       try queue.write { db in
         let asOf = snapshot.asOf.description
@@ -95,7 +101,7 @@ public final class HistoryStore {
           sql:
             "INSERT INTO member_snapshots (as_of, member_id, level, segment, lifecycle, points_outstanding) VALUES (?, ?, ?, ?, ?, ?)"
         )
-        for m in snapshot.members {
+        for m in members {
           try member.execute(arguments: [asOf, m.memberID, m.level, m.segment, m.lifecycle, m.pointsOutstanding])
         }
       }

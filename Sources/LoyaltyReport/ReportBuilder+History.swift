@@ -8,7 +8,7 @@ extension ReportBuilder {
       return
         "## Since the previous run\n\nNo earlier run is stored in the history, so there is nothing to compare with yet.\n\n"
     }
-    let current = RunSnapshot(run: run, inputs: inputs)
+    let current = RunSnapshot(run: run, inputs: inputs, withMembers: false)
     var md = "## Since the previous run (\(previous.asOf))\n\n"
     // What makes the two runs not like for like, said before any figure.
     var changed: [String] = []
@@ -69,10 +69,12 @@ extension ReportBuilder {
     var matrix = [[Int]](repeating: [Int](repeating: 0, count: 10), count: 10)
     var flowCounts: [SegmentFlow: Int] = [:]
     let old = previous.members
-    let now = current.members
+    let now = RunSnapshot.members(of: run)
+    // This run's member j, made once as the join reaches it.
+    var next = now.isEmpty ? nil : now[0]
     while i < old.count || j < now.count {
-      if i < old.count, j < now.count, old[i].memberID == now[j].memberID {
-        let (a, b) = (old[i], now[j])
+      if i < old.count, let b = next, old[i].memberID == b.memberID {
+        let a = old[i]
         inBoth += 1
         if b.level != nil { levelInBothNow = true }
         if let x = a.level, let y = b.level, (1...10).contains(x), (1...10).contains(y) {
@@ -83,14 +85,14 @@ extension ReportBuilder {
         if a.segment != b.segment { flowCounts[SegmentFlow(from: a.segment, to: b.segment), default: 0] += 1 }
         i += 1
         j += 1
-      } else if j >= now.count
-        || (i < old.count && old[i].memberID.utf8.lexicographicallyPrecedes(now[j].memberID.utf8))
-      {
-        left += 1
-        i += 1
-      } else {
+        next = j < now.count ? now[j] : nil
+      } else if let b = next, i >= old.count || b.memberID.utf8.lexicographicallyPrecedes(old[i].memberID.utf8) {
         joined += 1
         j += 1
+        next = j < now.count ? now[j] : nil
+      } else {
+        left += 1
+        i += 1
       }
     }
     md +=

@@ -54,8 +54,10 @@ public struct RunSnapshot: Sendable, Equatable {
     self.members = members
   }
 
-  /// The snapshot of a finished run.
-  public init(run: RunResult, inputs: [InputFingerprint]) {
+  /// The snapshot of a finished run; with `withMembers` false its member list is left
+  /// empty, for callers that read the members one at a time from `members(of:)` (tens
+  /// of millions of members are gigabytes as a list).
+  public init(run: RunResult, inputs: [InputFingerprint], withMembers: Bool = true) {
     let config = run.request.config
     asOf = run.request.asOf
     toolVersion = loyaltyVersion
@@ -64,19 +66,21 @@ public struct RunSnapshot: Sendable, Equatable {
     seed = config.run.seed
     minorDigits = config.input.minorDigits
     headline = RunSnapshot.headline(of: run)
-    var members: [Member] = []
-    if let history = run.cleaning?.history, let rfm = run.rfm {
-      members.reserveCapacity(history.memberCount)
-      for m in 0..<history.memberCount {
-        members.append(
-          Member(
-            memberID: history.memberIDs[m], level: run.levels.map { Int($0.levelAtAsOf[m]) },
-            segment: rfm.segment[m] >= 0 ? rfm.segmentNames[Int(rfm.segment[m])] : nil,
-            lifecycle: rfm.lifecycle[m].name,
-            pointsOutstanding: run.points.flatMap { $0.memberOutstanding.isEmpty ? nil : $0.memberOutstanding[m] }))
-      }
+    members = withMembers ? Array(RunSnapshot.members(of: run)) : []
+  }
+
+  /// The members of a finished run in member_id byte order, each made when read.
+  public static func members(of run: RunResult) -> LazyMapCollection<Range<Int>, Member> {
+    let history = run.cleaning?.history
+    let rfm = run.rfm
+    let count = history != nil && rfm != nil ? history!.memberCount : 0
+    return (0..<count).lazy.map { m in
+      Member(
+        memberID: history!.memberIDs[m], level: run.levels.map { Int($0.levelAtAsOf[m]) },
+        segment: rfm!.segment[m] >= 0 ? rfm!.segmentNames[Int(rfm!.segment[m])] : nil,
+        lifecycle: rfm!.lifecycle[m].name,
+        pointsOutstanding: run.points.flatMap { $0.memberOutstanding.isEmpty ? nil : $0.memberOutstanding[m] })
     }
-    self.members = members
   }
 
   /// The headline figures of the report's summary.
