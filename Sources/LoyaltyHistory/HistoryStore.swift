@@ -167,6 +167,25 @@ public final class HistoryStore {
     }
   }
 
+  /// Deletes the runs stored with an as-of before `day`, with their headline figures
+  /// and member rows, in one transaction; returns how many runs went. SQLite keeps the
+  /// freed pages in the file and fills them with later runs (a member snapshot is
+  /// about 50 bytes a member), so the file stops growing rather than shrinks.
+  public func forget(before day: Day) throws(LoyaltyError) -> Int {
+    do {
+      return try queue.write { db in
+        let date = day.description
+        let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runs WHERE as_of < ?", arguments: [date]) ?? 0
+        try db.execute(sql: "DELETE FROM member_snapshots WHERE as_of < ?", arguments: [date])
+        try db.execute(sql: "DELETE FROM run_headline WHERE as_of < ?", arguments: [date])
+        try db.execute(sql: "DELETE FROM runs WHERE as_of < ?", arguments: [date])
+        return count
+      }
+    } catch {
+      throw .input("\(path): the runs before \(day) could not be deleted (\(error)); the history is unchanged.")
+    }
+  }
+
   /// Every stored run, oldest first.
   public func list() throws(LoyaltyError) -> [StoredRunSummary] {
     do {

@@ -4,7 +4,8 @@ import LoyaltyCore
 import LoyaltyHistory
 import LoyaltyReport
 
-/// `loyalty history`: lists the runs stored in the monthly history.
+/// `loyalty history`: lists the runs stored in the monthly history, after deleting the
+/// ones before `--forget-before` when given (each month stores a row per member).
 struct HistoryCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "history",
@@ -16,6 +17,12 @@ struct HistoryCommand: ParsableCommand {
   @Option(help: "The SQLite history database.")
   var history: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "Delete the runs stored with an as-of before this date (YYYY-MM-DD), with their member rows, then list the rest.",
+      valueName: "date"))
+  var forgetBefore: String?
+
   func run() throws {
     let loaded = try config.map { path throws(LoyaltyError) in try ConfigLoader.load(path: path) } ?? LoyaltyConfig()
     let path = history ?? loaded.report.historyDatabase
@@ -24,7 +31,15 @@ struct HistoryCommand: ParsableCommand {
       throw LoyaltyError.input(
         "\(path): there is no history database here; `loyalty run` creates it when it stores its first month.")
     }
-    let runs = try HistoryStore(path: path).list()
+    let store = try HistoryStore(path: path)
+    if let forgetBefore {
+      guard let day = Day(forgetBefore) else {
+        throw LoyaltyError.input("--forget-before: '\(forgetBefore)' is not a date; give it as YYYY-MM-DD.")
+      }
+      let forgotten = try store.forget(before: day)
+      print("Deleted \(forgotten) run(s) stored with an as-of before \(day).")
+    }
+    let runs = try store.list()
     guard !runs.isEmpty else {
       print("No runs stored in \(path) yet.")
       return

@@ -86,6 +86,31 @@ import Testing
     #expect(flowRows.dropFirst(2).first == [top.key, formatThousands(top.value)])
   }
 
+  /// Runs before a date are deleted whole, with their member rows; the later ones stay
+  /// and are still compared with.
+  @Test func runsBeforeADateAreForgotten() throws {
+    var template = Array("/tmp/loyalty-forget-XXXXXX".utf8CString)
+    let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    defer { ReportFolder.removeTree(dir) }
+    let store = try HistoryStore(path: dir + "/history.sqlite")
+    func month(_ asOf: String, _ ids: [String]) -> RunSnapshot {
+      RunSnapshot(
+        asOf: Day(asOf)!, toolVersion: "t", configSHA256: "c", inputs: "", seed: 1, minorDigits: 2,
+        headline: [("members", Double(ids.count))],
+        members: ids.map { .init(memberID: $0, level: 1, segment: nil, lifecycle: "active", pointsOutstanding: 5) })
+    }
+    for (asOf, ids) in [("2026-08-31", ["A", "B"]), ("2026-09-30", ["A", "C"]), ("2026-10-31", ["C", "D", "E"])] {
+      try store.save(month(asOf, ids))
+    }
+    #expect(try store.forget(before: Day("2026-09-30")!) == 1)
+    #expect(try store.list().map(\.asOf) == [Day("2026-09-30")!, Day("2026-10-31")!])
+    #expect(try store.previous(before: Day("2026-09-30")!) == nil)
+    #expect(try store.previous(before: Day("2026-10-31")!) == month("2026-09-30", ["A", "C"]))
+    #expect(try store.forget(before: Day("2026-09-30")!) == 0)
+    #expect(try store.forget(before: Day("2027-01-01")!) == 2)
+    #expect(try store.list().isEmpty)
+  }
+
   /// Two runs storing into one history at the same time take turns: the second waits
   /// for the first's transaction instead of failing with "database is locked".
   @Test func aSecondWriterWaitsForTheFirst() throws {
