@@ -31,13 +31,17 @@ struct HistoryCommand: ParsableCommand {
       throw LoyaltyError.input(
         "\(path): there is no history database here; `loyalty run` creates it when it stores its first month.")
     }
-    let store = try HistoryStore(path: path)
-    if let forgetBefore {
-      guard let day = Day(forgetBefore) else {
-        throw LoyaltyError.input("--forget-before: '\(forgetBefore)' is not a date; give it as YYYY-MM-DD.")
+    // A date that is none is refused before the database is opened.
+    let forgetDay = try forgetBefore.map { text throws(LoyaltyError) in
+      guard let day = Day(text) else {
+        throw LoyaltyError.input("--forget-before: '\(text)' is not a date; give it as YYYY-MM-DD.")
       }
-      let forgotten = try store.forget(before: day)
-      print("Deleted \(forgotten) run(s) stored with an as-of before \(day).")
+      return day
+    }
+    let store = try HistoryStore(path: path)
+    if let forgetDay {
+      let forgotten = try store.forget(before: forgetDay)
+      print("Deleted \(forgotten) run(s) stored with an as-of before \(forgetDay).")
     }
     let runs = try store.list()
     guard !runs.isEmpty else {

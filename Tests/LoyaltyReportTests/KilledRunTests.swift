@@ -158,10 +158,15 @@ private func binaryAndFolder(_ name: String) -> String? {
     let outcome = waitKilled(spawn(["history", "--history", dir + "/typo.sqlite"]))
     #expect(!outcome.killed && outcome.status == 2)
     #expect(access(dir + "/typo.sqlite", F_OK) != 0)
-    // A date that is none is bad usage too, before the database is touched.
-    _ = try HistoryStore(path: dir + "/history.sqlite")
+    // A date that is none is bad usage too, and deletes nothing.
+    let store = try HistoryStore(path: dir + "/history.sqlite")
+    try store.save(
+      RunSnapshot(
+        asOf: Day("2026-09-30")!, toolVersion: "t", configSHA256: "c", inputs: "", seed: 1, minorDigits: 2,
+        headline: [], members: []))
     let badDate = waitKilled(spawn(["history", "--history", dir + "/history.sqlite", "--forget-before", "2026-13-01"]))
     #expect(!badDate.killed && badDate.status == 2)
+    #expect(try store.list().count == 1)
   }
 }
 

@@ -433,7 +433,7 @@ struct IngestState {
     let keyMaps: [[Int32]]
     if let keyTask {
       do {
-        (table.linkKeys, keyMaps) = try keyTask.value()
+        (table.linkKeys, keyMaps) = try keyTask.take()
       } catch {
         preconditionFailure("interning the linking keys throws nothing")
       }

@@ -36,6 +36,19 @@ public final class LowPriorityTask<Value: Sendable>: @unchecked Sendable {
     }
     return try outcome!.get()
   }
+
+  /// Waits, then moves the value out, so that the task (which its thread keeps alive
+  /// until the thread has exited) holds no second reference to it: the caller's first
+  /// write then copies nothing. Call it once, instead of `value()`.
+  public func take() throws(LoyaltyError) -> Value {
+    if !waited {
+      done.wait()
+      waited = true
+    }
+    let taken = outcome!
+    outcome = nil
+    return try taken.get()
+  }
 }
 
 /// How low a `LowPriorityTask` runs: `low` is nice 19; `idle` is below it (Linux's
