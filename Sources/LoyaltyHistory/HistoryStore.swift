@@ -131,9 +131,10 @@ public final class HistoryStore {
         // snapshot can hold tens of millions), in the primary key's order, which is
         // member_id's byte order (SQLite compares text byte by byte); sorted only when
         // that does not hold.
+        // The run's headline counts its member rows (members with a counted order), so
+        // the list is sized once without counting the rows in a pass of their own.
         var members: [RunSnapshot.Member] = []
-        members.reserveCapacity(
-          try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM member_snapshots WHERE as_of = ?", arguments: [date]) ?? 0)
+        members.reserveCapacity(Int(headline.first { $0.name == "members_with_counted_orders" }?.value ?? 0))
         let rows = try Row.fetchCursor(
           db,
           sql:
@@ -170,7 +171,7 @@ public final class HistoryStore {
   /// Deletes the runs stored with an as-of before `day`, with their headline figures
   /// and member rows, in one transaction; returns how many runs went. SQLite keeps the
   /// freed pages in the file and fills them with later runs (a member snapshot is
-  /// about 50 bytes a member), so the file stops growing rather than shrinks.
+  /// about 60 bytes a member), so the file stops growing rather than shrinks.
   public func forget(before day: Day) throws(LoyaltyError) -> Int {
     do {
       return try queue.write { db in

@@ -30,10 +30,7 @@ public final class LowPriorityTask<Value: Sendable>: @unchecked Sendable {
   /// thread (the one that started the task). The semaphore orders the worker's write
   /// of the outcome before this read.
   public func value() throws(LoyaltyError) -> Value {
-    if !waited {
-      done.wait()
-      waited = true
-    }
+    waitOnce()
     return try outcome!.get()
   }
 
@@ -41,13 +38,18 @@ public final class LowPriorityTask<Value: Sendable>: @unchecked Sendable {
   /// until the thread has exited) holds no second reference to it: the caller's first
   /// write then copies nothing. Call it once, instead of `value()`.
   public func take() throws(LoyaltyError) -> Value {
+    waitOnce()
+    let taken = outcome!
+    outcome = nil
+    return try taken.get()
+  }
+
+  /// Waits for the work to finish, the first time only.
+  private func waitOnce() {
     if !waited {
       done.wait()
       waited = true
     }
-    let taken = outcome!
-    outcome = nil
-    return try taken.get()
   }
 }
 
