@@ -290,6 +290,34 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
     #expect(none.index(ofPosition: 5) == nil)
   }
 
+  /// Linking key values are interned a batch at a time, apart from their rows: every
+  /// accepted row still reads its own values, with absent ones and rejected rows
+  /// between them, over several batches of each key, and a value met again keeps its id.
+  @Test func everyRowKeepsItsOwnLinkingKeyValues() throws {
+    var lines: [String] = []
+    var expected: [(phone: String?, email: String?)] = []
+    for i in 0..<200 {
+      let phone = i % 3 == 0 ? nil : "p\(i % 70)"
+      let email = i % 5 == 0 ? nil : "e\(i)"
+      let amount = i % 17 == 0 ? "-1" : "10"
+      lines.append("o\(i),web,u\(i),2026-01-01,\(amount),,,,\(phone ?? ""),\(email ?? "")")
+      if amount != "-1" { expected.append((phone, email)) }
+    }
+    let r = try ingest(lines.joined(separator: "\n") + "\n")
+    #expect(r.orders.count == expected.count)
+    func value(_ k: Int, _ row: Int) -> String? {
+      let id = r.orders.linkKeyValue[k][row]
+      return id < 0 ? nil : r.orders.linkKeys[k].string(id)
+    }
+    for (row, want) in expected.enumerated() {
+      #expect(value(0, row) == want.phone, "row \(row)")
+      #expect(value(1, row) == want.email, "row \(row)")
+    }
+    // Only accepted rows' values are interned, each once.
+    #expect(r.orders.linkKeys[0].count == Set(expected.compactMap(\.phone)).count)
+    #expect(r.orders.linkKeys[1].count == Set(expected.compactMap(\.email)).count)
+  }
+
   @Test func refundsAreStoredAsMinorUnits() throws {
     let r = try ingest(
       "o1,web,u1,2026-01-01,10,partially_refunded,2.5,2026-01-03T10:00:00Z,,\no2,web,u1,2026-01-01,10,refunded,,,,\no3,web,u1,2026-01-01,10,cancelled,99,junk,,\n"

@@ -291,7 +291,7 @@ struct IngestState {
             shared.bytes, range: bounds[k]..<bounds[k + 1], firstLine: k == 0 ? firstLine : 1, path: path,
             release: release
           ) { record in chunk.consume(record, path: path) }
-          chunk.flushRefs()
+          chunk.flushAll()
           results.buffer[k] = .success(chunk)
         } catch {
           results.buffer[k] = .failure(error)
@@ -593,6 +593,10 @@ struct ChunkState: @unchecked Sendable {
   var pendingRefs = ByteBatch()
   var pendingChannels: [Int32] = []
   var batchIDs: [Int32] = []
+  /// Linking key values of the latest accepted rows, one batch a key, waiting to be
+  /// interned together like the refs, with the rows that take their ids.
+  var pendingValues: [ByteBatch]
+  var pendingValueRows: [[Int]]
   /// The two hash seeds of each local channel id, for the order keys.
   var channelSeeds: [(UInt64, UInt64)] = []
   /// The ids of the first channels met (up to 8, of at most 16 bytes), found without
@@ -607,6 +611,8 @@ struct ChunkState: @unchecked Sendable {
       key == "phone_hash" ? config.columns.phoneHash : key == "email_hash" ? config.columns.emailHash : key
     }
     table = OrderTable(linkKeyCount: linkKeyNames.count, businessOffsetSeconds: config.businessOffsetSeconds)
+    pendingValues = linkKeyNames.map { _ in ByteBatch() }
+    pendingValueRows = linkKeyNames.map { _ in [] }
   }
 
   /// Sizes the per-row lists for about `rows` records, and the table's columns for
@@ -783,15 +789,28 @@ struct ChunkState: @unchecked Sendable {
     if status == .refunded || status == .partiallyRefunded {
       table.refunds.append(row: table.amount.count - 1, amount: refund, millis: refundMillis)
     }
+    // A value is interned with the next few of its key (`flushValues`); its row waits
+    // with -1, as an absent value's stays.
     for k in 0..<layout.linkKeys.count {
       let column = layout.linkKeys[k]
+      table.linkKeyValue[k].append(-1)
       if column >= 0, r[column].count > 0 {
-        table.linkKeyValue[k].append(table.linkKeys[k].intern(r[column]))
-      } else {
-        table.linkKeyValue[k].append(-1)
+        pendingValues[k].append(r[column])
+        pendingValueRows[k].append(table.linkKeyValue[k].count - 1)
+        if pendingValues[k].isFull { flushValues(k) }
       }
     }
     return nil
+  }
+
+  /// Interns the waiting values of linking key `k` together and fills in their rows.
+  mutating func flushValues(_ k: Int) {
+    guard pendingValues[k].count > 0 else { return }
+    batchIDs.removeAll(keepingCapacity: true)
+    table.linkKeys[k].intern(pendingValues[k], into: &batchIDs)
+    for (j, row) in pendingValueRows[k].enumerated() { table.linkKeyValue[k][row] = batchIDs[j] }
+    pendingValues[k].removeAll()
+    pendingValueRows[k].removeAll(keepingCapacity: true)
   }
 
   /// Interns the refs of the rows accepted since the last call, together, and fills in
@@ -808,6 +827,12 @@ struct ChunkState: @unchecked Sendable {
     }
     pendingRefs.removeAll()
     pendingChannels.removeAll(keepingCapacity: true)
+  }
+
+  /// Interns every waiting ref and linking key value: the end of the chunk.
+  mutating func flushAll() {
+    flushRefs()
+    for k in pendingValues.indices { flushValues(k) }
   }
 
   /// The first required field that is empty, in the order the checks name them.
