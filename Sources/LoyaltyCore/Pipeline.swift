@@ -92,12 +92,14 @@ public enum Pipeline {
     }
     // Identity's ref order needs the orders alone: while the id map is still being read
     // beside, it is worked out on all threads but one, that core finishing the map (on
-    // all, it would hold the map back as long as it gained). Its time counts as identity's.
+    // all, it would hold the map back as long as it gained); on all once the map is
+    // read. Its time counts as identity's.
     var refOrder: IdentityResolution.RefOrder? = nil
     var refOrderSeconds = 0.0
-    if idMapRead != nil && request.until >= .identity {
+    if let idMapRead, request.until >= .identity {
       let start = clock.now
-      refOrder = IdentityResolution.RefOrder(orders: ingest.orders, threads: max(1, request.threads - 1))
+      let threads = idMapRead.isFinished ? request.threads : max(1, request.threads - 1)
+      refOrder = IdentityResolution.RefOrder(orders: ingest.orders, threads: threads)
       refOrderSeconds = seconds(since: start)
     }
     let idMap = try timed("id_map") { () throws(LoyaltyError) in

@@ -164,6 +164,8 @@ private func membership(_ r: (IdentityResult, OrderTable)) -> [String] {
     let map = try IdMap.read(path: temporaryFile(export.map, name: "id_map.csv"))
     #expect(ingest.orders.refs.count >= 1 << 16)
     #expect(map.entryCount >= 4096)
+    // Enough values that a key's groups are found on both threads, hubs among them.
+    #expect(ingest.orders.linkKeys[0].count >= 4096)
     let one = IdentityResolution.run(orders: ingest.orders, idMap: map, linkKeys: keys, maxRefsPerKey: 20, threads: 1)
     let two = IdentityResolution.run(orders: ingest.orders, idMap: map, linkKeys: keys, maxRefsPerKey: 20, threads: 2)
     // The ref order worked out beforehand, as a run does while the id map is read.
@@ -177,7 +179,11 @@ private func membership(_ r: (IdentityResult, OrderTable)) -> [String] {
       #expect(one.refsInTupleOrder == other.refsInTupleOrder)
       #expect(one.mapRowsWithoutOrders == other.mapRowsWithoutOrders)
       #expect(one.mergesByRule == other.mergesByRule)
+      #expect(one.hubKeys == other.hubKeys)
+      #expect(one.linkConflicts == other.linkConflicts)
     }
+    #expect(!one.hubKeys.isEmpty)
+    #expect(one.mergesByRule[.phoneHash, default: 0] > 0 && one.mergesByRule[.emailHash, default: 0] > 0)
     #expect(one.memberIDs.count == Set(one.memberIDs).count)
     #expect(zip(one.memberIDs, one.memberIDs.dropFirst()).allSatisfy { $0.utf8.lexicographicallyPrecedes($1.utf8) })
 

@@ -202,29 +202,27 @@ public enum IdentityResolution {
       }
       next = []
       let valuesInOrder = orders.linkKeys[k].sortedIDs(from: 0, threads: threads) { _ in 0 }
-      var group: [Int32] = []
-      // The groups are visited in byte order, all over both lists: each visit asks for
-      // the group's bounds 16 values on, and for its entries 8 values on.
-      let starts = groupStart
-      entries.withUnsafeMutableBufferPointer { entries in
-        for p in valuesInOrder.indices {
-          if p + 16 < valuesInOrder.count { starts.prefetchElement(Int(valuesInOrder[p + 16])) }
-          if p + 8 < valuesInOrder.count { loyalty_prefetch(entries.baseAddress! + starts[Int(valuesInOrder[p + 8])]) }
-          let id = valuesInOrder[p]
-          let range = starts[Int(id)]..<starts[Int(id) + 1]
-          guard !range.isEmpty else { continue }
-          group.removeAll(keepingCapacity: true)
-          let slice = UnsafeMutableBufferPointer(rebasing: entries[range])
-          Self.sortSmall(slice)
-          for (j, entry) in slice.enumerated() where j == 0 || slice[j - 1] != entry {
-            group.append(Int32(truncatingIfNeeded: entry))
-          }
-          if group.count > maxRefsPerKey {
-            hubs.append(
-              HubKey(key: keyName, value: orders.linkKeys[k].string(id), refs: group.count))
-          } else if group.count > 1 {
-            let first = group[0]
-            for other in group.dropFirst() {
+      // Each value's group is sorted and made distinct in place, on all threads (the
+      // groups are disjoint slices of `entries`); only the groups of two or more refs,
+      // a few in a value (a ref's orders mostly repeat its own keys), are linked, one
+      // after another on this thread.
+      let groups = entries.withUnsafeMutableBufferPointer { buffer in
+        KeyGroups.find(
+          entries: SharedSlots(buffer: buffer), starts: groupStart, valuesInOrder: valuesInOrder,
+          maxRefsPerKey: maxRefsPerKey, threads: threads)
+      }
+      for part in groups {
+        for (id, refs) in part.hubs {
+          hubs.append(HubKey(key: keyName, value: orders.linkKeys[k].string(id), refs: refs))
+        }
+      }
+      entries.withUnsafeBufferPointer { entries in
+        for part in groups {
+          for (j, group) in part.linked.enumerated() {
+            if j + 8 < part.linked.count { loyalty_prefetch(entries.baseAddress! + part.linked[j + 8].start) }
+            let first = Int32(truncatingIfNeeded: entries[group.start])
+            for e in (group.start + 1)..<(group.start + group.count) {
+              let other = Int32(truncatingIfNeeded: entries[e])
               let ra = sets.find(first)
               let rb = sets.find(other)
               if ra == rb {
@@ -259,6 +257,51 @@ public enum IdentityResolution {
       memberIDs: memberIDs, memberOfRef: memberOfRef, ruleOfRef: rule, refsInTupleOrder: tupleOrder,
       mergesByRule: merges, hubKeys: hubs, linkConflicts: conflicts, mapRowsWithoutOrders: mapRowsWithoutOrders,
       mappedRefs: mappedRefs)
+  }
+}
+
+/// The groups of one linking key's values that link or are hubs, found on a share of
+/// the values in byte order: each value's (tuple rank, ref) entries sorted and made
+/// distinct in place.
+struct KeyGroups: Sendable {
+  /// Values whose distinct refs are more than `maxRefsPerKey`: (value id, refs).
+  var hubs: [(id: Int32, refs: Int)] = []
+  /// Groups of two or more distinct refs (and no hub), in the values' byte order: the
+  /// start of the group's distinct entries in `entries`, and their count.
+  var linked: [(start: Int, count: Int)] = []
+
+  static func find(
+    entries: SharedSlots<UInt64>, starts: [Int], valuesInOrder: [Int32], maxRefsPerKey: Int, threads: Int
+  ) -> [KeyGroups] {
+    ParallelRanges.mapChunks(count: valuesInOrder.count, threads: threads) { share in
+      var found = KeyGroups()
+      // Each visit asks for the group's bounds 16 values on, and for its entries 8 on.
+      for p in share {
+        if p + 16 < share.upperBound { starts.prefetchElement(Int(valuesInOrder[p + 16])) }
+        if p + 8 < share.upperBound {
+          loyalty_prefetch(entries.buffer.baseAddress! + starts[Int(valuesInOrder[p + 8])])
+        }
+        let id = valuesInOrder[p]
+        let range = starts[Int(id)]..<starts[Int(id) + 1]
+        guard range.count > 1 else {
+          if range.count > maxRefsPerKey { found.hubs.append((id, range.count)) }
+          continue
+        }
+        let slice = UnsafeMutableBufferPointer(rebasing: entries.buffer[range])
+        IdentityResolution.sortSmall(slice)
+        var distinct = 1
+        for j in 1..<slice.count where slice[j] != slice[distinct - 1] {
+          slice[distinct] = slice[j]
+          distinct += 1
+        }
+        if distinct > maxRefsPerKey {
+          found.hubs.append((id, distinct))
+        } else if distinct > 1 {
+          found.linked.append((range.lowerBound, distinct))
+        }
+      }
+      return found
+    }
   }
 }
 

@@ -44,6 +44,13 @@ public final class LowPriorityTask<Value: Sendable>: @unchecked Sendable {
     return try taken.get()
   }
 
+  /// Whether the work has finished, without waiting for it. Call it from the thread
+  /// that calls `value()` or `take()`.
+  public var isFinished: Bool {
+    if !waited && done.wait(timeout: .now()) == .success { waited = true }
+    return waited
+  }
+
   /// Waits for the work to finish, the first time only.
   private func waitOnce() {
     if !waited {
