@@ -169,6 +169,34 @@ import Testing
     #expect(Array(empties.distinct) == ["", "b"] && empties.positionOf == [0, 0, 1, 0])
   }
 
+  /// Dropping ids keeps the others' bytes and order, with ids from 0 on: each kept
+  /// string is found under its new id, a dropped one is not found and is interned anew
+  /// after the rest, and the table takes more strings as before.
+  @Test func removingIdsKeepsTheRestInOrder() {
+    var interner = ByteInterner(capacity: 4)
+    let strings = (0..<300).map { "s\($0)" + String(repeating: "x", count: $0 % 23) }
+    for s in strings { _ = interner.intern(s) }
+    let keep = strings.indices.map { $0 % 3 != 1 && $0 != 0 }
+    let newID = interner.removeAll(except: keep)
+    let kept = strings.indices.filter { keep[$0] }.map { strings[$0] }
+    #expect(interner.count == kept.count)
+    #expect((0..<Int32(kept.count)).map { interner.string($0) } == kept)
+    for (old, s) in strings.enumerated() {
+      #expect(interner.lookup(s) == (keep[old] ? newID[old] : nil))
+      #expect(newID[old] == (keep[old] ? Int32(kept.firstIndex(of: s)!) : -1))
+    }
+    #expect(interner.intern(strings[1]) == Int32(kept.count))
+    for s in (0..<2000).map({ "more\($0)" }) { _ = interner.intern(s) }
+    #expect(interner.count == kept.count + 2001)
+    #expect(interner.lookup(strings[2]) == 0)
+    // Dropping nothing changes nothing; dropping everything empties it.
+    var all = ByteInterner()
+    for s in strings { _ = all.intern(s) }
+    #expect(all.removeAll(except: strings.map { _ in true }) == (0..<Int32(300)).map { $0 })
+    #expect(all.removeAll(except: strings.map { _ in false }) == Array(repeating: -1, count: 300))
+    #expect(all.count == 0 && all.byteCount == 0 && all.lookup(strings[5]) == nil)
+  }
+
   @Test func batchesGiveTheIdsOfOneAtATime() {
     // Starts small, so that batches grow the table on the way; repeats and new strings
     // are mixed within batches, and some strings come twice in one batch.

@@ -318,6 +318,55 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
     #expect(r.orders.linkKeys[1].count == Set(expected.compactMap(\.email)).count)
   }
 
+  /// The file's first chunk becomes the table with its duplicate and future orders
+  /// taken out: the kept rows keep their columns, refunds and linking key values in
+  /// order, and a ref that only rejected rows had is no node (the refs are exactly the
+  /// kept rows' refs, each with its own channel).
+  @Test func theFirstChunkLosesItsRejectedRowsAndTheirOnlyRefs() throws {
+    var lines: [String] = []
+    var expected: [String] = []
+    for i in 0..<120 {
+      let channel = ["web", "app", "jd"][i % 3]
+      let ref = i % 7 == 3 ? "only-rejected-\(i)" : "u\(i % 40)"
+      let future = i % 7 == 3 || i % 11 == 5
+      let duplicate = i % 13 == 6 && i > 20
+      let orderID = duplicate ? "o\(i - 12)" : "o\(i)"
+      let day = future ? "2026-11-0\(i % 9 + 1)" : "2026-0\(i % 9 + 1)-1\(i % 10)"
+      let status = i % 4 == 0 ? "partially_refunded,1.5" : i % 4 == 1 ? "refunded," : ","
+      let phone = i % 2 == 0 ? "p\(i % 9)" : ""
+      lines.append("\(orderID),\(channel),\(ref),\(day),10,\(status),,\(phone),")
+      if !future && !duplicate {
+        let refund = i % 4 == 0 ? 150 : i % 4 == 1 ? 1000 : 0
+        expected.append("\(channel) \(ref) \(day) 1000 \(refund) \(phone)")
+      }
+    }
+    let r = try ingest(lines.joined(separator: "\n") + "\n")
+    let refunds = r.orders.refunds.columns(count: r.orders.count)
+    let rows = (0..<r.orders.count).map { i in
+      let p = r.orders.refParts(r.orders.ref[i])
+      let v = r.orders.linkKeyValue[0][i]
+      return "\(p.channel) \(p.customerRef) \(r.orders.day(i)) \(r.orders.amount[i]) \(refunds.amount[i]) "
+        + (v < 0 ? "" : r.orders.linkKeys[0].string(v))
+    }
+    #expect(rows == expected)
+    #expect(r.rejects.count == 120 - expected.count)
+    #expect(r.rejects.contains { $0.code == .duplicateOrder } && r.rejects.contains { $0.code == .futureOrder })
+    let keptRefs = Set(rows.map { $0.split(separator: " ").prefix(2).joined(separator: " ") })
+    #expect(r.orders.refs.count == keptRefs.count)
+    #expect(Set(r.orders.ref).count == r.orders.refs.count)
+    #expect(!(0..<Int32(r.orders.refs.count)).contains { r.orders.refParts($0).customerRef.hasPrefix("only-rejected") })
+    // The table's lookups find the kept refs under their ids.
+    for i in 0..<r.orders.count {
+      let p = r.orders.refParts(r.orders.ref[i])
+      var key = ByteBatch()
+      var found: [Int32] = []
+      var customerRef = p.customerRef
+      customerRef.withUTF8 { key.append(channel: r.orders.channels.lookup(p.channel)!, customerRef: .init($0)) }
+      r.orders.refs.lookup(key, into: &found)
+      #expect(found == [r.orders.ref[i]])
+    }
+  }
+
   @Test func refundsAreStoredAsMinorUnits() throws {
     let r = try ingest(
       "o1,web,u1,2026-01-01,10,partially_refunded,2.5,2026-01-03T10:00:00Z,,\no2,web,u1,2026-01-01,10,refunded,,,,\no3,web,u1,2026-01-01,10,cancelled,99,junk,,\n"

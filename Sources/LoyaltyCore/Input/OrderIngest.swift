@@ -370,12 +370,16 @@ struct IngestState {
       counts.rejected += 1
       counts.byCode[code, default: 0] += 1
     }
-    if keptAll && mayBecomeTable && table.count == 0 && table.refs.count == 0 && table.channels.count == 0
+    if mayBecomeTable && table.count == 0 && table.refs.count == 0 && table.channels.count == 0
       && table.linkKeys.allSatisfy({ $0.count == 0 })
     {
-      // The first chunk with every row kept: its interners hand out the same ids the
-      // row-by-row merge would, so the table is the chunk's (moved, not shared, so that
-      // the next chunks append in place).
+      // The first chunk: the table is the chunk's (moved, not shared, so that the next
+      // chunks append in place), its rejected rows taken out, with the refs that only
+      // they had. Its channels and linking key values are the ones the row-by-row merge
+      // below would intern, in the same order; its refs are numbered in the order they
+      // were first met on any row rather than on a kept row, which nothing reads (ids
+      // are never an output's order).
+      if !keptAll { chunk.table.keepRows(kept) }
       swap(&table, &chunk.table)
       return
     }

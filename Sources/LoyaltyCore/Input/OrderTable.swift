@@ -83,6 +83,39 @@ public struct OrderTable: Sendable {
     linkKeyValue = linkKeyValue.map { _ in [] }
   }
 
+  /// Keeps the rows `rows` (ascending) alone, in their order, and the refs those rows
+  /// have: a ref that only the other rows had is dropped, and the refs after it move
+  /// down an id. Linking key values and channels all stay.
+  mutating func keepRows(_ rows: [Int]) {
+    var used = [Bool](repeating: false, count: refs.count)
+    var keptRefunds = RefundRows()
+    var nextRefund = 0
+    for (n, i) in rows.enumerated() {
+      while nextRefund < refunds.count && refunds.row[nextRefund] < i { nextRefund += 1 }
+      if nextRefund < refunds.count && refunds.row[nextRefund] == i {
+        keptRefunds.append(refunds, nextRefund, asRow: n)
+      }
+      ref[n] = ref[i]
+      status[n] = status[i]
+      instantMillis[n] = instantMillis[i]
+      amount[n] = amount[i]
+      for k in linkKeyValue.indices { linkKeyValue[k][n] = linkKeyValue[k][i] }
+      used[Int(ref[i])] = true
+    }
+    let dropped = count - rows.count
+    ref.removeLast(dropped)
+    status.removeLast(dropped)
+    instantMillis.removeLast(dropped)
+    amount.removeLast(dropped)
+    for k in linkKeyValue.indices { linkKeyValue[k].removeLast(dropped) }
+    refunds = keptRefunds
+    guard used.contains(false) else { return }
+    let newID = refs.removeAll(except: used)
+    for old in refChannel.indices where newID[old] >= 0 { refChannel[Int(newID[old])] = refChannel[old] }
+    refChannel.removeLast(refChannel.count - refs.count)
+    for n in ref.indices { ref[n] = newID[Int(ref[n])] }
+  }
+
   /// The channel and customer_ref of ref `id`.
   public func refParts(_ id: Int32) -> (channel: String, customerRef: String) {
     (channels.string(refChannel[Int(id)]), refs.string(id, from: 4))

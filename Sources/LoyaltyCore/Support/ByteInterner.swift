@@ -71,6 +71,35 @@ public struct ByteInterner: Sendable {
     if size > slots.count { grow(to: size) }
   }
 
+  /// Drops the byte strings whose `keep` is false; the others keep their order, with
+  /// ids from 0 on. Returns each old id's new id, -1 for the dropped. The arena is
+  /// compacted in place and the table rebuilt from the stored hashes, without reading
+  /// the bytes again.
+  mutating func removeAll(except keep: [Bool]) -> [Int32] {
+    precondition(!slots.isEmpty, "ByteInterner: removeAll(except:) after releaseLookup()")
+    precondition(keep.count == count, "ByteInterner: a keep flag an id")
+    var newID = [Int32](repeating: -1, count: count)
+    var kept = 0
+    var write = 0
+    arena.withUnsafeMutableBytes { arena in
+      for id in 0..<keep.count where keep[id] {
+        let start = offsets[id]
+        let end = offsets[id + 1]
+        if write != start, let base = arena.baseAddress { memmove(base + write, base + start, end - start) }
+        write += end - start
+        hashes[kept] = hashes[id]
+        newID[id] = Int32(kept)
+        kept += 1
+        offsets[kept] = write
+      }
+    }
+    arena.removeLast(arena.count - write)
+    offsets.removeLast(offsets.count - kept - 1)
+    hashes.removeLast(hashes.count - kept)
+    grow(to: slots.count)
+    return newID
+  }
+
   /// Gives back the hash table: the bytes of every id stay readable (`string`,
   /// `withBytes`, `sortedIDs`), but `intern`, `lookup` and `reserve` must not be
   /// called again (they stop the program: `reserve` on its check, the probes of the
