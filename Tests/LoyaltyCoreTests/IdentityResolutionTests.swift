@@ -71,6 +71,38 @@ private func membership(_ r: (IdentityResult, OrderTable)) -> [String] {
     #expect(r.0.memberCount == 2)
   }
 
+  /// With more values than one thread's share (the groups are then found on both),
+  /// conflicts, hubs and joins are counted the same on two threads as on one: pairs
+  /// of refs mapped to different members share a phone (a conflict each), triples of
+  /// unmapped refs share one (two joins each), and four refs share a counter phone.
+  @Test func linkingCountsTheSameOnTwoThreadsAsOnOne() throws {
+    var rows: [String] = []
+    var map = ""
+    for i in 0..<6000 { rows.append("s\(i),web,single\(i),2026-01-01,1,,,,own\(i),") }
+    for i in 0..<50 {
+      rows.append("c\(i)a,web,ca\(i),2026-01-01,1,,,,shared\(i),")
+      rows.append("c\(i)b,app,cb\(i),2026-01-02,1,,,,shared\(i),")
+      map += "web,ca\(i),MA\(i)\napp,cb\(i),MB\(i)\n"
+    }
+    for i in 0..<70 {
+      for k in 0..<3 { rows.append("t\(i)-\(k),jd,t\(i)-\(k),2026-01-03,1,,,,trio\(i),") }
+    }
+    for k in 0..<4 { rows.append("h\(k),web,h\(k),2026-01-04,1,,,,counter,") }
+    let orders = try OrderIngest.run(
+      paths: [temporaryFile(header + rows.shuffled().joined(separator: "\n") + "\n")], config: InputConfig(),
+      linkKeys: ["phone_hash", "email_hash"], asOf: Day("2026-10-31")!)
+    let idMap = try IdMap.read(path: temporaryFile("channel,customer_ref,member_id\n" + map, name: "map.csv"))
+    for threads in [1, 2] {
+      let r = IdentityResolution.run(
+        orders: orders.orders, idMap: idMap, linkKeys: ["phone_hash", "email_hash"], maxRefsPerKey: 3,
+        threads: threads)
+      #expect(r.linkConflicts == 50)
+      #expect(r.mergesByRule[.phoneHash] == 140)
+      #expect(r.hubKeys == [HubKey(key: "phone_hash", value: "counter", refs: 4)])
+      #expect(r.memberCount == 6000 + 100 + 70 + 4)
+    }
+  }
+
   @Test func hubKeysLinkNothing() throws {
     let rows = (0..<4).map { "\($0),web,w\($0),2026-01-01,1,,,,counter," }
     let r = try resolve(rows, maxRefs: 3)

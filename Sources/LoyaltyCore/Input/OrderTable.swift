@@ -87,6 +87,8 @@ public struct OrderTable: Sendable {
   /// have: a ref that only the other rows had is dropped, and the refs after it move
   /// down an id. Linking key values and channels all stay.
   mutating func keepRows(_ rows: [Int]) {
+    precondition(refChannel.count == refs.count, "OrderTable.keepRows: a channel for every ref")
+    assert(zip(rows, rows.dropFirst()).allSatisfy { $0 < $1 }, "OrderTable.keepRows: rows ascending")
     var used = [Bool](repeating: false, count: refs.count)
     var keptRefunds = RefundRows()
     var nextRefund = 0

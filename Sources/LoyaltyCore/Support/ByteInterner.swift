@@ -96,7 +96,16 @@ public struct ByteInterner: Sendable {
     arena.removeLast(arena.count - write)
     offsets.removeLast(offsets.count - kept - 1)
     hashes.removeLast(hashes.count - kept)
-    grow(to: slots.count)
+    // The table again, in place (a first chunk's is sized for the whole file).
+    slots.withUnsafeMutableBufferPointer { slots in
+      slots.update(repeating: 0)
+      for id in 0..<kept {
+        let hash = hashes[id]
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while slots[slot] != 0 { slot = (slot + 1) & mask }
+        slots[slot] = (hash & Self.tagBits) | UInt64(id + 1)
+      }
+    }
     return newID
   }
 
