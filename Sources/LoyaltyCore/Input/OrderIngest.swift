@@ -370,16 +370,17 @@ struct IngestState {
       counts.rejected += 1
       counts.byCode[code, default: 0] += 1
     }
+    // The rejected rows leave the chunk's columns, and the refs that only they had
+    // leave its refs, so that such refs never become nodes.
+    if !keptAll { chunk.table.keepRows(kept) }
     if mayBecomeTable && table.count == 0 && table.refs.count == 0 && table.channels.count == 0
       && table.linkKeys.allSatisfy({ $0.count == 0 })
     {
       // The first chunk: the table is the chunk's (moved, not shared, so that the next
-      // chunks append in place), its rejected rows taken out, with the refs that only
-      // they had. Its channels and linking key values are the ones the row-by-row merge
-      // below would intern, in the same order; its refs are numbered in the order they
-      // were first met on any row rather than on a kept row, which nothing reads (ids
-      // are never an output's order).
-      if !keptAll { chunk.table.keepRows(kept) }
+      // chunks append in place). Its channels and linking key values are the ones the
+      // merge below would intern, in the same order; its refs are numbered in the order
+      // they were first met on any row rather than on a kept row, which nothing reads
+      // (ids are never an output's order).
       swap(&table, &chunk.table)
       return
     }
@@ -396,12 +397,11 @@ struct IngestState {
     let channelMap = (0..<Int32(local.channels.count)).map { id in
       local.channels.withBytes(id) { table.channels.intern($0) }
     }
-    table.reserveAdditional(keptAll ? local.count : kept.count)
+    table.reserveAdditional(local.count)
     table.refs.reserve(ids: local.refs.count, bytes: local.refs.arena.count)
     table.refChannel.reserveCapacity(table.refChannel.count + local.refs.count)
-    // Refs are interned when their first kept row arrives, so that refs seen only on
-    // rejected rows never become nodes; in batches (see `ByteBatch`), after which each
-    // row takes its ref's id from `refMap`.
+    // Refs are interned when their first row arrives; in batches (see `ByteBatch`),
+    // after which each row takes its ref's id from `refMap`.
     var refMap = [Int32](repeating: -1, count: local.refs.count)
     var batch = ByteBatch()
     var batchRefs: [Int32] = []
@@ -428,11 +428,7 @@ struct IngestState {
       batchRefs.append(Int32(localRef))
       if batch.isFull { flush() }
     }
-    if keptAll {
-      for i in 0..<local.count { visit(i) }
-    } else {
-      for i in kept { visit(i) }
-    }
+    for i in 0..<local.count { visit(i) }
     flush()
     let keyMaps: [[Int32]]
     if let keyTask {
@@ -444,35 +440,16 @@ struct IngestState {
     } else {
       (table.linkKeys, keyMaps) = Self.intern(localKeys, into: keyTables.take(replacingWith: []))
     }
-    if keptAll {
-      table.ref += local.ref.lazy.map { refMap[Int($0)] }
-      table.status += local.status
-      table.instantMillis += local.instantMillis
-      let firstRow = table.amount.count
-      table.amount += local.amount
-      for k in 0..<local.refunds.count {
-        table.refunds.append(local.refunds, k, asRow: firstRow + local.refunds.row[k])
-      }
-      for k in 0..<keyMaps.count {
-        table.linkKeyValue[k] += local.linkKeyValue[k].lazy.map { $0 >= 0 ? keyMaps[k][Int($0)] : -1 }
-      }
-      return
+    table.ref += local.ref.lazy.map { refMap[Int($0)] }
+    table.status += local.status
+    table.instantMillis += local.instantMillis
+    let firstRow = table.amount.count
+    table.amount += local.amount
+    for k in 0..<local.refunds.count {
+      table.refunds.append(local.refunds, k, asRow: firstRow + local.refunds.row[k])
     }
-    // The chunk's refunds are met in row order, as the kept rows are.
-    var nextRefund = 0
-    for i in kept {
-      while nextRefund < local.refunds.count && local.refunds.row[nextRefund] < i { nextRefund += 1 }
-      if nextRefund < local.refunds.count && local.refunds.row[nextRefund] == i {
-        table.refunds.append(local.refunds, nextRefund, asRow: table.amount.count)
-      }
-      table.ref.append(refMap[Int(local.ref[i])])
-      table.status.append(local.status[i])
-      table.instantMillis.append(local.instantMillis[i])
-      table.amount.append(local.amount[i])
-      for k in 0..<keyMaps.count {
-        let v = local.linkKeyValue[k][i]
-        table.linkKeyValue[k].append(v >= 0 ? keyMaps[k][Int(v)] : -1)
-      }
+    for k in 0..<keyMaps.count {
+      table.linkKeyValue[k] += local.linkKeyValue[k].lazy.map { $0 >= 0 ? keyMaps[k][Int($0)] : -1 }
     }
   }
 

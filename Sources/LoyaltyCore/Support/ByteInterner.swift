@@ -73,11 +73,11 @@ public struct ByteInterner: Sendable {
 
   /// Drops the byte strings whose `keep` is false; the others keep their order, with
   /// ids from 0 on. Returns each old id's new id, -1 for the dropped. The arena is
-  /// compacted in place and the table rebuilt from the stored hashes, without reading
-  /// the bytes again.
+  /// compacted in place and the table (unless given back) rebuilt in place from the
+  /// stored hashes, without reading the bytes again.
   mutating func removeAll(except keep: [Bool]) -> [Int32] {
-    precondition(!slots.isEmpty, "ByteInterner: removeAll(except:) after releaseLookup()")
     precondition(keep.count == count, "ByteInterner: a keep flag an id")
+    let hasLookup = !slots.isEmpty
     var newID = [Int32](repeating: -1, count: count)
     var kept = 0
     var write = 0
@@ -87,7 +87,7 @@ public struct ByteInterner: Sendable {
         let end = offsets[id + 1]
         if write != start, let base = arena.baseAddress { memmove(base + write, base + start, end - start) }
         write += end - start
-        hashes[kept] = hashes[id]
+        if hasLookup { hashes[kept] = hashes[id] }
         newID[id] = Int32(kept)
         kept += 1
         offsets[kept] = write
@@ -95,16 +95,13 @@ public struct ByteInterner: Sendable {
     }
     arena.removeLast(arena.count - write)
     offsets.removeLast(offsets.count - kept - 1)
+    guard hasLookup else { return newID }
     hashes.removeLast(hashes.count - kept)
     // The table again, in place (a first chunk's is sized for the whole file).
+    let stored = hashes
     slots.withUnsafeMutableBufferPointer { slots in
       slots.update(repeating: 0)
-      for id in 0..<kept {
-        let hash = hashes[id]
-        var slot = Int(truncatingIfNeeded: hash) & mask
-        while slots[slot] != 0 { slot = (slot + 1) & mask }
-        slots[slot] = (hash & Self.tagBits) | UInt64(id + 1)
-      }
+      Self.fill(slots, hashes: stored)
     }
     return newID
   }
@@ -215,15 +212,21 @@ public struct ByteInterner: Sendable {
 
   private mutating func grow(to size: Int) {
     var fresh = [UInt64](repeating: 0, count: size)
-    let newMask = size - 1
-    for id in 0..<count {
-      let hash = hashes[id]
-      var slot = Int(truncatingIfNeeded: hash) & newMask
-      while fresh[slot] != 0 { slot = (slot + 1) & newMask }
-      fresh[slot] = (hash & Self.tagBits) | UInt64(id + 1)
-    }
+    fresh.withUnsafeMutableBufferPointer { Self.fill($0, hashes: hashes) }
     slots = fresh
-    mask = newMask
+    mask = size - 1
+  }
+
+  /// Files the id of each of `hashes` in `slots`, an empty table whose size is a power
+  /// of two.
+  private static func fill(_ slots: UnsafeMutableBufferPointer<UInt64>, hashes: [UInt64]) {
+    let mask = slots.count - 1
+    for id in hashes.indices {
+      let hash = hashes[id]
+      var slot = Int(truncatingIfNeeded: hash) & mask
+      while slots[slot] != 0 { slot = (slot + 1) & mask }
+      slots[slot] = (hash & Self.tagBits) | UInt64(id + 1)
+    }
   }
 }
 
