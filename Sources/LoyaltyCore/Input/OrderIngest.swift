@@ -400,8 +400,9 @@ struct IngestState {
     table.reserveAdditional(local.count)
     table.refs.reserve(ids: local.refs.count, bytes: local.refs.arena.count)
     table.refChannel.reserveCapacity(table.refChannel.count + local.refs.count)
-    // Refs are interned when their first row arrives; in batches (see `ByteBatch`),
-    // after which each row takes its ref's id from `refMap`.
+    // Every ref of the chunk has a row (`keepRows` dropped the others): they are
+    // interned in their local id order, as the first chunk's were numbered, in batches
+    // (see `ByteBatch`), after which each row takes its ref's id from `refMap`.
     var refMap = [Int32](repeating: -1, count: local.refs.count)
     var batch = ByteBatch()
     var batchRefs: [Int32] = []
@@ -419,16 +420,12 @@ struct IngestState {
       batch.removeAll()
       batchRefs.removeAll(keepingCapacity: true)
     }
-    func visit(_ i: Int) {
-      let localRef = Int(local.ref[i])
-      guard refMap[localRef] == -1 else { return }
-      refMap[localRef] = -2
-      let channel = channelMap[Int(local.refChannel[localRef])]
-      local.withCustomerRef(Int32(localRef)) { batch.append(channel: channel, customerRef: $0) }
-      batchRefs.append(Int32(localRef))
+    for localRef in 0..<Int32(local.refs.count) {
+      let channel = channelMap[Int(local.refChannel[Int(localRef)])]
+      local.withCustomerRef(localRef) { batch.append(channel: channel, customerRef: $0) }
+      batchRefs.append(localRef)
       if batch.isFull { flush() }
     }
-    for i in 0..<local.count { visit(i) }
     flush()
     let keyMaps: [[Int32]]
     if let keyTask {
