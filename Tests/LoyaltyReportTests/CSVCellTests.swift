@@ -74,7 +74,11 @@ func textCellsAreGuardedAndQuoted(value: String, expected: String) {
     csv.integer(v)
     #expect(String(decoding: csv.bytes(), as: UTF8.self) == String(v))
   }
-  for (v, width, expected) in [(0 as UInt64, 4, "0000"), (7, 2, "07"), (12, 2, "12"), (123, 2, "123"), (5, 1, "5")] {
+  for (v, width, expected) in [
+    (0 as UInt64, 4, "0000"), (7, 2, "07"), (12, 2, "12"), (123, 2, "123"), (5, 1, "5"), (42, 5, "00042"),
+    (1234, 6, "001234"), (10_000_000_000_000_000_000, 1, "10000000000000000000"),
+    (UInt64.max, 1, "18446744073709551615"), (UInt64.max, 22, "0018446744073709551615"),
+  ] {
     var csv = ByteCSV(reserve: 8)
     csv.unsigned(v, width: width)
     #expect(String(decoding: csv.bytes(), as: UTF8.self) == expected)
