@@ -51,6 +51,7 @@ let package = Package(
         "LoyaltyCore",
         "LoyaltyReport",
         .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "GRDBSQLite", package: "GRDB.swift"),
       ]
     ),
     .executableTarget(

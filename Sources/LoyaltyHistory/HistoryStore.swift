@@ -1,4 +1,5 @@
 import GRDB
+import GRDBSQLite
 import LoyaltyCore
 import LoyaltyReport
 
@@ -76,9 +77,16 @@ public final class HistoryStore {
     try save(snapshot, members: snapshot.members)
   }
 
-  /// Stores `snapshot` with `members` as its member rows (read one at a time, so that
-  /// a run's members need not be listed first; the snapshot's own list is not read).
-  public func save(_ snapshot: RunSnapshot, members: some Sequence<RunSnapshot.Member>) throws(LoyaltyError) {
+  /// Stores `snapshot` with the members of `run` as its member rows, each made as it
+  /// is stored (`RunSnapshot.members(of:)`), so that a run's members need not be listed
+  /// first; the snapshot's own list is not read.
+  public func save(_ snapshot: RunSnapshot, membersOf run: RunResult) throws(LoyaltyError) {
+    try save(snapshot, members: RunSnapshot.members(of: run))
+  }
+
+  /// Stores `snapshot` with `members` as its member rows. Internal and generic, so that
+  /// each of the two callers above gets a copy for its own kind of list.
+  func save(_ snapshot: RunSnapshot, members: some Sequence<RunSnapshot.Member>) throws(LoyaltyError) {
     do {
       try queue.write { db in
         let asOf = snapshot.asOf.description
@@ -101,9 +109,7 @@ public final class HistoryStore {
           sql:
             "INSERT INTO member_snapshots (as_of, member_id, level, segment, lifecycle, points_outstanding) VALUES (?, ?, ?, ?, ?, ?)"
         )
-        for m in members {
-          try member.execute(arguments: [asOf, m.memberID, m.level, m.segment, m.lifecycle, m.pointsOutstanding])
-        }
+        try MemberRows.insert(members, asOf: asOf, with: member, in: db)
       }
     } catch {
       throw .input("\(path): the run could not be stored in the history (\(error)); the history is unchanged.")
@@ -127,37 +133,22 @@ public final class HistoryStore {
         let headline = try Row.fetchAll(
           db, sql: "SELECT name, value FROM run_headline WHERE as_of = ? ORDER BY position", arguments: [date]
         ).map { (name: $0["name"] as String, value: $0["value"] as Double) }
-        // Row by row through a cursor (a fetched row is a few hundred bytes, and a
-        // snapshot can hold tens of millions), in the primary key's order, which is
-        // member_id's byte order (SQLite compares text byte by byte); sorted only when
-        // that does not hold.
+        // Row by row (`MemberRows.read`: a snapshot can hold tens of millions), in the
+        // primary key's order, which is member_id's byte order (SQLite compares text
+        // byte by byte); sorted only when that does not hold.
         // The run's headline counts its member rows (members with a counted order), so
         // the list is sized once without counting the rows in a pass of their own.
         var members: [RunSnapshot.Member] = []
         members.reserveCapacity(Int(headline.first { $0.name == "members_with_counted_orders" }?.value ?? 0))
-        let rows = try Row.fetchCursor(
-          db,
+        let select = try db.makeStatement(
           sql:
-            "SELECT member_id, level, segment, lifecycle, points_outstanding FROM member_snapshots WHERE as_of = ? ORDER BY member_id",
-          arguments: [date])
-        // Segment and lifecycle names repeat: each is made once and shared.
-        var names: [String: String] = [:]
-        func shared(_ name: String) -> String {
-          if let known = names[name] { return known }
-          names[name] = name
-          return name
-        }
-        while let member = try rows.next() {
-          let segment: String? = member["segment"]
-          members.append(
-            RunSnapshot.Member(
-              memberID: member["member_id"], level: member["level"], segment: segment.map(shared),
-              lifecycle: shared(member["lifecycle"]), pointsOutstanding: member["points_outstanding"]))
-        }
+            "SELECT member_id, level, segment, lifecycle, points_outstanding FROM member_snapshots WHERE as_of = ? ORDER BY member_id"
+        )
+        try MemberRows.read(asOf: date, with: select, in: db, into: &members)
         let inOrder = zip(members, members.dropFirst()).allSatisfy {
-          $0.memberID.utf8.lexicographicallyPrecedes($1.memberID.utf8)
+          RunSnapshot.compareMemberIDs($0.memberID, $1.memberID) < 0
         }
-        if !inOrder { members.sort { $0.memberID.utf8.lexicographicallyPrecedes($1.memberID.utf8) } }
+        if !inOrder { members.sort { RunSnapshot.compareMemberIDs($0.memberID, $1.memberID) < 0 } }
         return RunSnapshot(
           asOf: Day(date) ?? asOf, toolVersion: row["tool_version"], configSHA256: row["config_sha256"],
           inputs: row["inputs"], seed: UInt64(row["seed"] as String) ?? 0, minorDigits: row["minor_digits"],
@@ -209,5 +200,114 @@ public final class HistoryStore {
     } catch {
       throw .input("\(path): the history could not be read (\(error)).")
     }
+  }
+}
+
+/// The member rows of a snapshot, stored and read through SQLite's own calls on GRDB's
+/// prepared statements: tens of millions of rows, where GRDB's arguments and rows (a
+/// boxed value a column) took most of the time. The columns and values are the same.
+enum MemberRows {
+  /// Inserts `members` with `insert`, whose parameters are (as_of, member_id, level,
+  /// segment, lifecycle, points_outstanding).
+  static func insert(
+    _ members: some Sequence<RunSnapshot.Member>, asOf: String, with insert: Statement, in db: Database
+  ) throws {
+    let statement = insert.sqliteStatement
+    try check(bind(asOf, to: 1, of: statement), db)
+    for m in members {
+      sqlite3_reset(statement)
+      var memberID = m.memberID
+      var lifecycle = m.lifecycle
+      // The text is bound in place, so the step runs while it is still lent.
+      let code = memberID.withUTF8 { id in
+        lifecycle.withUTF8 { lifecycle in
+          bind(UnsafeRawBufferPointer(id), to: 2, of: statement)
+          bind(m.level.map(Int64.init), to: 3, of: statement)
+          bind(UnsafeRawBufferPointer(lifecycle), to: 5, of: statement)
+          bind(m.pointsOutstanding, to: 6, of: statement)
+          if var segment = m.segment {
+            return segment.withUTF8 { segment in
+              bind(UnsafeRawBufferPointer(segment), to: 4, of: statement)
+              return sqlite3_step(statement)
+            }
+          }
+          sqlite3_bind_null(statement, 4)
+          return sqlite3_step(statement)
+        }
+      }
+      guard code == SQLITE_DONE else { throw error(code, db) }
+    }
+    sqlite3_reset(statement)
+    sqlite3_clear_bindings(statement)
+  }
+
+  /// Appends the rows `select` (member_id, level, segment, lifecycle,
+  /// points_outstanding of the snapshot whose as_of it takes) gives to `members`.
+  static func read(asOf: String, with select: Statement, in db: Database, into members: inout [RunSnapshot.Member])
+    throws
+  {
+    let statement = select.sqliteStatement
+    try check(bind(asOf, to: 1, of: statement), db)
+    defer {
+      sqlite3_reset(statement)
+      sqlite3_clear_bindings(statement)
+    }
+    // Segment and lifecycle names repeat: each is made once and shared.
+    var names: [(bytes: [UInt8], name: String)] = []
+    func name(_ column: Int32) -> String {
+      let bytes = text(column, of: statement)
+      if let known = names.first(where: { $0.bytes.elementsEqual(bytes) }) { return known.name }
+      let name = String(decoding: bytes, as: UTF8.self)
+      names.append((Array(bytes), name))
+      return name
+    }
+    while true {
+      let code = sqlite3_step(statement)
+      if code == SQLITE_DONE { break }
+      guard code == SQLITE_ROW else { throw error(code, db) }
+      members.append(
+        RunSnapshot.Member(
+          memberID: String(decoding: text(0, of: statement), as: UTF8.self),
+          level: sqlite3_column_type(statement, 1) == SQLITE_NULL ? nil : Int(sqlite3_column_int64(statement, 1)),
+          segment: sqlite3_column_type(statement, 2) == SQLITE_NULL ? nil : name(2),
+          lifecycle: name(3),
+          pointsOutstanding: sqlite3_column_type(statement, 4) == SQLITE_NULL
+            ? nil : sqlite3_column_int64(statement, 4)))
+    }
+  }
+
+  /// The text of `column` in the current row, as SQLite holds it (valid until the next step).
+  private static func text(_ column: Int32, of statement: OpaquePointer) -> UnsafeRawBufferPointer {
+    guard let bytes = sqlite3_column_text(statement, column) else {
+      return UnsafeRawBufferPointer(start: nil, count: 0)
+    }
+    return UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, column)))
+  }
+
+  /// Binds `bytes` as text, read in place (the caller steps before they go); empty
+  /// text stays text, not NULL.
+  @discardableResult
+  private static func bind(_ bytes: UnsafeRawBufferPointer, to index: Int32, of statement: OpaquePointer) -> Int32 {
+    guard let base = bytes.baseAddress, bytes.count > 0 else { return sqlite3_bind_text(statement, index, "", 0, nil) }
+    return sqlite3_bind_text(statement, index, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+  }
+
+  /// Binds `text`, copied by SQLite (it outlives the call).
+  private static func bind(_ text: String, to index: Int32, of statement: OpaquePointer) -> Int32 {
+    sqlite3_bind_text(statement, index, text, -1, unsafeBitCast(-1 as Int, to: sqlite3_destructor_type.self))
+  }
+
+  @discardableResult
+  private static func bind(_ value: Int64?, to index: Int32, of statement: OpaquePointer) -> Int32 {
+    guard let value else { return sqlite3_bind_null(statement, index) }
+    return sqlite3_bind_int64(statement, index, value)
+  }
+
+  private static func check(_ code: Int32, _ db: Database) throws {
+    guard code == SQLITE_OK else { throw error(code, db) }
+  }
+
+  private static func error(_ code: Int32, _ db: Database) -> DatabaseError {
+    DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
   }
 }

@@ -73,7 +73,9 @@ extension ReportBuilder {
     // This run's member j, made once as the join reaches it.
     var next = now.isEmpty ? nil : now[0]
     while i < old.count || j < now.count {
-      if i < old.count, let b = next, old[i].memberID == b.memberID {
+      // Both lists are in member_id byte order.
+      let order = next.map { b in i < old.count ? RunSnapshot.compareMemberIDs(b.memberID, old[i].memberID) : -1 } ?? 1
+      if order == 0, let b = next {
         let a = old[i]
         inBoth += 1
         if b.level != nil { levelInBothNow = true }
@@ -86,7 +88,7 @@ extension ReportBuilder {
         i += 1
         j += 1
         next = j < now.count ? now[j] : nil
-      } else if let b = next, i >= old.count || b.memberID.utf8.lexicographicallyPrecedes(old[i].memberID.utf8) {
+      } else if order < 0 {
         joined += 1
         j += 1
         next = j < now.count ? now[j] : nil

@@ -1,5 +1,11 @@
 import LoyaltyCore
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// What the monthly history keeps of one run: the headline figures and one row per
 /// member, enough to say next month what changed.
 public struct RunSnapshot: Sendable, Equatable {
@@ -67,6 +73,25 @@ public struct RunSnapshot: Sendable, Equatable {
     minorDigits = config.input.minorDigits
     headline = RunSnapshot.headline(of: run)
     members = withMembers ? Array(RunSnapshot.members(of: run)) : []
+  }
+
+  /// -1, 0 or 1 as member id `a` sorts before, is, or sorts after `b` in byte order
+  /// (UTF-8 bytes, a shorter prefix first), the order of the snapshot's members: equal
+  /// means the same bytes, where `==` on strings would also join two spellings of one
+  /// accented letter.
+  public static func compareMemberIDs(_ a: String, _ b: String) -> Int {
+    var a = a
+    var b = b
+    return a.withUTF8 { x in
+      b.withUTF8 { y in
+        let n = min(x.count, y.count)
+        if n > 0 {
+          let c = memcmp(x.baseAddress!, y.baseAddress!, n)
+          if c != 0 { return c < 0 ? -1 : 1 }
+        }
+        return x.count < y.count ? -1 : x.count > y.count ? 1 : 0
+      }
+    }
   }
 
   /// The members of a finished run in member_id byte order, each made when read.

@@ -86,6 +86,51 @@ import Testing
     #expect(flowRows.dropFirst(2).first == [top.key, formatThousands(top.value)])
   }
 
+  /// Member rows come back from the store as they went in: nulls, ids with commas,
+  /// quotes and two spellings of one accented letter, the largest and negative
+  /// balances, in member_id byte order; and a run's rows, stored as they are made,
+  /// come back as the snapshot's own list.
+  @Test func memberRowsComeBackAsStored() throws {
+    var template = Array("/tmp/loyalty-rows-XXXXXX".utf8CString)
+    let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    defer { ReportFolder.removeTree(dir) }
+    let store = try HistoryStore(path: dir + "/history.sqlite")
+    let members: [RunSnapshot.Member] = [
+      .init(memberID: "web:a,\"b\"", level: nil, segment: nil, lifecycle: "lost", pointsOutstanding: nil),
+      .init(memberID: "Zo\u{EB}", level: 10, segment: "Champions", lifecycle: "active", pointsOutstanding: .max),
+      .init(memberID: "Zoe\u{308}", level: 1, segment: "Champions", lifecycle: "active", pointsOutstanding: -7),
+      .init(memberID: "M1", level: 3, segment: "Need Attention", lifecycle: "new", pointsOutstanding: 0),
+      .init(memberID: "M10", level: nil, segment: "", lifecycle: "new", pointsOutstanding: nil),
+    ]
+    try store.save(
+      RunSnapshot(
+        asOf: Day("2026-09-30")!, toolVersion: "t", configSHA256: "c", inputs: "", seed: 1, minorDigits: 2,
+        headline: [], members: members))
+    let back = try #require(try store.previous(before: Day("2026-10-31")!)).members
+    let byBytes = members.sorted { Array($0.memberID.utf8).lexicographicallyPrecedes(Array($1.memberID.utf8)) }
+    // `==` on strings takes the two spellings of ë for one, so the bytes are compared too.
+    #expect(back == byBytes)
+    #expect(back.map { Array($0.memberID.utf8) } == byBytes.map { Array($0.memberID.utf8) })
+    #expect(back.map(\.segment) == byBytes.map(\.segment))
+
+    let september = try run("2026-09-30")
+    try store.save(RunSnapshot(run: september, inputs: [], withMembers: false), membersOf: september)
+    #expect(try store.previous(before: Day("2026-10-31")!) == RunSnapshot(run: september, inputs: []))
+  }
+
+  /// Member ids order and match by their bytes: a shorter prefix first, and two
+  /// spellings of one accented letter are two members.
+  @Test func memberIDsCompareByBytes() {
+    #expect(RunSnapshot.compareMemberIDs("M1", "M10") == -1)
+    #expect(RunSnapshot.compareMemberIDs("M10", "M1") == 1)
+    #expect(RunSnapshot.compareMemberIDs("M2", "M10") == 1)
+    #expect(RunSnapshot.compareMemberIDs("", "") == 0)
+    #expect(RunSnapshot.compareMemberIDs("", "a") == -1)
+    #expect(RunSnapshot.compareMemberIDs("Zo\u{EB}", "Zo\u{EB}") == 0)
+    #expect("Zo\u{EB}" == "Zoe\u{308}")
+    #expect(RunSnapshot.compareMemberIDs("Zo\u{EB}", "Zoe\u{308}") == 1)
+  }
+
   /// Runs before a date are deleted whole, with their member rows; the later ones stay
   /// and are still compared with.
   @Test func runsBeforeADateAreForgotten() throws {
