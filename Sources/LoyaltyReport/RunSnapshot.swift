@@ -96,14 +96,17 @@ public struct RunSnapshot: Sendable, Equatable {
 
   /// The members of a finished run in member_id byte order, each made when read.
   public static func members(of run: RunResult) -> LazyMapCollection<Range<Int>, Member> {
-    let history = run.cleaning?.history
-    let rfm = run.rfm
-    let count = history != nil && rfm != nil ? history!.memberCount : 0
-    return (0..<count).lazy.map { m in
+    guard let history = run.cleaning?.history, let rfm = run.rfm else {
+      // A run that stopped before RFM has no member rows.
+      return (0..<0).lazy.map { _ in
+        Member(memberID: "", level: nil, segment: nil, lifecycle: "", pointsOutstanding: nil)
+      }
+    }
+    return (0..<history.memberCount).lazy.map { m in
       Member(
-        memberID: history!.memberIDs[m], level: run.levels.map { Int($0.levelAtAsOf[m]) },
-        segment: rfm!.segment[m] >= 0 ? rfm!.segmentNames[Int(rfm!.segment[m])] : nil,
-        lifecycle: rfm!.lifecycle[m].name,
+        memberID: history.memberIDs[m], level: run.levels.map { Int($0.levelAtAsOf[m]) },
+        segment: rfm.segment[m] >= 0 ? rfm.segmentNames[Int(rfm.segment[m])] : nil,
+        lifecycle: rfm.lifecycle[m].name,
         pointsOutstanding: run.points.flatMap { $0.memberOutstanding.isEmpty ? nil : $0.memberOutstanding[m] })
     }
   }

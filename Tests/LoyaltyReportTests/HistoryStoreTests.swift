@@ -118,6 +118,19 @@ import Testing
     #expect(try store.previous(before: Day("2026-10-31")!) == RunSnapshot(run: september, inputs: []))
   }
 
+  /// A run has member rows from RFM on: one a member with a counted order; none when
+  /// it stopped at identity.
+  @Test func membersOfARunStartWithRFM() throws {
+    let config = try ConfigLoader.load(path: "SampleData/pipeline.toml")
+    for (until, scored) in [(PipelineStage.identity, false), (.rfm, true)] {
+      let run = try Pipeline.run(
+        RunRequest(
+          ordersPaths: ["SampleData/orders.csv"], idMapPath: "SampleData/id_map.csv", asOf: Day("2026-10-31")!,
+          config: config, threads: 1, until: until))
+      #expect(RunSnapshot.members(of: run).count == (scored ? run.cleaning!.history.memberCount : 0))
+    }
+  }
+
   /// Member ids order and match by their bytes: a shorter prefix first, and two
   /// spellings of one accented letter are two members.
   @Test func memberIDsCompareByBytes() {
