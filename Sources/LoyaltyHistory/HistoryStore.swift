@@ -105,11 +105,7 @@ public final class HistoryStore {
         for (position, figure) in snapshot.headline.enumerated() {
           try headline.execute(arguments: [asOf, position, figure.name, figure.value])
         }
-        let member = try db.makeStatement(
-          sql:
-            "INSERT INTO member_snapshots (as_of, member_id, level, segment, lifecycle, points_outstanding) VALUES (?, ?, ?, ?, ?, ?)"
-        )
-        try MemberRows.insert(members, asOf: asOf, with: member, in: db)
+        try MemberRows.insert(members, asOf: asOf, in: db)
       }
     } catch {
       throw .input("\(path): the run could not be stored in the history (\(error)); the history is unchanged.")
@@ -207,38 +203,48 @@ public final class HistoryStore {
 /// prepared statements: tens of millions of rows, where GRDB's arguments and rows (a
 /// boxed value a column) took most of the time. The columns and values are the same.
 enum MemberRows {
-  /// Inserts `members` with `insert`, whose parameters are (as_of, member_id, level,
-  /// segment, lifecycle, points_outstanding).
-  static func insert(
-    _ members: some Sequence<RunSnapshot.Member>, asOf: String, with insert: Statement, in db: Database
-  ) throws {
-    let statement = insert.sqliteStatement
-    try check(bind(asOf, to: 1, of: statement), db)
-    for m in members {
-      sqlite3_reset(statement)
-      var memberID = m.memberID
-      var lifecycle = m.lifecycle
-      // The text is bound in place, so the step runs while it is still lent.
-      let code = memberID.withUTF8 { id in
-        lifecycle.withUTF8 { lifecycle in
-          bind(UnsafeRawBufferPointer(id), to: 2, of: statement)
-          bind(m.level.map(Int64.init), to: 3, of: statement)
-          bind(UnsafeRawBufferPointer(lifecycle), to: 5, of: statement)
-          bind(m.pointsOutstanding, to: 6, of: statement)
-          if var segment = m.segment {
-            return segment.withUTF8 { segment in
-              bind(UnsafeRawBufferPointer(segment), to: 4, of: statement)
-              return sqlite3_step(statement)
-            }
-          }
-          sqlite3_bind_null(statement, 4)
-          return sqlite3_step(statement)
-        }
+  /// Rows one statement inserts: each run of a statement has a cost of its own, about
+  /// as much as a row's insert.
+  static let rowsPerInsert = 32
+
+  /// Inserts `members` as the rows of the snapshot `asOf`, `rowsPerInsert` at a time.
+  static func insert(_ members: some Sequence<RunSnapshot.Member>, asOf: String, in db: Database) throws {
+    // (as_of, member_id, level, segment, lifecycle, points_outstanding) a row: as_of is
+    // parameter 1 in every row, and row k's others are 2 + 5k to 6 + 5k.
+    func statement(rows: Int) throws -> Statement {
+      let values = (0..<rows).map { k in "(?1, " + (2...6).map { "?\($0 + 5 * k)" }.joined(separator: ", ") + ")" }
+      let statement = try db.makeStatement(
+        sql: "INSERT INTO member_snapshots (as_of, member_id, level, segment, lifecycle, points_outstanding) VALUES "
+          + values.joined(separator: ", "))
+      try check(bind(asOf, to: 1, of: statement.sqliteStatement), db)
+      return statement
+    }
+    // SQLite copies each text, so the batch's rows need not outlive the binds.
+    func run(_ insert: Statement, _ batch: [RunSnapshot.Member]) throws {
+      let statement = insert.sqliteStatement
+      for (k, m) in batch.enumerated() {
+        let first = Int32(2 + 5 * k)
+        try check(bind(m.memberID, to: first, of: statement), db)
+        try check(bind(m.level.map(Int64.init), to: first + 1, of: statement), db)
+        try check(bind(m.segment, to: first + 2, of: statement), db)
+        try check(bind(m.lifecycle, to: first + 3, of: statement), db)
+        try check(bind(m.pointsOutstanding, to: first + 4, of: statement), db)
       }
+      let code = sqlite3_step(statement)
+      sqlite3_reset(statement)
       guard code == SQLITE_DONE else { throw error(code, db) }
     }
-    sqlite3_reset(statement)
-    sqlite3_clear_bindings(statement)
+    let full = try statement(rows: rowsPerInsert)
+    var batch: [RunSnapshot.Member] = []
+    batch.reserveCapacity(rowsPerInsert)
+    for m in members {
+      batch.append(m)
+      if batch.count == rowsPerInsert {
+        try run(full, batch)
+        batch.removeAll(keepingCapacity: true)
+      }
+    }
+    if !batch.isEmpty { try run(try statement(rows: batch.count), batch) }
   }
 
   /// Appends the rows `select` (member_id, level, segment, lifecycle,
@@ -248,10 +254,7 @@ enum MemberRows {
   {
     let statement = select.sqliteStatement
     try check(bind(asOf, to: 1, of: statement), db)
-    defer {
-      sqlite3_reset(statement)
-      sqlite3_clear_bindings(statement)
-    }
+    defer { sqlite3_reset(statement) }
     // Segment and lifecycle names repeat: each is made once and shared.
     var names: [(bytes: [UInt8], name: String)] = []
     func name(_ column: Int32) -> String {
@@ -261,6 +264,7 @@ enum MemberRows {
       names.append((Array(bytes), name))
       return name
     }
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement, column) == SQLITE_NULL }
     while true {
       let code = sqlite3_step(statement)
       if code == SQLITE_DONE { break }
@@ -268,15 +272,14 @@ enum MemberRows {
       members.append(
         RunSnapshot.Member(
           memberID: String(decoding: text(0, of: statement), as: UTF8.self),
-          level: sqlite3_column_type(statement, 1) == SQLITE_NULL ? nil : Int(sqlite3_column_int64(statement, 1)),
-          segment: sqlite3_column_type(statement, 2) == SQLITE_NULL ? nil : name(2),
+          level: isNull(1) ? nil : Int(sqlite3_column_int64(statement, 1)),
+          segment: isNull(2) ? nil : name(2),
           lifecycle: name(3),
-          pointsOutstanding: sqlite3_column_type(statement, 4) == SQLITE_NULL
-            ? nil : sqlite3_column_int64(statement, 4)))
+          pointsOutstanding: isNull(4) ? nil : sqlite3_column_int64(statement, 4)))
     }
   }
 
-  /// The text of `column` in the current row, as SQLite holds it (valid until the next step).
+  /// The text of `column` in the current row, as SQLite holds it (until the next step).
   private static func text(_ column: Int32, of statement: OpaquePointer) -> UnsafeRawBufferPointer {
     guard let bytes = sqlite3_column_text(statement, column) else {
       return UnsafeRawBufferPointer(start: nil, count: 0)
@@ -284,20 +287,22 @@ enum MemberRows {
     return UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, column)))
   }
 
-  /// Binds `bytes` as text, read in place (the caller steps before they go); empty
-  /// text stays text, not NULL.
-  @discardableResult
-  private static func bind(_ bytes: UnsafeRawBufferPointer, to index: Int32, of statement: OpaquePointer) -> Int32 {
-    guard let base = bytes.baseAddress, bytes.count > 0 else { return sqlite3_bind_text(statement, index, "", 0, nil) }
-    return sqlite3_bind_text(statement, index, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+  /// SQLite's `SQLITE_TRANSIENT`: the bound text is copied at once.
+  private static let copied = unsafeBitCast(-1 as Int, to: sqlite3_destructor_type.self)
+
+  /// Binds `text` (NULL when nil; empty text stays text).
+  private static func bind(_ text: String?, to index: Int32, of statement: OpaquePointer) -> Int32 {
+    guard var text else { return sqlite3_bind_null(statement, index) }
+    return text.withUTF8 { bytes in
+      guard let base = bytes.baseAddress, bytes.count > 0 else {
+        return sqlite3_bind_text(statement, index, "", 0, nil)
+      }
+      return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+        sqlite3_bind_text(statement, index, $0, Int32(bytes.count), copied)
+      }
+    }
   }
 
-  /// Binds `text`, copied by SQLite (it outlives the call).
-  private static func bind(_ text: String, to index: Int32, of statement: OpaquePointer) -> Int32 {
-    sqlite3_bind_text(statement, index, text, -1, unsafeBitCast(-1 as Int, to: sqlite3_destructor_type.self))
-  }
-
-  @discardableResult
   private static func bind(_ value: Int64?, to index: Int32, of statement: OpaquePointer) -> Int32 {
     guard let value else { return sqlite3_bind_null(statement, index) }
     return sqlite3_bind_int64(statement, index, value)

@@ -115,7 +115,16 @@ import Testing
 
     let september = try run("2026-09-30")
     try store.save(RunSnapshot(run: september, inputs: [], withMembers: false), membersOf: september)
-    #expect(try store.previous(before: Day("2026-10-31")!) == RunSnapshot(run: september, inputs: []))
+    let stored = RunSnapshot(run: september, inputs: [])
+    #expect(stored.members.count > 3 * MemberRows.rowsPerInsert)
+    #expect(try store.previous(before: Day("2026-10-31")!) == stored)
+
+    // A row SQLite refuses (a member twice) fails the save whole: the run stored before
+    // stays as it was.
+    var twice = stored
+    twice.members.insert(twice.members[40], at: 41)
+    #expect(throws: LoyaltyError.self) { try store.save(twice) }
+    #expect(try store.previous(before: Day("2026-10-31")!) == stored)
   }
 
   /// A run has member rows from RFM on: one a member with a counted order; none when
