@@ -26,8 +26,8 @@ let package = Package(
     ),
     .target(name: "CSVStream", dependencies: ["CLibCSV"]),
     // Cache prefetch hints for the hash-table loops (static inline C), the direct
-    // write flag of the member-sized files, glibc's malloc policy and the idle
-    // scheduling class (hints to the allocator and the kernel that Swift has no words for).
+    // write flag of the member-sized files, glibc's malloc policy, the idle scheduling
+    // class and the swap of two folders (what Swift's Glibc module leaves out).
     .target(name: "CHints"),
     .target(
       name: "LoyaltyCore",

@@ -2,8 +2,10 @@
 // flag and SCHED_IDLE below need _GNU_SOURCE, which a header shared with Swift should
 // not define.
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -29,6 +31,17 @@ int loyalty_run_when_idle(void) {
   struct sched_param none = {0};
   return sched_setscheduler(0, SCHED_IDLE, &none);
 #else
+  return -1;
+#endif
+}
+
+int loyalty_exchange_paths(const char *a, const char *b) {
+#if defined(__linux__) && defined(RENAME_EXCHANGE)
+  return renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE);
+#else
+  (void)a;
+  (void)b;
+  errno = ENOSYS;
   return -1;
 #endif
 }

@@ -1,3 +1,4 @@
+import Foundation
 import LoyaltyCore
 import Testing
 
@@ -139,6 +140,21 @@ func readBytes(_ path: String) -> [UInt8]? {
       closedir(dir)
     }
     #expect(written == files.count)
+  }
+
+  /// Publishing over an earlier report leaves exactly the new files in its place and
+  /// nothing hidden beside it, by the one-step swap and by the two renames.
+  @Test(arguments: [true, false]) func publishingReplacesTheEarlierReportWhole(exchanging: Bool) throws {
+    let parent = "/tmp/loyalty-publish-\(getpid())-\(exchanging)"
+    defer { ReportFolder.removeTree(parent) }
+    let folder = parent + "/2026-10-31"
+    try ReportFolder.write([("report.md", "earlier\n"), ("members.csv", "member_id\n")], to: folder)
+    let staging = try StagingFolder(for: folder)
+    try ReportFolder.writeFile(staging.path + "/report.md", "later\n")
+    try staging.publish(exchanging: exchanging)
+    #expect(readText(folder + "/report.md") == "later\n")
+    #expect(access(folder + "/members.csv", F_OK) != 0)
+    #expect((try? FileManager.default.contentsOfDirectory(atPath: parent)) == ["2026-10-31"])
   }
 
   @Test(arguments: [1, 2]) func sampleReportIsByteIdentical(threads: Int) throws {

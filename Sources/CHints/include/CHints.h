@@ -24,4 +24,10 @@ void loyalty_keep_freed_memory(void);
 /// it runs when no other thread wants the core. 0 on success, -1 where there is none.
 int loyalty_run_when_idle(void);
 
+/// Swaps the two paths (both must exist) in one step, Linux's `renameat2` with
+/// RENAME_EXCHANGE: each name then holds what the other held, with no instant where
+/// either is missing. 0 on success; -1 with errno set where the file system or the
+/// system has no such step (EINVAL, ENOSYS).
+int loyalty_exchange_paths(const char *a, const char *b);
+
 #endif

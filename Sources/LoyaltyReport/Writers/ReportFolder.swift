@@ -1,3 +1,4 @@
+import CHints
 import Foundation
 import LoyaltyCore
 
@@ -305,8 +306,17 @@ public final class StagingFolder {
   }
 
   /// Moves the folder into place, replacing an earlier report (which is kept when the
-  /// move fails).
-  public func publish() throws(LoyaltyError) {
+  /// move fails). Over an earlier report the two folders are swapped in one step where
+  /// the system can (`loyalty_exchange_paths`), so no instant is without a report; the
+  /// earlier report then sits under the staging name and is removed (a stop before
+  /// that leaves it to the next run's clean-up of staging folders). Elsewhere, or with
+  /// `exchanging` false, the earlier report is renamed aside first.
+  public func publish(exchanging: Bool = true) throws(LoyaltyError) {
+    if exchanging && access(target, F_OK) == 0 && loyalty_exchange_paths(path, target) == 0 {
+      published = true
+      ReportFolder.removeTree(path)
+      return
+    }
     let previous =
       ReportFolder.parentDirectory(target) + "/." + ReportFolder.lastComponent(target) + ".previous-\(getpid())"
     var moved = false
