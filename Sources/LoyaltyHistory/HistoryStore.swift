@@ -295,7 +295,7 @@ enum MemberRows {
     guard var text else { return sqlite3_bind_null(statement, index) }
     return text.withUTF8 { bytes in
       guard let base = bytes.baseAddress, bytes.count > 0 else {
-        return sqlite3_bind_text(statement, index, "", 0, nil)
+        return sqlite3_bind_text(statement, index, "", 0, copied)
       }
       return base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
         sqlite3_bind_text(statement, index, $0, Int32(bytes.count), copied)
