@@ -201,7 +201,8 @@ public final class HistoryStore {
 
 /// The member rows of a snapshot, stored and read through SQLite's own calls on GRDB's
 /// prepared statements: tens of millions of rows, where GRDB's arguments and rows (a
-/// boxed value a column) took most of the time. The columns and values are the same.
+/// boxed value a column) took most of the time. The columns and values are those GRDB
+/// stored, except that text keeps every byte (GRDB's ended at a NUL byte).
 enum MemberRows {
   /// Rows one statement inserts: each run of a statement has a cost of its own, about
   /// as much as a row's insert.
@@ -257,34 +258,35 @@ enum MemberRows {
     defer { sqlite3_reset(statement) }
     // Segment and lifecycle names repeat: each is made once and shared.
     var names: [(bytes: [UInt8], name: String)] = []
-    func name(_ column: Int32) -> String {
-      let bytes = text(column, of: statement)
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement, column) == SQLITE_NULL }
+    // A column's text as SQLite holds it (until the next step); SQLite gives no
+    // pointer for a value that is not NULL only when it runs out of memory.
+    func text(_ column: Int32) throws -> UnsafeRawBufferPointer {
+      guard let bytes = sqlite3_column_text(statement, column) else {
+        if isNull(column) { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        throw error(sqlite3_errcode(db.sqliteConnection), db)
+      }
+      return UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, column)))
+    }
+    func name(_ column: Int32) throws -> String {
+      let bytes = try text(column)
       if let known = names.first(where: { $0.bytes.elementsEqual(bytes) }) { return known.name }
       let name = String(decoding: bytes, as: UTF8.self)
       names.append((Array(bytes), name))
       return name
     }
-    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement, column) == SQLITE_NULL }
     while true {
       let code = sqlite3_step(statement)
       if code == SQLITE_DONE { break }
       guard code == SQLITE_ROW else { throw error(code, db) }
       members.append(
         RunSnapshot.Member(
-          memberID: String(decoding: text(0, of: statement), as: UTF8.self),
+          memberID: String(decoding: try text(0), as: UTF8.self),
           level: isNull(1) ? nil : Int(sqlite3_column_int64(statement, 1)),
-          segment: isNull(2) ? nil : name(2),
-          lifecycle: name(3),
+          segment: isNull(2) ? nil : try name(2),
+          lifecycle: try name(3),
           pointsOutstanding: isNull(4) ? nil : sqlite3_column_int64(statement, 4)))
     }
-  }
-
-  /// The text of `column` in the current row, as SQLite holds it (until the next step).
-  private static func text(_ column: Int32, of statement: OpaquePointer) -> UnsafeRawBufferPointer {
-    guard let bytes = sqlite3_column_text(statement, column) else {
-      return UnsafeRawBufferPointer(start: nil, count: 0)
-    }
-    return UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, column)))
   }
 
   /// SQLite's `SQLITE_TRANSIENT`: the bound text is copied at once.

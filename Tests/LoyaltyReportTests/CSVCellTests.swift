@@ -83,6 +83,23 @@ func textCellsAreGuardedAndQuoted(value: String, expected: String) {
     csv.unsigned(v, width: width)
     #expect(String(decoding: csv.bytes(), as: UTF8.self) == expected)
   }
+  // Every digit count, below, at and above each power of ten, at widths below, at and
+  // above it, into one writer that grows past its first buffer on the way.
+  var all = ByteCSV(reserve: 8)
+  var allText = ""
+  var powerOfTen: UInt64 = 1
+  for k in 0...19 {
+    for v in [powerOfTen - 1, powerOfTen, powerOfTen + 1, UInt64.max - powerOfTen + 1] {
+      for width in [1, k, k + 1, k + 3] {
+        all.unsigned(v, width: width)
+        all.comma()
+        let text = String(v)
+        allText += String(repeating: "0", count: max(0, width - text.count)) + text + ","
+      }
+    }
+    if k < 19 { powerOfTen *= 10 }
+  }
+  #expect(String(decoding: all.bytes(), as: UTF8.self) == allText)
   for (minor, digits, expected) in [
     (0 as Int64, 2, "0.00"), (5, 2, "0.05"), (-5, 2, "-0.05"), (14412, 2, "144.12"), (100, 0, "100"), (7, 3, "0.007"),
   ] {

@@ -1,3 +1,4 @@
+import CHints
 import Foundation
 import LoyaltyCore
 import Testing
@@ -154,6 +155,27 @@ func readBytes(_ path: String) -> [UInt8]? {
     try staging.publish(exchanging: exchanging)
     #expect(readText(folder + "/report.md") == "later\n")
     #expect(access(folder + "/members.csv", F_OK) != 0)
+    #expect((try? FileManager.default.contentsOfDirectory(atPath: parent)) == ["2026-10-31"])
+    // The swap was the way taken wherever this file system can swap two folders.
+    let probe = ["/a", "/b"].map { parent + $0 }
+    for path in probe { mkdir(path, 0o755) }
+    let canSwap = loyalty_exchange_paths(probe[0], probe[1]) == 0
+    #expect(staging.swapped == (exchanging && canSwap))
+  }
+
+  /// An earlier report a run left aside (stopped between the two renames of a publish
+  /// that could not swap) is put back when the target is missing, and removed when a
+  /// report stands there.
+  @Test func anEarlierReportLeftAsideIsPutBackOrRemoved() throws {
+    let parent = "/tmp/loyalty-aside-\(getpid())"
+    defer { ReportFolder.removeTree(parent) }
+    let folder = parent + "/2026-10-31"
+    try ReportFolder.write([("report.md", "earlier\n")], to: parent + "/.2026-10-31.previous-1")
+    _ = try StagingFolder(for: folder)
+    #expect(readText(folder + "/report.md") == "earlier\n")
+    try ReportFolder.write([("report.md", "aside\n")], to: parent + "/.2026-10-31.previous-2")
+    _ = try StagingFolder(for: folder)
+    #expect(readText(folder + "/report.md") == "earlier\n")
     #expect((try? FileManager.default.contentsOfDirectory(atPath: parent)) == ["2026-10-31"])
   }
 

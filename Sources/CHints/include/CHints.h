@@ -26,8 +26,8 @@ int loyalty_run_when_idle(void);
 
 /// Swaps the two paths (both must exist) in one step, Linux's `renameat2` with
 /// RENAME_EXCHANGE: each name then holds what the other held, with no instant where
-/// either is missing. 0 on success; -1 with errno set where the file system or the
-/// system has no such step (EINVAL, ENOSYS).
+/// either is missing. 0 on success; -1 with errno set on any failure, which changes
+/// nothing (EINVAL or ENOSYS where the file system or the system has no such step).
 int loyalty_exchange_paths(const char *a, const char *b);
 
 #endif

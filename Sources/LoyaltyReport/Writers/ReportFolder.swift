@@ -232,16 +232,21 @@ public enum ReportFolder {
   /// Removes staging folders a killed run left behind (their owner is gone: the
   /// output lock is held while this runs).
   static func removeStale(prefix: String, in parent: String) {
-    guard let dir = opendir(parent) else { return }
-    var stale: [String] = []
+    for path in entries(prefix: prefix, in: parent) { removeTree(path) }
+  }
+
+  /// The paths in `parent` whose names start with `prefix`, in name order.
+  static func entries(prefix: String, in parent: String) -> [String] {
+    guard let dir = opendir(parent) else { return [] }
+    var found: [String] = []
     while let entry = readdir(dir) {
       let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
         String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
       }
-      if name.hasPrefix(prefix) { stale.append(parent + "/" + name) }
+      if name.hasPrefix(prefix) { found.append(parent + "/" + name) }
     }
     closedir(dir)
-    for path in stale { removeTree(path) }
+    return found.sorted()
   }
 
   /// `rm -rf` for the folders this type creates (flat: files only).
@@ -272,12 +277,21 @@ public final class StagingFolder {
   /// The report folder it becomes.
   public let target: String
   private var published = false
+  /// Whether `publish` swapped the folders in one step (for the tests).
+  private(set) var swapped = false
 
   /// Creates the staging folder for `target`, removing any a killed run left behind.
   /// Hold the target's `OutputLock` first.
   public init(for target: String) throws(LoyaltyError) {
-    try Self.checkReplaceable(target)
     let parent = ReportFolder.parentDirectory(target)
+    // A run stopped between the two renames of `publish` (where the folders could not
+    // be swapped) left the earlier report aside: it is put back when the target is
+    // missing, and removed otherwise.
+    for previous in ReportFolder.entries(prefix: "." + ReportFolder.lastComponent(target) + ".previous-", in: parent) {
+      if access(target, F_OK) != 0 && rename(previous, target) == 0 { continue }
+      ReportFolder.removeTree(previous)
+    }
+    try Self.checkReplaceable(target)
     try ReportFolder.makeDirectories(parent)
     self.target = target
     path = parent + "/." + ReportFolder.lastComponent(target) + ".partial-\(getpid())"
@@ -314,6 +328,7 @@ public final class StagingFolder {
   public func publish(exchanging: Bool = true) throws(LoyaltyError) {
     if exchanging && access(target, F_OK) == 0 && loyalty_exchange_paths(path, target) == 0 {
       published = true
+      swapped = true
       ReportFolder.removeTree(path)
       return
     }
