@@ -77,11 +77,10 @@ public final class HistoryStore {
     try save(snapshot, members: snapshot.members)
   }
 
-  /// Stores `snapshot` with the members of `run` as its member rows, each made as it
-  /// is stored (`RunSnapshot.members(of:)`), so that a run's members need not be listed
-  /// first; the snapshot's own list is not read.
-  public func save(_ snapshot: RunSnapshot, membersOf run: RunResult) throws(LoyaltyError) {
-    try save(snapshot, members: RunSnapshot.members(of: run))
+  /// Stores the snapshot of `run`, its member rows each made as it is stored
+  /// (`RunSnapshot.members(of:)`), so that a run's members are never listed whole.
+  public func save(run: RunResult, inputs: [InputFingerprint]) throws(LoyaltyError) {
+    try save(RunSnapshot(run: run, inputs: inputs, withMembers: false), members: RunSnapshot.members(of: run))
   }
 
   /// Stores `snapshot` with `members` as its member rows. Internal and generic, so that

@@ -73,8 +73,14 @@ extension ReportBuilder {
     // This run's member j, made once as the join reaches it.
     var next = now.isEmpty ? nil : now[0]
     while i < old.count || j < now.count {
-      // Both lists are in member_id byte order.
-      let order = next.map { b in i < old.count ? RunSnapshot.compareMemberIDs(b.memberID, old[i].memberID) : -1 } ?? 1
+      // Both lists are in member_id byte order: this run's member j comes before the
+      // previous run's member i (new), is it (in both), or comes after it (gone).
+      let order: Int
+      if let b = next {
+        order = i < old.count ? RunSnapshot.compareMemberIDs(b.memberID, old[i].memberID) : -1
+      } else {
+        order = 1
+      }
       if order == 0, let b = next {
         let a = old[i]
         inBoth += 1

@@ -69,7 +69,7 @@ struct RunCommand: ParsableCommand {
     try builder.write(into: staging, identityFile: identityFile, includeTimings: !noTimings) {
       () throws(LoyaltyError) in
       if let store, until >= .rfm {
-        try store.save(RunSnapshot(run: result, inputs: inputs, withMembers: false), membersOf: result)
+        try store.save(run: result, inputs: inputs)
         logger.info("run stored in \(store.path)")
       }
     }

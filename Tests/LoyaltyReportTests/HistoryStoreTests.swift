@@ -115,7 +115,7 @@ import Testing
     #expect(back.map { Array($0.memberID.utf8) } == byBytes.map { Array($0.memberID.utf8) })
 
     let september = try run("2026-09-30")
-    try store.save(RunSnapshot(run: september, inputs: [], withMembers: false), membersOf: september)
+    try store.save(run: september, inputs: [])
     let stored = RunSnapshot(run: september, inputs: [])
     #expect(stored.members.count > 3 * MemberRows.rowsPerInsert)
     #expect(try store.previous(before: Day("2026-10-31")!) == stored)
