@@ -12,6 +12,11 @@ public final class MappedFile: @unchecked Sendable {
   /// The whole file's bytes; empty for an empty file.
   public let bytes: UnsafeRawBufferPointer
   private let mapping: UnsafeMutableRawPointer?
+  /// Kept open while mapped, so that `isUnchanged` asks about the file mapped even
+  /// when another has since taken its name.
+  private let descriptor: Int32
+  /// The size and modification time when mapped.
+  private let opened: (size: Int, seconds: Int, nanoseconds: Int)
 
   /// Maps `path` read-only.
   /// - Throws: `CSVError.unreadable` when the file is missing or cannot be mapped.
@@ -21,14 +26,18 @@ public final class MappedFile: @unchecked Sendable {
     guard fd >= 0 else {
       throw .unreadable(path: path, reason: String(cString: strerror(errno)))
     }
-    defer { close(fd) }
     var info = stat()
     guard fstat(fd, &info) == 0 else {
-      throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+      let reason = String(cString: strerror(errno))
+      close(fd)
+      throw .unreadable(path: path, reason: reason)
     }
     if (info.st_mode & S_IFMT) == S_IFDIR {
+      close(fd)
       throw .unreadable(path: path, reason: "it is a directory")
     }
+    descriptor = fd
+    opened = Self.stamp(info)
     let size = Int(info.st_size)
     if size == 0 {
       mapping = nil
@@ -36,7 +45,9 @@ public final class MappedFile: @unchecked Sendable {
       return
     }
     guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
-      throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+      let reason = String(cString: strerror(errno))
+      close(fd)
+      throw .unreadable(path: path, reason: reason)
     }
     madvise(base, size, MADV_SEQUENTIAL)
     mapping = base
@@ -54,7 +65,24 @@ public final class MappedFile: @unchecked Sendable {
     madvise(base + start, end - start, MADV_DONTNEED)
   }
 
+  /// False when the file mapped has changed size or been written since it was mapped
+  /// (another program rewriting the export meanwhile): its bytes are then no longer
+  /// the ones read, and reading past a new, shorter end would stop the process.
+  public func isUnchanged() -> Bool {
+    var info = stat()
+    return fstat(descriptor, &info) == 0 && Self.stamp(info) == opened
+  }
+
+  private static func stamp(_ info: stat) -> (size: Int, seconds: Int, nanoseconds: Int) {
+    #if canImport(Darwin)
+      (Int(info.st_size), Int(info.st_mtimespec.tv_sec), Int(info.st_mtimespec.tv_nsec))
+    #else
+      (Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec))
+    #endif
+  }
+
   deinit {
     if let mapping { munmap(mapping, bytes.count) }
+    close(descriptor)
   }
 }

@@ -63,9 +63,11 @@ public struct ReportBuilder: Sendable {
       let small = LowPriorityTask { [self] () throws(LoyaltyError) in
         files(includeTimings: includeTimings, memberSized: false)
       }
+      try checkRejectSources()
       for file in memberSizedFiles(skippingIdentity: identityFile != nil) {
         try file.write(into: staging.path, threads: run.request.threads)
       }
+      try checkRejectSources()
       for file in try small.value() {
         try ReportFolder.writeFile(staging.path + "/" + file.name, file.contents)
       }
@@ -153,6 +155,18 @@ public struct ReportBuilder: Sendable {
     return files
   }
 
+  /// Stops the run when an orders file whose future orders rejects.csv reads back
+  /// (see `RejectList`) has changed since it was read: before rejects.csv is written
+  /// (a shorter file cannot be read safely), and after it (its rows would not be the
+  /// records read).
+  func checkRejectSources() throws(LoyaltyError) {
+    let changed = run.ingest.rejects.changedSources()
+    guard !changed.isEmpty else { return }
+    throw .input(
+      "\(changed.joined(separator: ", ")) changed while the run was using it (its size or modification time differs from when it was read), so the rejected orders' records cannot be written as read; run again once the export is complete."
+    )
+  }
+
   /// rejects.csv: a row per reject (millions when an export runs far past as-of): the
   /// orders files' rejects (in input order, each by line), then the id map's; each
   /// list is read where it stands, not joined into a copy.
@@ -190,6 +204,8 @@ public struct ReportBuilder: Sendable {
           }
         }
       }
+      // Their future orders' records are read from the mapped files: those pages go.
+      orders.releaseRecords(range.clamped(to: 0..<orders.count))
     }
   }
 

@@ -2,6 +2,12 @@ import Testing
 
 @testable import LoyaltyCore
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 private let header =
   "order_id,channel,customer_ref,order_time,amount,status,refund_amount,refund_time,phone_hash,email_hash\n"
 private let asOf = Day("2026-10-31")!
@@ -226,6 +232,68 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
     list.shiftLines(by: 10)
     #expect(list.map(\.line) == [12, 14, 14, 19])
     #expect(list != RejectList(given))
+  }
+
+  /// A future order's reason and record are not held but read back from its file when
+  /// the reject is read: the rows are the ones the records and dates give, in line
+  /// order among the scan's rejects, over two files and in one chunk or several; they
+  /// read the same after their pages are given back; a file written since is named.
+  @Test(arguments: [1, 3]) func futureOrdersAreReadBackFromTheirFile(threads: Int) throws {
+    let head = "order_id,channel,customer_ref,order_time,amount\n"
+    var first = head
+    var expected: [(line: Int, code: RejectCode, record: String)] = []
+    for k in 0..<30 {
+      let line = k + 2
+      switch k % 5 {
+      case 0:
+        first += "f\(k),web,u\(k),2026-12-0\(k % 9 + 1),10.00\n"
+        expected.append((line, .futureOrder, "f\(k),web,u\(k),2026-12-0\(k % 9 + 1),10.00"))
+      case 1:
+        first += "b\(k),web,u\(k),2026-13-01,10.00\n"
+        expected.append((line, .badDate, "b\(k),web,u\(k),2026-13-01,10.00"))
+      case 2:
+        first += "q\(k),\"we,b\",\"u\(k)\",2027-01-0\(k % 9 + 1)T08:00:00,1.50\r\n"
+        expected.append((line, .futureOrder, "q\(k),\"we,b\",\"u\(k)\",2027-01-0\(k % 9 + 1)T08:00:00,1.50"))
+      default:
+        first += "o\(k),web,u\(k),2026-0\(k % 9 + 1)-15,10.00\n"
+      }
+    }
+    let second = head + "s1,app,a1,2026-10-31,5.00\ns2,app,a2,2026-11-01,5.00\n"
+    let paths = [temporaryFile(first), temporaryFile(second, name: "later.csv")]
+    var config = InputConfig()
+    config.maxRejectShare = 1
+    let r = try OrderIngest.run(
+      paths: paths, config: config, linkKeys: [], asOf: asOf, threads: threads, chunkThreshold: 1)
+    let rows = r.rejects.map { ($0.file, $0.line, $0.code, $0.record) }
+    let want =
+      expected.map { (paths[0], $0.line, $0.code, $0.record) } + [
+        (paths[1], 3, .futureOrder, "s2,app,a2,2026-11-01,5.00")
+      ]
+    #expect(rows.count == want.count)
+    for (got, wanted) in zip(rows, want) { #expect(got == wanted) }
+    let futureDates = r.rejects.filter { $0.code == .futureOrder }.map(\.record).map { record in
+      String(record.split(separator: ",").reversed()[1].prefix(10))
+    }
+    #expect(
+      r.rejects.filter { $0.code == .futureOrder }.map(\.reason)
+        == futureDates.map { "The order date \($0) is after the as-of date 2026-10-31." })
+    let before = Array(r.rejects)
+    r.rejects.releaseRecords(0..<r.rejects.count)
+    #expect(Array(r.rejects) == before)
+    #expect(r.rejects.changedSources().isEmpty)
+    let file = fopen(paths[1], "ab")!
+    fputs("s3,app,a3,2026-01-01,5.00\n", file)
+    fclose(file)
+    #expect(r.rejects.changedSources() == [paths[1]])
+  }
+
+  /// A future order's reason, made without a String: four-digit years padded, others
+  /// as `Day` writes them.
+  @Test func aFutureOrdersReasonIsWrittenInPlace() {
+    let reason = RejectList.withFutureReason(
+      day: Day(year: 987, month: 3, day: 4)!, asOf: Day(year: 12345, month: 11, day: 30)!
+    ) { String(decoding: $0, as: UTF8.self) }
+    #expect(reason == "The order date 0987-03-04 is after the as-of date 12345-11-30.")
   }
 
   /// A refund keeps to its own order when rows before it are rejected after the scan

@@ -143,6 +143,37 @@ func readBytes(_ path: String) -> [UInt8]? {
     #expect(written == files.count)
   }
 
+  /// rejects.csv reads future orders' records back from their file: a file written to
+  /// after the run read it stops the report with a sentence naming it (exit 2), and
+  /// no folder is published.
+  @Test func anOrdersFileChangedSinceReadStopsTheReport() throws {
+    let parent = "/tmp/loyalty-changed-\(getpid())"
+    defer { ReportFolder.removeTree(parent) }
+    try ReportFolder.write(
+      [
+        (
+          "orders.csv",
+          "order_id,channel,customer_ref,order_time,amount\no1,web,u1,2026-10-01,10.00\no2,web,u2,2026-11-02,5.00\n"
+        )
+      ], to: parent + "/in")
+    let orders = parent + "/in/orders.csv"
+    let request = RunRequest(
+      ordersPaths: [orders], idMapPath: nil, asOf: Day("2026-10-31")!, config: LoyaltyConfig(), threads: 1,
+      until: .rfm)
+    let builder = ReportBuilder(run: try Pipeline.run(request), inputs: [])
+    #expect(builder.run.ingest.rejects.map(\.record) == ["o2,web,u2,2026-11-02,5.00"])
+    let file = fopen(orders, "ab")!
+    fputs("o3,web,u3,2026-10-03,1.00\n", file)
+    fclose(file)
+    #expect {
+      try builder.write(to: parent + "/report", includeTimings: false)
+    } throws: { error in
+      let error = error as? LoyaltyError
+      return error?.exitCode == 2 && error?.description.contains("\(orders) changed while the run was using it") == true
+    }
+    #expect(access(parent + "/report", F_OK) != 0)
+  }
+
   /// Publishing over an earlier report leaves exactly the new files in its place and
   /// nothing hidden beside it, by the one-step swap and by the two renames.
   @Test(arguments: [true, false]) func publishingReplacesTheEarlierReportWhole(exchanging: Bool) throws {

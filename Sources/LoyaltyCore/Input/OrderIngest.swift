@@ -102,8 +102,6 @@ struct IngestState {
   let config: InputConfig
   let linkKeyNames: [String]
   let asOf: Day
-  /// The end of a future order's reason, written once.
-  let asOfText: String
   let threads: Int
   var table: OrderTable
   var files: [FileCounts] = []
@@ -120,7 +118,6 @@ struct IngestState {
   init(config: InputConfig, linkKeys: [String], asOf: Day, threads: Int) {
     self.config = config
     self.asOf = asOf
-    asOfText = "\(asOf)."
     self.threads = max(1, threads)
     linkKeyNames = linkKeys
     table = OrderTable(linkKeyCount: linkKeys.count, businessOffsetSeconds: config.businessOffsetSeconds)
@@ -242,7 +239,7 @@ struct IngestState {
       for k in chunk.rejects.indices { counts.byCode[chunk.rejects.code(k), default: 0] += 1 }
       fileRejects.append(contentsOf: chunk.rejects)
       merge(
-        &chunk, firstCopy: firstCopy, mayBecomeTable: isFirstChunk, bytes: bytes, path: path, counts: &counts,
+        &chunk, firstCopy: firstCopy, mayBecomeTable: isFirstChunk, file: file, path: path, counts: &counts,
         rejects: &fileRejects, lineCursor: &lineCursor)
       isFirstChunk = false
     }
@@ -346,7 +343,7 @@ struct IngestState {
   /// reject. Only a file's first chunk (`mayBecomeTable`) may become the table itself:
   /// the later chunks' interners have given back their lookup tables.
   mutating func merge(
-    _ chunk: inout ChunkState, firstCopy: [Bool], mayBecomeTable: Bool, bytes: UnsafeRawBufferPointer, path: String,
+    _ chunk: inout ChunkState, firstCopy: [Bool], mayBecomeTable: Bool, file: MappedFile, path: String,
     counts: inout FileCounts, rejects: inout RejectList, lineCursor: inout LineCursor
   ) {
     // Duplicates and future orders become rejects; the other rows are kept.
@@ -366,7 +363,7 @@ struct IngestState {
         kept.reserveCapacity(chunk.table.count)
       }
       let code = reject(
-        chunk, row: i, duplicate: !isNew, bytes: bytes, path: path, lineCursor: &lineCursor, into: &rejects)
+        chunk, row: i, duplicate: !isNew, file: file, path: path, lineCursor: &lineCursor, into: &rejects)
       counts.rejected += 1
       counts.byCode[code, default: 0] += 1
     }
@@ -473,18 +470,19 @@ struct IngestState {
   }
 
   /// Adds the reject of row `row` of `chunk` to `rejects` and returns its code: a later
-  /// copy of an order, or an order after as-of. Its line is found by counting line
-  /// feeds on from the last one looked up.
+  /// copy of an order, or an order after as-of (whose record stays in `file`, see
+  /// `RejectList`). Its line is found by counting line feeds on from the last one
+  /// looked up.
   func reject(
-    _ chunk: ChunkState, row: Int, duplicate: Bool, bytes: UnsafeRawBufferPointer, path: String,
+    _ chunk: ChunkState, row: Int, duplicate: Bool, file: MappedFile, path: String,
     lineCursor: inout LineCursor, into rejects: inout RejectList
   ) -> RejectCode {
     let start = chunk.rawStart[row]
-    let line = lineCursor.line(at: start, in: bytes)
+    let line = lineCursor.line(at: start, in: file.bytes)
     let layout = chunk.layout
     if duplicate {
       let (raw, orderID, channel) =
-        CSVScanner.record(bytes, at: start, path: path) { record in
+        CSVScanner.record(file.bytes, at: start, path: path) { record in
           (record.rawString, record.string(layout.orderID), record.string(layout.channel))
         } ?? ("", "", "")
       rejects.append(
@@ -493,15 +491,7 @@ struct IngestState {
           reason: "Order '\(orderID)' on channel '\(channel)' appeared earlier; the first is kept.", record: raw))
       return .duplicateOrder
     }
-    let reason = "The order date \(chunk.table.day(row)) is after the as-of date " + asOfText
-    let appended: Void? = CSVScanner.withRawRecord(bytes, at: start, path: path) { raw in
-      rejects.append(file: path, line: line, code: .futureOrder, reason: reason, record: raw)
-    }
-    if appended == nil {
-      rejects.append(
-        file: path, line: line, code: .futureOrder, reason: reason, record: UnsafeRawBufferPointer(start: nil, count: 0)
-      )
-    }
+    rejects.appendFutureOrder(file: path, source: file, line: line, start: start, day: chunk.table.day(row), asOf: asOf)
     return .futureOrder
   }
 }

@@ -1,3 +1,5 @@
+import CSVStream
+
 /// Why a record was not accepted (SPEC 1.2). The raw value is the code in `rejects.csv`.
 public enum RejectCode: String, Sendable, CaseIterable, Comparable {
   case columnCount = "column_count"
@@ -44,17 +46,36 @@ public struct Reject: Sendable, Equatable {
 
 /// Rejected records, in the order they were added: held as columns and two byte
 /// arenas (reasons and raw records) instead of a `Reject` of three Strings each, so
-/// that hundreds of thousands of rejects (an as-of months back rejects every later
-/// order) cost no allocation each, and `rejects.csv` copies their bytes straight out.
-/// Reading an element makes its `Reject`.
+/// that a reject costs no allocation of its own, and `rejects.csv` copies their bytes
+/// straight out. Reading an element makes its `Reject`.
+///
+/// A future order (millions when the as-of is months before the export's end: every
+/// later order) holds neither: its reason is made from its date when read, and its
+/// record is read again from the mapped file, where it starts at a kept offset. That
+/// is about 40 bytes a reject instead of about 200. `changedSources` names the
+/// files that no longer hold the bytes read.
 public struct RejectList: Sendable, Equatable, RandomAccessCollection {
   /// The distinct file names, in the order first met.
   private var files: [String] = []
+  /// For each distinct file, where its future orders are read from: the mapped file
+  /// and the as-of date (nil while it has none).
+  private var futureSources: [FutureSource?] = []
   private var fileOf: [Int32] = []
   private var lines: [Int] = []
   private var codes: [RejectCode] = []
+  /// Where reject i's reason and record are: `slots[i] >= 0` is element `slots[i]` of
+  /// `reasons` and `records`; otherwise future order `~slots[i]`.
+  private var slots: [Int] = []
   private var reasons = ByteStrings()
   private var records = ByteStrings()
+  /// A future order's record offset in its file, and its business date.
+  private var futureStarts: [Int] = []
+  private var futureDays: [Day] = []
+
+  private struct FutureSource: Sendable {
+    let file: MappedFile
+    let asOf: Day
+  }
 
   public init() {}
 
@@ -66,7 +87,11 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
   public var endIndex: Int { lines.count }
 
   public subscript(i: Int) -> Reject {
-    Reject(file: files[Int(fileOf[i])], line: lines[i], code: codes[i], reason: reasons[i], record: records[i])
+    withCells(i) { file, line, code, reason, record in
+      Reject(
+        file: file, line: line, code: code, reason: String(decoding: reason, as: UTF8.self),
+        record: String(decoding: record, as: UTF8.self))
+    }
   }
 
   /// Calls `body` with reject `i`'s cells, the reason and the record as bytes.
@@ -77,8 +102,65 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
       _ record: UnsafeRawBufferPointer
     ) -> R
   ) -> R {
-    reasons.withBytes(i) { reason in
-      records.withBytes(i) { record in body(files[Int(fileOf[i])], lines[i], codes[i], reason, record) }
+    let f = Int(fileOf[i])
+    let slot = slots[i]
+    if slot >= 0 {
+      return reasons.withBytes(slot) { reason in
+        records.withBytes(slot) { record in body(files[f], lines[i], codes[i], reason, record) }
+      }
+    }
+    guard let source = futureSources[f] else { preconditionFailure("a future order without its file") }
+    let start = futureStarts[~slot]
+    return Self.withFutureReason(day: futureDays[~slot], asOf: source.asOf) { reason in
+      // A record no longer found (the file changed, see `changedSources`) is empty.
+      CSVScanner.withRawRecord(source.file.bytes, at: start, path: files[f]) { record in
+        body(files[f], lines[i], codes[i], reason, record)
+      } ?? body(files[f], lines[i], codes[i], reason, UnsafeRawBufferPointer(start: nil, count: 0))
+    }
+  }
+
+  /// The reason of a future order: "The order date 2026-11-02 is after the as-of date
+  /// 2026-10-31.", made in a buffer on the stack.
+  static func withFutureReason<R>(day: Day, asOf: Day, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 96) { buffer in
+      var n = 0
+      func put(_ text: StaticString) {
+        text.withUTF8Buffer { bytes in
+          for byte in bytes {
+            buffer[n] = byte
+            n += 1
+          }
+        }
+      }
+      func put(_ value: Int, width: Int) {
+        var rest = value
+        for k in stride(from: width - 1, through: 0, by: -1) {
+          buffer[n + k] = UInt8(48 + rest % 10)
+          rest /= 10
+        }
+        n += width
+      }
+      func put(_ day: Day) {
+        let (year, month, dayOfMonth) = day.civil
+        guard (0...9999).contains(year) else {
+          for byte in day.description.utf8 {
+            buffer[n] = byte
+            n += 1
+          }
+          return
+        }
+        put(year, width: 4)
+        put("-")
+        put(month, width: 2)
+        put("-")
+        put(dayOfMonth, width: 2)
+      }
+      put("The order date ")
+      put(day)
+      put(" is after the as-of date ")
+      put(asOf)
+      put(".")
+      return body(UnsafeRawBufferPointer(start: buffer.baseAddress, count: n))
     }
   }
 
@@ -101,8 +183,26 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
     fileOf.append(index(of: file))
     lines.append(line)
     codes.append(code)
+    slots.append(reasons.count)
     reasons.append(reason)
     records.append(record)
+  }
+
+  /// Appends a future order of `source` (named `file`) dated `day`, whose record starts
+  /// at byte `start`: its reason and record are read when the reject is.
+  mutating func appendFutureOrder(file: String, source: MappedFile, line: Int, start: Int, day: Day, asOf: Day) {
+    let f = index(of: file)
+    if let known = futureSources[Int(f)] {
+      precondition(known.file === source && known.asOf == asOf, "one file's future orders, read once")
+    } else {
+      futureSources[Int(f)] = FutureSource(file: source, asOf: asOf)
+    }
+    fileOf.append(f)
+    lines.append(line)
+    codes.append(.futureOrder)
+    slots.append(~futureStarts.count)
+    futureStarts.append(start)
+    futureDays.append(day)
   }
 
   public mutating func append(contentsOf other: RejectList) {
@@ -111,12 +211,27 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
       self = other  // shared, not copied
       return
     }
-    let map = other.files.map { index(of: $0) }
+    let map = other.files.indices.map { k in
+      let f = index(of: other.files[k])
+      if let source = other.futureSources[k] {
+        if let known = futureSources[Int(f)] {
+          precondition(known.file === source.file && known.asOf == source.asOf, "one file's future orders, read once")
+        } else {
+          futureSources[Int(f)] = source
+        }
+      }
+      return f
+    }
     fileOf += other.fileOf.lazy.map { map[Int($0)] }
     lines += other.lines
     codes += other.codes
+    let held = reasons.count
+    let future = futureStarts.count
+    slots += other.slots.lazy.map { $0 >= 0 ? $0 + held : ~(~$0 + future) }
     reasons.append(contentsOf: other.reasons)
     records.append(contentsOf: other.records)
+    futureStarts += other.futureStarts
+    futureDays += other.futureDays
   }
 
   /// Moves every reject's line `shift` lines on.
@@ -131,22 +246,62 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
     let order = lines.indices.sorted { lines[$0] != lines[$1] ? lines[$0] < lines[$1] : $0 < $1 }
     var sorted = RejectList()
     sorted.files = files
+    sorted.futureSources = futureSources
     sorted.fileOf = order.map { fileOf[$0] }
     sorted.lines = order.map { lines[$0] }
     sorted.codes = order.map { codes[$0] }
-    sorted.reasons.reserve(count: count, bytes: reasons.byteCount)
-    sorted.records.reserve(count: count, bytes: records.byteCount)
+    sorted.slots.reserveCapacity(count)
+    sorted.reasons.reserve(count: reasons.count, bytes: reasons.byteCount)
+    sorted.records.reserve(count: records.count, bytes: records.byteCount)
+    sorted.futureStarts.reserveCapacity(futureStarts.count)
+    sorted.futureDays.reserveCapacity(futureDays.count)
     for k in order {
-      sorted.reasons.append(k, of: reasons)
-      sorted.records.append(k, of: records)
+      let slot = slots[k]
+      if slot >= 0 {
+        sorted.slots.append(sorted.reasons.count)
+        sorted.reasons.append(slot, of: reasons)
+        sorted.records.append(slot, of: records)
+      } else {
+        sorted.slots.append(~sorted.futureStarts.count)
+        sorted.futureStarts.append(futureStarts[~slot])
+        sorted.futureDays.append(futureDays[~slot])
+      }
     }
     self = sorted
+  }
+
+  /// The files that future orders are read from and that no longer hold the bytes
+  /// read (see `MappedFile.isUnchanged`); empty when all do.
+  public func changedSources() -> [String] {
+    files.indices.compactMap { f in
+      guard let source = futureSources[f], !source.file.isUnchanged() else { return nil }
+      return files[f]
+    }
+  }
+
+  /// Gives back the pages of the mapped files that rejects `range`'s future orders
+  /// were read from, once their rows are made (see `MappedFile.release`): between the
+  /// first and the last record's start, so a record another block reads is read again
+  /// from the page cache at worst.
+  public func releaseRecords(_ range: Range<Int>) {
+    var spans: [Int: (first: Int, last: Int)] = [:]
+    for i in range where slots[i] < 0 {
+      let start = futureStarts[~slots[i]]
+      let f = Int(fileOf[i])
+      if let span = spans[f] {
+        spans[f] = (Swift.min(span.first, start), Swift.max(span.last, start))
+      } else {
+        spans[f] = (start, start)
+      }
+    }
+    for (f, span) in spans { futureSources[f]?.file.release(span.first..<span.last) }
   }
 
   private mutating func index(of file: String) -> Int32 {
     if let last = files.last, last == file { return Int32(files.count - 1) }
     if let k = files.firstIndex(of: file) { return Int32(k) }
     files.append(file)
+    futureSources.append(nil)
     return Int32(files.count - 1)
   }
 
