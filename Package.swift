@@ -68,7 +68,7 @@ let package = Package(
     .testTarget(name: "CSVStreamTests", dependencies: ["CSVStream"]),
     .testTarget(
       name: "LoyaltyCoreTests",
-      dependencies: ["LoyaltyCore", .product(name: "PropertyBased", package: "swift-property-based")]
+      dependencies: ["LoyaltyCore", "CSVStream", .product(name: "PropertyBased", package: "swift-property-based")]
     ),
     .testTarget(
       name: "LoyaltyReportTests",

@@ -22,7 +22,7 @@ public final class MappedFile: @unchecked Sendable {
   /// - Throws: `CSVError.unreadable` when the file is missing or cannot be mapped.
   public init(path: String) throws(CSVError) {
     self.path = path
-    let fd = open(path, O_RDONLY)
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else {
       throw .unreadable(path: path, reason: String(cString: strerror(errno)))
     }

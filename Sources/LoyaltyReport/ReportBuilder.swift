@@ -30,7 +30,8 @@ public struct ReportBuilder: Sendable {
 
   /// Every file of the folder, in a fixed order, each whole in memory. Timings go into
   /// the manifest only when `includeTimings` is set (the one part that is not
-  /// reproducible).
+  /// reproducible). Future orders' records are read back from their orders files
+  /// without the checks `write` makes (see `checkRejectSources`).
   public func files(includeTimings: Bool = true) -> [(name: String, contents: String)] {
     files(includeTimings: includeTimings, memberSized: true)
   }
@@ -156,14 +157,17 @@ public struct ReportBuilder: Sendable {
   }
 
   /// Stops the run when an orders file whose future orders rejects.csv reads back
-  /// (see `RejectList`) has changed since it was read: before rejects.csv is written
-  /// (a shorter file cannot be read safely), and after it (its rows would not be the
-  /// records read).
+  /// (see `RejectList`) has changed in place since it was read: before the
+  /// member-sized files are written (a shorter file cannot be read safely), and after
+  /// them (rejects.csv's rows would not be the records read). Each block of rejects.csv
+  /// also asks before reading, and leaves the records out once a file has changed.
   func checkRejectSources() throws(LoyaltyError) {
     let changed = run.ingest.rejects.changedSources()
     guard !changed.isEmpty else { return }
+    let (names, verb, its, it) =
+      changed.count == 1 ? (changed[0], "was", "its", "it") : (changed.joined(separator: ", "), "were", "their", "them")
     throw .input(
-      "\(changed.joined(separator: ", ")) changed while the run was using it (its size or modification time differs from when it was read), so the rejected orders' records cannot be written as read; run again once the export is complete."
+      "\(names) changed while the run was using \(it) (\(its) size or modification time differs from when the run read \(it)), so the rejected future orders' records cannot be written as they \(verb) read; run again once the export is complete."
     )
   }
 
@@ -192,9 +196,12 @@ public struct ReportBuilder: Sendable {
         csv.text(record)
         csv.newline()
       }
+      // A file changed since it was read is not read again (the check after the
+      // files are written stops the run).
+      let readingFiles = range.lowerBound >= orders.count || orders.changedSources().isEmpty
       for k in range {
         if k < orders.count {
-          orders.withCells(k, row)
+          orders.withCells(k, readingFiles: readingFiles, row)
         } else {
           var reject = idMap[k - orders.count]
           reject.reason.withUTF8 { reason in

@@ -1,3 +1,4 @@
+import CSVStream
 import Testing
 
 @testable import LoyaltyCore
@@ -287,6 +288,54 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
     #expect(r.rejects.changedSources() == [paths[1]])
   }
 
+  /// Pages given back block by block, as rejects.csv's blocks do, while the rows are
+  /// read: every record reads the same after its pages went (a file of many pages,
+  /// future orders all through it).
+  @Test func futureOrdersReadTheSameAfterTheirPagesGo() throws {
+    var text = "order_id,channel,customer_ref,order_time,amount\n"
+    for k in 0..<6000 {
+      let day = k % 3 == 0 ? "2026-11-\(10 + k % 19)" : "2026-0\(k % 9 + 1)-15"
+      text += "o\(k),web,customer-with-a-long-reference-\(k),\(day)T10:00:00,\(k % 500).25\n"
+    }
+    let path = temporaryFile(text)
+    let r = try OrderIngest.run(paths: [path], config: InputConfig(), linkKeys: [], asOf: asOf)
+    let rejects = r.rejects
+    #expect(rejects.count == 2000 && text.utf8.count > 16 * 4096)
+    let before = Array(rejects)
+    for from in stride(from: 0, to: rejects.count, by: 7) {
+      let block = from..<min(rejects.count, from + 7)
+      rejects.releaseRecords(block)
+      #expect(block.map { rejects[$0] } == Array(before[block]))
+    }
+    #expect(Array(rejects) == before)
+    #expect(RejectList(before) == rejects)
+    #expect(before[1].record == "o3,web,customer-with-a-long-reference-3,2026-11-13T10:00:00,3.25")
+  }
+
+  /// Two reads of one path are two sources (the same path given twice to `--orders`),
+  /// each read back from its own mapping; a change to the file's modification time
+  /// alone names the path, once.
+  @Test func aPathReadTwiceAndAChangedTimeAreTold() throws {
+    let path = temporaryFile("order_id,channel,customer_ref,order_time,amount\nf1,web,u1,2026-12-01,1.00\n")
+    let start = "order_id,channel,customer_ref,order_time,amount\n".utf8.count
+    var list = RejectList()
+    for _ in 0..<2 {
+      let file = try MappedFile(path: path)
+      list.appendFutureOrder(file: path, source: file, line: 2, start: start, day: Day("2026-12-01")!, asOf: asOf)
+    }
+    var joined = RejectList()
+    joined.append(contentsOf: list)
+    joined.append(contentsOf: list)
+    #expect(joined.map(\.record) == Array(repeating: "f1,web,u1,2026-12-01,1.00", count: 4))
+    #expect(joined.changedSources().isEmpty)
+    var times = [timespec(tv_sec: 1_000_000, tv_nsec: 0), timespec(tv_sec: 1_000_000, tv_nsec: 0)]
+    #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
+    #expect(joined.changedSources() == [path])
+    joined.withCells(0, readingFiles: false) { _, _, _, reason, record in
+      #expect(record.isEmpty && reason.count > 0)
+    }
+  }
+
   /// A future order's reason, made without a String: four-digit years padded, others
   /// as `Day` writes them.
   @Test func aFutureOrdersReasonIsWrittenInPlace() {
@@ -294,6 +343,12 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
       day: Day(year: 987, month: 3, day: 4)!, asOf: Day(year: 12345, month: 11, day: 30)!
     ) { String(decoding: $0, as: UTF8.self) }
     #expect(reason == "The order date 0987-03-04 is after the as-of date 12345-11-30.")
+    let early = RejectList.withFutureReason(
+      day: Day(year: 0, month: 1, day: 1)!, asOf: Day(year: -5, month: 2, day: 3)!
+    ) {
+      String(decoding: $0, as: UTF8.self)
+    }
+    #expect(early == "The order date 0000-01-01 is after the as-of date \(Day(year: -5, month: 2, day: 3)!).")
   }
 
   /// A refund keeps to its own order when rows before it are rejected after the scan

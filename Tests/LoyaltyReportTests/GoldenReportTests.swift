@@ -172,6 +172,21 @@ func readBytes(_ path: String) -> [UInt8]? {
       return error?.exitCode == 2 && error?.description.contains("\(orders) changed while the run was using it") == true
     }
     #expect(access(parent + "/report", F_OK) != 0)
+    // An orders file without future orders is not read again: a change to it after
+    // the run read it does not stop the report.
+    try ReportFolder.write(
+      [("orders.csv", "order_id,channel,customer_ref,order_time,amount\no1,web,u1,2026-10-01,10.00\n")],
+      to: parent + "/past")
+    let past = parent + "/past/orders.csv"
+    let pastRun = try Pipeline.run(
+      RunRequest(
+        ordersPaths: [past], idMapPath: nil, asOf: Day("2026-10-31")!, config: LoyaltyConfig(), threads: 1,
+        until: .rfm))
+    let pastFile = fopen(past, "ab")!
+    fputs("o3,web,u3,2026-10-03,1.00\n", pastFile)
+    fclose(pastFile)
+    try ReportBuilder(run: pastRun, inputs: []).write(to: parent + "/past-report", includeTimings: false)
+    #expect(readText(parent + "/past-report/members.csv")?.contains("web:u1") == true)
   }
 
   /// Publishing over an earlier report leaves exactly the new files in its place and

@@ -57,9 +57,9 @@ public struct Reject: Sendable, Equatable {
 public struct RejectList: Sendable, Equatable, RandomAccessCollection {
   /// The distinct file names, in the order first met.
   private var files: [String] = []
-  /// For each distinct file, where its future orders are read from: the mapped file
-  /// and the as-of date (nil while it has none).
-  private var futureSources: [FutureSource?] = []
+  /// Where future orders are read from: a mapped file and the as-of date, one for each
+  /// read of a file that rejected some (a path given twice is read twice).
+  private var sources: [FutureSource] = []
   private var fileOf: [Int32] = []
   private var lines: [Int] = []
   private var codes: [RejectCode] = []
@@ -68,7 +68,9 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
   private var slots: [Int] = []
   private var reasons = ByteStrings()
   private var records = ByteStrings()
-  /// A future order's record offset in its file, and its business date.
+  /// A future order's source (in `sources`), its record's offset in that file, and its
+  /// business date.
+  private var futureSources: [Int32] = []
   private var futureStarts: [Int] = []
   private var futureDays: [Day] = []
 
@@ -95,8 +97,10 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
   }
 
   /// Calls `body` with reject `i`'s cells, the reason and the record as bytes.
+  /// A future order's record is read from its file unless `readingFiles` is false
+  /// (then it is empty).
   public func withCells<R>(
-    _ i: Int,
+    _ i: Int, readingFiles: Bool = true,
     _ body: (
       _ file: String, _ line: Int, _ code: RejectCode, _ reason: UnsafeRawBufferPointer,
       _ record: UnsafeRawBufferPointer
@@ -109,13 +113,16 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
         records.withBytes(slot) { record in body(files[f], lines[i], codes[i], reason, record) }
       }
     }
-    guard let source = futureSources[f] else { preconditionFailure("a future order without its file") }
+    let source = sources[Int(futureSources[~slot])]
     let start = futureStarts[~slot]
     return Self.withFutureReason(day: futureDays[~slot], asOf: source.asOf) { reason in
       // A record no longer found (the file changed, see `changedSources`) is empty.
-      CSVScanner.withRawRecord(source.file.bytes, at: start, path: files[f]) { record in
-        body(files[f], lines[i], codes[i], reason, record)
-      } ?? body(files[f], lines[i], codes[i], reason, UnsafeRawBufferPointer(start: nil, count: 0))
+      let found: R? =
+        readingFiles
+        ? CSVScanner.withRawRecord(source.file.bytes, at: start, path: files[f]) { record in
+          body(files[f], lines[i], codes[i], reason, record)
+        } : nil
+      return found ?? body(files[f], lines[i], codes[i], reason, UnsafeRawBufferPointer(start: nil, count: 0))
     }
   }
 
@@ -191,16 +198,14 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
   /// Appends a future order of `source` (named `file`) dated `day`, whose record starts
   /// at byte `start`: its reason and record are read when the reject is.
   mutating func appendFutureOrder(file: String, source: MappedFile, line: Int, start: Int, day: Day, asOf: Day) {
-    let f = index(of: file)
-    if let known = futureSources[Int(f)] {
-      precondition(known.file === source && known.asOf == asOf, "one file's future orders, read once")
-    } else {
-      futureSources[Int(f)] = FutureSource(file: source, asOf: asOf)
+    if sources.last.map({ $0.file !== source || $0.asOf != asOf }) ?? true {
+      sources.append(FutureSource(file: source, asOf: asOf))
     }
-    fileOf.append(f)
+    fileOf.append(index(of: file))
     lines.append(line)
     codes.append(.futureOrder)
     slots.append(~futureStarts.count)
+    futureSources.append(Int32(sources.count - 1))
     futureStarts.append(start)
     futureDays.append(day)
   }
@@ -211,16 +216,11 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
       self = other  // shared, not copied
       return
     }
-    let map = other.files.indices.map { k in
-      let f = index(of: other.files[k])
-      if let source = other.futureSources[k] {
-        if let known = futureSources[Int(f)] {
-          precondition(known.file === source.file && known.asOf == source.asOf, "one file's future orders, read once")
-        } else {
-          futureSources[Int(f)] = source
-        }
-      }
-      return f
+    let map = other.files.map { index(of: $0) }
+    let sourceMap = other.sources.map { source in
+      if let k = sources.firstIndex(where: { $0.file === source.file && $0.asOf == source.asOf }) { return Int32(k) }
+      sources.append(source)
+      return Int32(sources.count - 1)
     }
     fileOf += other.fileOf.lazy.map { map[Int($0)] }
     lines += other.lines
@@ -230,6 +230,7 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
     slots += other.slots.lazy.map { $0 >= 0 ? $0 + held : ~(~$0 + future) }
     reasons.append(contentsOf: other.reasons)
     records.append(contentsOf: other.records)
+    futureSources += other.futureSources.lazy.map { sourceMap[Int($0)] }
     futureStarts += other.futureStarts
     futureDays += other.futureDays
   }
@@ -246,13 +247,14 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
     let order = lines.indices.sorted { lines[$0] != lines[$1] ? lines[$0] < lines[$1] : $0 < $1 }
     var sorted = RejectList()
     sorted.files = files
-    sorted.futureSources = futureSources
+    sorted.sources = sources
     sorted.fileOf = order.map { fileOf[$0] }
     sorted.lines = order.map { lines[$0] }
     sorted.codes = order.map { codes[$0] }
     sorted.slots.reserveCapacity(count)
     sorted.reasons.reserve(count: reasons.count, bytes: reasons.byteCount)
     sorted.records.reserve(count: records.count, bytes: records.byteCount)
+    sorted.futureSources.reserveCapacity(futureSources.count)
     sorted.futureStarts.reserveCapacity(futureStarts.count)
     sorted.futureDays.reserveCapacity(futureDays.count)
     for k in order {
@@ -263,6 +265,7 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
         sorted.records.append(slot, of: records)
       } else {
         sorted.slots.append(~sorted.futureStarts.count)
+        sorted.futureSources.append(futureSources[~slot])
         sorted.futureStarts.append(futureStarts[~slot])
         sorted.futureDays.append(futureDays[~slot])
       }
@@ -273,10 +276,11 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
   /// The files that future orders are read from and that no longer hold the bytes
   /// read (see `MappedFile.isUnchanged`); empty when all do.
   public func changedSources() -> [String] {
-    files.indices.compactMap { f in
-      guard let source = futureSources[f], !source.file.isUnchanged() else { return nil }
-      return files[f]
+    var changed: [String] = []
+    for source in sources where !source.file.isUnchanged() && !changed.contains(source.file.path) {
+      changed.append(source.file.path)
     }
+    return changed
   }
 
   /// Gives back the pages of the mapped files that rejects `range`'s future orders
@@ -284,24 +288,23 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
   /// first and the last record's start, so a record another block reads is read again
   /// from the page cache at worst.
   public func releaseRecords(_ range: Range<Int>) {
-    var spans: [Int: (first: Int, last: Int)] = [:]
+    var spans: [Int32: (first: Int, last: Int)] = [:]
     for i in range where slots[i] < 0 {
       let start = futureStarts[~slots[i]]
-      let f = Int(fileOf[i])
-      if let span = spans[f] {
-        spans[f] = (Swift.min(span.first, start), Swift.max(span.last, start))
+      let source = futureSources[~slots[i]]
+      if let span = spans[source] {
+        spans[source] = (Swift.min(span.first, start), Swift.max(span.last, start))
       } else {
-        spans[f] = (start, start)
+        spans[source] = (start, start)
       }
     }
-    for (f, span) in spans { futureSources[f]?.file.release(span.first..<span.last) }
+    for (source, span) in spans { sources[Int(source)].file.release(span.first..<span.last) }
   }
 
   private mutating func index(of file: String) -> Int32 {
     if let last = files.last, last == file { return Int32(files.count - 1) }
     if let k = files.firstIndex(of: file) { return Int32(k) }
     files.append(file)
-    futureSources.append(nil)
     return Int32(files.count - 1)
   }
 
