@@ -30,7 +30,7 @@ public struct ReportBuilder: Sendable {
 
   /// Every file of the folder, in a fixed order, each whole in memory. Timings go into
   /// the manifest only when `includeTimings` is set (the one part that is not
-  /// reproducible). Future orders' records are read back from their orders files
+  /// reproducible). Future orders' and later copies' records are read back from their orders files
   /// without the checks `write` makes (see `checkRejectSources`).
   public func files(includeTimings: Bool = true) -> [(name: String, contents: String)] {
     files(includeTimings: includeTimings, memberSized: true)
@@ -156,7 +156,7 @@ public struct ReportBuilder: Sendable {
     return files
   }
 
-  /// Stops the run when an orders file whose future orders rejects.csv reads back
+  /// Stops the run when an orders file whose records rejects.csv reads back
   /// (see `RejectList`) has changed in place since it was read: before the
   /// member-sized files are written (a shorter file cannot be read safely), and after
   /// them (rejects.csv's rows would not be the records read). Each block of rejects.csv
@@ -167,7 +167,7 @@ public struct ReportBuilder: Sendable {
     let (names, verb, its, it) =
       changed.count == 1 ? (changed[0], "was", "its", "it") : (changed.joined(separator: ", "), "were", "their", "them")
     throw .input(
-      "\(names) changed while the run was using \(it) (\(its) size or modification time differs from when the run read \(it)), so the rejected future orders' records cannot be written as they \(verb) read; run again once the export is complete."
+      "\(names) changed while the run was using \(it) (\(its) size or modification time differs from when the run read \(it)), so the records of \(its) future orders and later copies cannot be written as they \(verb) read; run again once the export is complete."
     )
   }
 
@@ -211,7 +211,7 @@ public struct ReportBuilder: Sendable {
           }
         }
       }
-      // Their future orders' records are read from the mapped files: those pages go.
+      // Records read back from the mapped files: those pages go.
       orders.releaseRecords(range.clamped(to: 0..<orders.count))
     }
   }

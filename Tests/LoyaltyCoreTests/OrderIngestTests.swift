@@ -235,11 +235,12 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
     #expect(list != RejectList(given))
   }
 
-  /// A future order's reason and record are not held but read back from its file when
-  /// the reject is read: the rows are the ones the records and dates give, in line
-  /// order among the scan's rejects, over two files and in one chunk or several; they
-  /// read the same after their pages are given back; a file written since is named.
-  @Test(arguments: [1, 3]) func futureOrdersAreReadBackFromTheirFile(threads: Int) throws {
+  /// A future order's or a later copy's reason and record are not held but read back
+  /// from its file when the reject is read: the rows are the ones the records, dates,
+  /// order ids and channels give, in line order among the scan's rejects, over two
+  /// files (the second a different layout) and in one chunk or several; they read the
+  /// same after their pages are given back; a file written since is named.
+  @Test(arguments: [1, 3]) func futureOrdersAndLaterCopiesAreReadBackFromTheirFile(threads: Int) throws {
     let head = "order_id,channel,customer_ref,order_time,amount\n"
     var first = head
     var expected: [(line: Int, code: RejectCode, record: String)] = []
@@ -255,11 +256,17 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
       case 2:
         first += "q\(k),\"we,b\",\"u\(k)\",2027-01-0\(k % 9 + 1)T08:00:00,1.50\r\n"
         expected.append((line, .futureOrder, "q\(k),\"we,b\",\"u\(k)\",2027-01-0\(k % 9 + 1)T08:00:00,1.50"))
+      case 4:
+        // A later copy of the quoted future order two rows up.
+        first += "\"q\(k - 2)\",\"we,b\",other,2026-01-01,2.00\n"
+        expected.append((line, .duplicateOrder, "\"q\(k - 2)\",\"we,b\",other,2026-01-01,2.00"))
       default:
         first += "o\(k),web,u\(k),2026-0\(k % 9 + 1)-15,10.00\n"
       }
     }
-    let second = head + "s1,app,a1,2026-10-31,5.00\ns2,app,a2,2026-11-01,5.00\n"
+    let second =
+      "channel,order_time,amount,customer_ref,order_id\napp,2026-10-31,5.00,a1,s1\napp,2026-11-01,5.00,a2,s2\n"
+      + "app,2026-10-01,5.00,a3,s1\n"
     let paths = [temporaryFile(first), temporaryFile(second, name: "later.csv")]
     var config = InputConfig()
     config.maxRejectShare = 1
@@ -268,16 +275,22 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
     let rows = r.rejects.map { ($0.file, $0.line, $0.code, $0.record) }
     let want =
       expected.map { (paths[0], $0.line, $0.code, $0.record) } + [
-        (paths[1], 3, .futureOrder, "s2,app,a2,2026-11-01,5.00")
+        (paths[1], 3, .futureOrder, "app,2026-11-01,5.00,a2,s2"),
+        (paths[1], 4, .duplicateOrder, "app,2026-10-01,5.00,a3,s1"),
       ]
     #expect(rows.count == want.count)
     for (got, wanted) in zip(rows, want) { #expect(got == wanted) }
     let futureDates = r.rejects.filter { $0.code == .futureOrder }.map(\.record).map { record in
-      String(record.split(separator: ",").reversed()[1].prefix(10))
+      let fields = record.split(separator: ",")
+      return String((fields[0] == "app" ? fields[1] : fields.reversed()[1]).prefix(10))
     }
     #expect(
       r.rejects.filter { $0.code == .futureOrder }.map(\.reason)
         == futureDates.map { "The order date \($0) is after the as-of date 2026-10-31." })
+    #expect(
+      r.rejects.filter { $0.code == .duplicateOrder }.map(\.reason)
+        == [4, 9, 14, 19, 24, 29].map { "Order 'q\($0 - 2)' on channel 'we,b' appeared earlier; the first is kept." }
+        + ["Order 's1' on channel 'app' appeared earlier; the first is kept."])
     let before = Array(r.rejects)
     r.rejects.releaseRecords(0..<r.rejects.count)
     #expect(Array(r.rejects) == before)
@@ -313,26 +326,38 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
   }
 
   /// Two reads of one path are two sources (the same path given twice to `--orders`),
-  /// each read back from its own mapping; a change to the file's modification time
-  /// alone names the path, once.
+  /// each read back from its own mapping, a future order and a later copy each; a
+  /// change to the file's modification time alone names the path, once.
   @Test func aPathReadTwiceAndAChangedTimeAreTold() throws {
     let path = temporaryFile("order_id,channel,customer_ref,order_time,amount\nf1,web,u1,2026-12-01,1.00\n")
     let start = "order_id,channel,customer_ref,order_time,amount\n".utf8.count
     var list = RejectList()
     for _ in 0..<2 {
       let file = try MappedFile(path: path)
-      list.appendFutureOrder(file: path, source: file, line: 2, start: start, day: Day("2026-12-01")!, asOf: asOf)
+      let source = RejectList.RecordSource(file: file, asOf: asOf, orderIDColumn: 0, channelColumn: 1)
+      list.appendReadBack(
+        code: .futureOrder, file: path, source: source, line: 2, start: start, day: Day("2026-12-01")!)
+      list.appendReadBack(code: .duplicateOrder, file: path, source: source, line: 2, start: start)
     }
     var joined = RejectList()
     joined.append(contentsOf: list)
     joined.append(contentsOf: list)
-    #expect(joined.map(\.record) == Array(repeating: "f1,web,u1,2026-12-01,1.00", count: 4))
+    #expect(joined.map(\.record) == Array(repeating: "f1,web,u1,2026-12-01,1.00", count: 8))
+    #expect(
+      joined.map(\.reason).prefix(2) == [
+        "The order date 2026-12-01 is after the as-of date 2026-10-31.",
+        "Order 'f1' on channel 'web' appeared earlier; the first is kept.",
+      ])
     #expect(joined.changedSources().isEmpty)
     var times = [timespec(tv_sec: 1_000_000, tv_nsec: 0), timespec(tv_sec: 1_000_000, tv_nsec: 0)]
     #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
     #expect(joined.changedSources() == [path])
     joined.withCells(0, readingFiles: false) { _, _, _, reason, record in
       #expect(record.isEmpty && reason.count > 0)
+    }
+    joined.withCells(1, readingFiles: false) { _, _, _, reason, record in
+      #expect(record.isEmpty)
+      #expect(String(decoding: reason, as: UTF8.self) == "Order '' on channel '' appeared earlier; the first is kept.")
     }
   }
 

@@ -470,28 +470,23 @@ struct IngestState {
   }
 
   /// Adds the reject of row `row` of `chunk` to `rejects` and returns its code: a later
-  /// copy of an order, or an order after as-of (whose record stays in `file`, see
-  /// `RejectList`). Its line is found by counting line feeds on from the last one
+  /// copy of an order, or an order after as-of. Its record stays in `file` (see
+  /// `RejectList`); its line is found by counting line feeds on from the last one
   /// looked up.
   func reject(
     _ chunk: ChunkState, row: Int, duplicate: Bool, file: MappedFile, path: String,
     lineCursor: inout LineCursor, into rejects: inout RejectList
   ) -> RejectCode {
     let start = chunk.rawStart[row]
+    let source = RejectList.RecordSource(
+      file: file, asOf: asOf, orderIDColumn: chunk.layout.orderID, channelColumn: chunk.layout.channel)
     let line = lineCursor.line(at: start, in: file.bytes)
-    let layout = chunk.layout
     if duplicate {
-      let (raw, orderID, channel) =
-        CSVScanner.record(file.bytes, at: start, path: path) { record in
-          (record.rawString, record.string(layout.orderID), record.string(layout.channel))
-        } ?? ("", "", "")
-      rejects.append(
-        Reject(
-          file: path, line: line, code: .duplicateOrder,
-          reason: "Order '\(orderID)' on channel '\(channel)' appeared earlier; the first is kept.", record: raw))
+      rejects.appendReadBack(code: .duplicateOrder, file: path, source: source, line: line, start: start)
       return .duplicateOrder
     }
-    rejects.appendFutureOrder(file: path, source: file, line: line, start: start, day: chunk.table.day(row), asOf: asOf)
+    rejects.appendReadBack(
+      code: .futureOrder, file: path, source: source, line: line, start: start, day: chunk.table.day(row))
     return .futureOrder
   }
 }

@@ -49,34 +49,44 @@ public struct Reject: Sendable, Equatable {
 /// that a reject costs no allocation of its own, and `rejects.csv` copies their bytes
 /// straight out. Reading an element makes its `Reject`.
 ///
-/// A future order (millions when the as-of is months before the export's end: every
-/// later order) holds neither: its reason is made from its date when read, and its
-/// record is read again from the mapped file, where it starts at a kept offset. That
-/// is about 40 bytes a reject instead of about 200. `changedSources` names the
-/// files that no longer hold the bytes read.
+/// A future order or a later copy of an order (millions when the as-of is months
+/// before the export's end, or when exports overlap) holds neither: its record is read
+/// again from the mapped file, where it starts at a kept offset, and its reason is
+/// made from its date, or from the record's order_id and channel, when read. That is
+/// about 40 bytes a reject instead of about 200. `changedSources` names the files that
+/// no longer hold the bytes read.
 public struct RejectList: Sendable, Equatable, RandomAccessCollection {
   /// The distinct file names, in the order first met.
   private var files: [String] = []
-  /// Where future orders are read from: a mapped file and the as-of date, one for each
-  /// read of a file that rejected some (a path given twice is read twice).
-  private var sources: [FutureSource] = []
+  /// Where records are read back from, one for each read of a file that rejected
+  /// future orders or later copies (a path given twice is read twice).
+  private var sources: [RecordSource] = []
   private var fileOf: [Int32] = []
   private var lines: [Int] = []
   private var codes: [RejectCode] = []
   /// Where reject i's reason and record are: `slots[i] >= 0` is element `slots[i]` of
-  /// `reasons` and `records`; otherwise future order `~slots[i]`.
+  /// `reasons` and `records`; otherwise record `~slots[i]` read back from its file.
   private var slots: [Int] = []
   private var reasons = ByteStrings()
   private var records = ByteStrings()
-  /// A future order's source (in `sources`), its record's offset in that file, and its
-  /// business date.
-  private var futureSources: [Int32] = []
-  private var futureStarts: [Int] = []
-  private var futureDays: [Day] = []
+  /// A record read back: its source (in `sources`), its offset in that file, and for a
+  /// future order its business date.
+  private var backedSources: [Int32] = []
+  private var backedStarts: [Int] = []
+  private var backedDays: [Day] = []
 
-  private struct FutureSource: Sendable {
+  /// One read of an orders file, as its rejects read it back: the mapped file, the
+  /// run's as-of date and the columns of order_id and channel.
+  struct RecordSource: Sendable {
     let file: MappedFile
     let asOf: Day
+    let orderIDColumn: Int
+    let channelColumn: Int
+
+    func isSame(as other: RecordSource) -> Bool {
+      file === other.file && asOf == other.asOf && orderIDColumn == other.orderIDColumn
+        && channelColumn == other.channelColumn
+    }
   }
 
   public init() {}
@@ -97,8 +107,8 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
   }
 
   /// Calls `body` with reject `i`'s cells, the reason and the record as bytes.
-  /// A future order's record is read from its file unless `readingFiles` is false
-  /// (then it is empty).
+  /// A record kept in its file is read from there unless `readingFiles` is false (then
+  /// it is empty, and so are a later copy's order_id and channel).
   public func withCells<R>(
     _ i: Int, readingFiles: Bool = true,
     _ body: (
@@ -113,17 +123,36 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
         records.withBytes(slot) { record in body(files[f], lines[i], codes[i], reason, record) }
       }
     }
-    let source = sources[Int(futureSources[~slot])]
-    let start = futureStarts[~slot]
-    return Self.withFutureReason(day: futureDays[~slot], asOf: source.asOf) { reason in
-      // A record no longer found (the file changed, see `changedSources`) is empty.
-      let found: R? =
-        readingFiles
-        ? CSVScanner.withRawRecord(source.file.bytes, at: start, path: files[f]) { record in
-          body(files[f], lines[i], codes[i], reason, record)
-        } : nil
-      return found ?? body(files[f], lines[i], codes[i], reason, UnsafeRawBufferPointer(start: nil, count: 0))
+    let source = sources[Int(backedSources[~slot])]
+    let start = backedStarts[~slot]
+    let bytes = readingFiles ? source.file.bytes : UnsafeRawBufferPointer(start: nil, count: 0)
+    let none = UnsafeRawBufferPointer(start: nil, count: 0)
+    // A record no longer found (the file changed, see `changedSources`) is empty.
+    guard codes[i] == .futureOrder else {
+      let found: R? = CSVScanner.record(bytes, at: start, path: files[f]) { record in
+        func field(_ k: Int) -> UnsafeRawBufferPointer { k < record.fieldCount ? record[k] : none }
+        return Self.withLaterCopyReason(orderID: field(source.orderIDColumn), channel: field(source.channelColumn)) {
+          body(files[f], lines[i], codes[i], $0, record.raw)
+        }
+      }
+      return found
+        ?? Self.withLaterCopyReason(orderID: none, channel: none) { body(files[f], lines[i], codes[i], $0, none) }
     }
+    return Self.withFutureReason(day: backedDays[~slot], asOf: source.asOf) { reason in
+      CSVScanner.withRawRecord(bytes, at: start, path: files[f]) { record in
+        body(files[f], lines[i], codes[i], reason, record)
+      } ?? body(files[f], lines[i], codes[i], reason, none)
+    }
+  }
+
+  /// The reason of a later copy of an order: "Order 'o1' on channel 'web' appeared
+  /// earlier; the first is kept."
+  static func withLaterCopyReason<R>(
+    orderID: UnsafeRawBufferPointer, channel: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> R
+  ) -> R {
+    var reason =
+      "Order '\(String(decoding: orderID, as: UTF8.self))' on channel '\(String(decoding: channel, as: UTF8.self))' appeared earlier; the first is kept."
+    return reason.withUTF8 { body(UnsafeRawBufferPointer($0)) }
   }
 
   /// The reason of a future order: "The order date 2026-11-02 is after the as-of date
@@ -195,19 +224,21 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
     records.append(record)
   }
 
-  /// Appends a future order of `source` (named `file`) dated `day`, whose record starts
-  /// at byte `start`: its reason and record are read when the reject is.
-  mutating func appendFutureOrder(file: String, source: MappedFile, line: Int, start: Int, day: Day, asOf: Day) {
-    if sources.last.map({ $0.file !== source || $0.asOf != asOf }) ?? true {
-      sources.append(FutureSource(file: source, asOf: asOf))
-    }
+  /// Appends a future order (dated `day`) or a later copy of an order read from
+  /// `source` (named `file`), whose record starts at byte `start`: its reason and record
+  /// are made when the reject is read.
+  mutating func appendReadBack(
+    code: RejectCode, file: String, source: RecordSource, line: Int, start: Int, day: Day = Day(number: 0)
+  ) {
+    precondition(code == .futureOrder || code == .duplicateOrder, "only future orders and later copies are read back")
+    if !(sources.last?.isSame(as: source) ?? false) { sources.append(source) }
     fileOf.append(index(of: file))
     lines.append(line)
-    codes.append(.futureOrder)
-    slots.append(~futureStarts.count)
-    futureSources.append(Int32(sources.count - 1))
-    futureStarts.append(start)
-    futureDays.append(day)
+    codes.append(code)
+    slots.append(~backedStarts.count)
+    backedSources.append(Int32(sources.count - 1))
+    backedStarts.append(start)
+    backedDays.append(day)
   }
 
   public mutating func append(contentsOf other: RejectList) {
@@ -218,7 +249,7 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
     }
     let map = other.files.map { index(of: $0) }
     let sourceMap = other.sources.map { source in
-      if let k = sources.firstIndex(where: { $0.file === source.file && $0.asOf == source.asOf }) { return Int32(k) }
+      if let k = sources.firstIndex(where: { $0.isSame(as: source) }) { return Int32(k) }
       sources.append(source)
       return Int32(sources.count - 1)
     }
@@ -226,13 +257,13 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
     lines += other.lines
     codes += other.codes
     let held = reasons.count
-    let future = futureStarts.count
-    slots += other.slots.lazy.map { $0 >= 0 ? $0 + held : ~(~$0 + future) }
+    let backed = backedStarts.count
+    slots += other.slots.lazy.map { $0 >= 0 ? $0 + held : ~(~$0 + backed) }
     reasons.append(contentsOf: other.reasons)
     records.append(contentsOf: other.records)
-    futureSources += other.futureSources.lazy.map { sourceMap[Int($0)] }
-    futureStarts += other.futureStarts
-    futureDays += other.futureDays
+    backedSources += other.backedSources.lazy.map { sourceMap[Int($0)] }
+    backedStarts += other.backedStarts
+    backedDays += other.backedDays
   }
 
   /// Moves every reject's line `shift` lines on.
@@ -254,9 +285,9 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
     sorted.slots.reserveCapacity(count)
     sorted.reasons.reserve(count: reasons.count, bytes: reasons.byteCount)
     sorted.records.reserve(count: records.count, bytes: records.byteCount)
-    sorted.futureSources.reserveCapacity(futureSources.count)
-    sorted.futureStarts.reserveCapacity(futureStarts.count)
-    sorted.futureDays.reserveCapacity(futureDays.count)
+    sorted.backedSources.reserveCapacity(backedSources.count)
+    sorted.backedStarts.reserveCapacity(backedStarts.count)
+    sorted.backedDays.reserveCapacity(backedDays.count)
     for k in order {
       let slot = slots[k]
       if slot >= 0 {
@@ -264,16 +295,16 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
         sorted.reasons.append(slot, of: reasons)
         sorted.records.append(slot, of: records)
       } else {
-        sorted.slots.append(~sorted.futureStarts.count)
-        sorted.futureSources.append(futureSources[~slot])
-        sorted.futureStarts.append(futureStarts[~slot])
-        sorted.futureDays.append(futureDays[~slot])
+        sorted.slots.append(~sorted.backedStarts.count)
+        sorted.backedSources.append(backedSources[~slot])
+        sorted.backedStarts.append(backedStarts[~slot])
+        sorted.backedDays.append(backedDays[~slot])
       }
     }
     self = sorted
   }
 
-  /// The files that future orders are read from and that no longer hold the bytes
+  /// The files that records are read back from and that no longer hold the bytes
   /// read (see `MappedFile.isUnchanged`); empty when all do.
   public func changedSources() -> [String] {
     var changed: [String] = []
@@ -283,15 +314,15 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
     return changed
   }
 
-  /// Gives back the pages of the mapped files that rejects `range`'s future orders
+  /// Gives back the pages of the mapped files that rejects `range`'s records
   /// were read from, once their rows are made (see `MappedFile.release`): between the
   /// first and the last record's start, so a record another block reads is read again
   /// from the page cache at worst.
   public func releaseRecords(_ range: Range<Int>) {
     var spans: [Int32: (first: Int, last: Int)] = [:]
     for i in range where slots[i] < 0 {
-      let start = futureStarts[~slots[i]]
-      let source = futureSources[~slots[i]]
+      let start = backedStarts[~slots[i]]
+      let source = backedSources[~slots[i]]
       if let span = spans[source] {
         spans[source] = (Swift.min(span.first, start), Swift.max(span.last, start))
       } else {
