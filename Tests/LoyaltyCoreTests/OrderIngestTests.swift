@@ -121,6 +121,45 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
     }
   }
 
+  /// An export whose every record is malformed stops as soon as the stop is certain
+  /// (the chunk's rejects alone are more than the limit of the most records the files
+  /// hold), not after holding every reject; the sentence says how sure it is. With a
+  /// later file of good orders the stop is not certain and the run reads on; a limit
+  /// of 1 never stops.
+  @Test(arguments: [1, 3]) func aStopThatIsCertainComesBeforeTheEnd(threads: Int) throws {
+    let head = "order_id,channel,customer_ref,order_time,amount\n"
+    var bad = head
+    for k in 0..<2000 { bad += "o\(k),web,u\(k),2026-01-01,1.00,extra\n" }
+    let badPath = temporaryFile(bad)
+    var config = InputConfig()
+    config.maxRejectShare = 0.05
+    do {
+      _ = try OrderIngest.run(
+        paths: [badPath], config: config, linkKeys: [], asOf: asOf, threads: threads, chunkThreshold: 1,
+        stopCheckEvery: 16)
+      Issue.record("expected a data-quality stop")
+    } catch {
+      #expect(error.exitCode == 3)
+      // 2,001 line feeds and one for the file: 112 rejects are the first count of 16
+      // over 5% of them.
+      #expect(
+        error.description.hasPrefix(
+          "At least 112 of at most 2002 order records (over 5.6%) are rejected, over the limit of 5.0% (max_reject_share), so the run stopped before reading them all; most common so far: column_count 112. First: \(badPath) line "
+        ), "\(error.description)")
+    }
+    var good = head
+    for k in 0..<60_000 { good += "g\(k),app,a\(k % 7000),2026-0\(k % 9 + 1)-15,\(k % 90 + 1).50\n" }
+    let r = try OrderIngest.run(
+      paths: [badPath, temporaryFile(good, name: "good.csv")], config: config, linkKeys: [], asOf: asOf,
+      threads: threads, chunkThreshold: 1, stopCheckEvery: 16)
+    #expect(r.recordsRejected == 2000 && r.recordsRead == 62_000)
+    config.maxRejectShare = 1
+    let all = try OrderIngest.run(
+      paths: [badPath], config: config, linkKeys: [], asOf: asOf, threads: threads, chunkThreshold: 1,
+      stopCheckEvery: 16)
+    #expect(all.rejects.count == 2000)
+  }
+
   @Test func futureOrdersDoNotCountTowardsTheStop() throws {
     let r = try ingest("o1,web,u1,2026-01-01,1,,,,,\no2,web,u1,2027-01-01,1,,,,,\n", limit: 0.05)
     #expect(r.files[0].byCode[.futureOrder] == 1)

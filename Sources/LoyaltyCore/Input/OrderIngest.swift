@@ -32,13 +32,17 @@ public enum OrderIngest {
   }
 
   /// `chunkThreshold`: files at least this large are split between threads (tests
-  /// lower it to exercise the split on small files).
+  /// lower it to exercise the split on small files). `stopCheckEvery`: how many
+  /// rejects a chunk holds between two asks whether the stop is already certain (see
+  /// `CertainStop`; tests lower it).
   static func run(
-    paths: [String], config: InputConfig, linkKeys: [String], asOf: Day, threads: Int, chunkThreshold: Int
+    paths: [String], config: InputConfig, linkKeys: [String], asOf: Day, threads: Int, chunkThreshold: Int,
+    stopCheckEvery: Int = 1 << 20
   ) throws(LoyaltyError) -> IngestResult {
     guard !paths.isEmpty else { throw .input("No orders file given; pass --orders FILE.") }
     var state = IngestState(config: config, linkKeys: linkKeys, asOf: asOf, threads: threads)
     state.chunkThreshold = chunkThreshold
+    state.certainStop = CertainStop(limit: config.maxRejectShare, paths: paths, checkEvery: stopCheckEvery)
     for (index, path) in paths.enumerated() {
       try state.read(path: path, fileIndex: index, isLast: index == paths.count - 1)
     }
@@ -57,16 +61,33 @@ public enum OrderIngest {
     for file in result.files {
       for (code, n) in file.byCode where code.isError { byCode[code, default: 0] += n }
     }
-    let top = byCode.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-      .prefix(3).map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
-    let rejects = result.rejects
-    let first =
-      rejects.indices.first { rejects.code($0).isError }.map { rejects[$0] }
-      .map { " First: \($0.file) line \($0.line): \($0.reason)" } ?? ""
     let share = Double(errors) / Double(read) * 100
     throw .dataQuality(
-      "\(errors) of \(read) order records (\(fmt1(share))%) were rejected, over the limit of \(fmt1(limit * 100))% (max_reject_share); most common: \(top).\(first)"
+      "\(errors) of \(read) order records (\(fmt1(share))%) were rejected, over the limit of \(fmt1(limit * 100))% (max_reject_share); most common: \(mostCommon(byCode)).\(firstError(result.rejects))"
     )
+  }
+
+  /// The stop of a scan that found it certain (see `CertainStop`): `rejects` are the
+  /// chunk's, all errors, at least that many of at most `mostRecords` records.
+  static func certainStopError(_ rejects: RejectList, mostRecords: Int, limit: Double) -> LoyaltyError {
+    var byCode: [RejectCode: Int] = [:]
+    for k in rejects.indices { byCode[rejects.code(k), default: 0] += 1 }
+    let share = Double(rejects.count) / Double(mostRecords) * 100
+    return .dataQuality(
+      "At least \(rejects.count) of at most \(mostRecords) order records (over \(fmt1(share))%) are rejected, over the limit of \(fmt1(limit * 100))% (max_reject_share), so the run stopped before reading them all; most common so far: \(mostCommon(byCode)).\(firstError(rejects))"
+    )
+  }
+
+  /// The three codes rejected most, with their counts.
+  static func mostCommon(_ byCode: [RejectCode: Int]) -> String {
+    byCode.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+      .prefix(3).map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
+  }
+
+  /// " First: FILE line N: REASON" for the first reject that is an error, or nothing.
+  static func firstError(_ rejects: RejectList) -> String {
+    rejects.indices.first { rejects.code($0).isError }.map { rejects[$0] }
+      .map { " First: \($0.file) line \($0.line): \($0.reason)" } ?? ""
   }
 }
 
@@ -125,6 +146,8 @@ struct IngestState {
 
   /// Files smaller than this are read by one thread.
   var chunkThreshold = 4 << 20
+  /// Stops the scan once the reject-share stop is certain (nil: never).
+  var certainStop: CertainStop? = nil
 
   /// Reads one orders file; `isLast` when no file follows, so that the order keys
   /// (which only later files are checked against) can go once this file's are in.
@@ -203,6 +226,10 @@ struct IngestState {
       // A quoted field runs across a boundary: read the file in one chunk instead.
       chunks = try scanChunks(bytes, bounds: [headerEnd, bytes.count], layout: layout, path: path, release: release)
     }
+    if let stopped = chunks.first(where: \.stopped), let certainStop {
+      throw OrderIngest.certainStopError(
+        stopped.rejects, mostRecords: certainStop.mostRecords(), limit: certainStop.limit)
+    }
     // The file's pages are not needed for the merge (a reject's raw text is read
     // again from the page cache), so they leave resident memory before the merge's
     // own tables arrive.
@@ -272,6 +299,7 @@ struct IngestState {
     let firstLine = 1 + CSVScanner.countLineFeeds(bytes, 0..<bounds[0])
     let config = self.config
     let linkKeyNames = self.linkKeyNames
+    let certainStop = self.certainStop
     // The first chunk of the first file usually becomes the table (see `merge`).
     let firstTable = table.count == 0
     var outcomes = [Result<ChunkState, CSVError>?](repeating: nil, count: count)
@@ -281,6 +309,7 @@ struct IngestState {
         var chunk = ChunkState(config: config, linkKeyNames: linkKeyNames, layout: layout ?? ColumnLayout())
         chunk.needsHeader = layout == nil
         chunk.businessOffset = config.businessOffsetSeconds
+        chunk.certainStop = certainStop
         let rows = Self.estimatedRecords(shared.bytes, bounds[k]..<bounds[k + 1], shortest: Self.shortestOrder)
         chunk.reserve(rows: rows, tableRows: k == 0 && firstTable ? rows * count : rows)
         do throws(CSVError) {
@@ -491,6 +520,66 @@ struct IngestState {
   }
 }
 
+/// Watches a run's scan for a reject-share stop that is already certain, so that an
+/// export whose records are nearly all malformed (a field too many on every row, say)
+/// stops once the stop is sure rather than after holding every reject: about 250
+/// bytes each with its reason and record, tens of GB at 100M records. A chunk asks
+/// every `checkEvery` rejects of its own (all errors); the stop is certain when they
+/// alone are more than `limit` of the most records the run's files can hold (a
+/// record ends at a line feed, a lone CR or the end of a file), counted once, on the
+/// first ask, which reads every orders file once more.
+final class CertainStop: @unchecked Sendable {
+  let limit: Double
+  let paths: [String]
+  let checkEvery: Int
+  private let lock = NSLock()
+  private var counted: Int? = nil
+
+  init(limit: Double, paths: [String], checkEvery: Int) {
+    self.limit = limit
+    self.paths = paths
+    self.checkEvery = max(1, checkEvery)
+  }
+
+  func isCertain(errors: Int) -> Bool {
+    limit < 1 && Double(errors) > limit * Double(mostRecords())
+  }
+
+  /// The line feeds and carriage returns of every orders file, and one a file; as
+  /// good as no limit (`Int.max`) when a file cannot be read (its error comes when
+  /// the run reaches it).
+  func mostRecords() -> Int {
+    lock.lock()
+    defer { lock.unlock() }
+    if let counted { return counted }
+    var total = 0
+    for path in paths {
+      guard let file = try? MappedFile(path: path) else {
+        counted = Int.max
+        return Int.max
+      }
+      total += 1
+      for part in CSVScanner.releaseParts(0..<file.bytes.count) {
+        total += Self.count(0x0A, in: file.bytes, part) + Self.count(0x0D, in: file.bytes, part)
+        file.release(part)
+      }
+    }
+    counted = total
+    return total
+  }
+
+  private static func count(_ byte: Int32, in bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int {
+    guard let base = bytes.baseAddress else { return 0 }
+    var n = 0
+    var at = range.lowerBound
+    while at < range.upperBound, let hit = memchr(base + at, byte, range.upperBound - at) {
+      n += 1
+      at = UnsafeRawPointer(hit) - base + 1
+    }
+    return n
+  }
+}
+
 /// Finds the lines of the merge's rejects by counting line feeds on from the last one
 /// looked up, and gives the file's pages back behind the count: with rejects spread
 /// through the file, the count reads all of it once more, and those pages would
@@ -546,6 +635,10 @@ struct ChunkState: @unchecked Sendable {
   var scanned = CSVScanner.ScanEnd(endedBetweenRecords: true, lineFeeds: 0)
   var read = 0
   var rejects = RejectList()
+  /// Asked whether the reject-share stop is certain; `stopped` once it is, after which
+  /// the records are no longer read (see `CertainStop`).
+  var certainStop: CertainStop? = nil
+  var stopped = false
   /// 128-bit hash of (channel bytes, order_id) per valid row.
   var keyA: [UInt64] = []
   var keyB: [UInt64] = []
@@ -600,10 +693,15 @@ struct ChunkState: @unchecked Sendable {
       }
       return
     }
-    if headerError != nil { return }
+    if headerError != nil || stopped { return }
     read += 1
     if let (code, reason) = accept(record) {
       rejects.append(file: path, line: record.line, code: code, reason: reason, record: record.raw)
+      // Every reject of the scan is an error (future orders and later copies are
+      // found in the merge).
+      if let certainStop, rejects.count % certainStop.checkEvery == 0 {
+        stopped = certainStop.isCertain(errors: rejects.count)
+      }
     }
   }
 
