@@ -30,8 +30,8 @@ public struct ReportBuilder: Sendable {
 
   /// Every file of the folder, in a fixed order, each whole in memory. Timings go into
   /// the manifest only when `includeTimings` is set (the one part that is not
-  /// reproducible). Future orders' and later copies' records are read back from their orders files
-  /// without the checks `write` makes (see `checkRejectSources`).
+  /// reproducible). Future orders' and later copies' records are read back from their
+  /// orders files without the checks `write` makes (see `checkRejectSources`).
   public func files(includeTimings: Bool = true) -> [(name: String, contents: String)] {
     files(includeTimings: includeTimings, memberSized: true)
   }

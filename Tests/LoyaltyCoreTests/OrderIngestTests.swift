@@ -144,7 +144,7 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
       // over 5% of them.
       #expect(
         error.description.hasPrefix(
-          "At least 112 of at most 2002 order records (over 5.6%) are rejected, over the limit of 5.0% (max_reject_share), so the run stopped before reading them all; most common so far: column_count 112. First: \(badPath) line "
+          "At least 112 of at most 2002 order records (5.5% or more) are rejected, over the limit of 5.0% (max_reject_share), so the run stopped before reading them all; most common so far: column_count 112. First: \(badPath) line "
         ), "\(error.description)")
     }
     var good = head

@@ -72,9 +72,10 @@ public enum OrderIngest {
   static func certainStopError(_ rejects: RejectList, mostRecords: Int, limit: Double) -> LoyaltyError {
     var byCode: [RejectCode: Int] = [:]
     for k in rejects.indices { byCode[rejects.code(k), default: 0] += 1 }
-    let share = Double(rejects.count) / Double(mostRecords) * 100
+    // A lower bound, so rounded down.
+    let share = (Double(rejects.count) / Double(mostRecords) * 1000).rounded(.down) / 10
     return .dataQuality(
-      "At least \(rejects.count) of at most \(mostRecords) order records (over \(fmt1(share))%) are rejected, over the limit of \(fmt1(limit * 100))% (max_reject_share), so the run stopped before reading them all; most common so far: \(mostCommon(byCode)).\(firstError(rejects))"
+      "At least \(rejects.count) of at most \(mostRecords) order records (\(fmt1(share))% or more) are rejected, over the limit of \(fmt1(limit * 100))% (max_reject_share), so the run stopped before reading them all; most common so far: \(mostCommon(byCode)).\(firstError(rejects))"
     )
   }
 
