@@ -284,23 +284,18 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
     var first = head
     var expected: [(line: Int, code: RejectCode, record: String)] = []
     for k in 0..<30 {
-      let line = k + 2
+      // Adds record k (its line k + 2), and the reject it makes, if any.
+      func add(_ record: String, _ code: RejectCode? = nil, end: String = "\n") {
+        first += record + end
+        if let code { expected.append((k + 2, code, record)) }
+      }
       switch k % 5 {
-      case 0:
-        first += "f\(k),web,u\(k),2026-12-0\(k % 9 + 1),10.00\n"
-        expected.append((line, .futureOrder, "f\(k),web,u\(k),2026-12-0\(k % 9 + 1),10.00"))
-      case 1:
-        first += "b\(k),web,u\(k),2026-13-01,10.00\n"
-        expected.append((line, .badDate, "b\(k),web,u\(k),2026-13-01,10.00"))
-      case 2:
-        first += "q\(k),\"we,b\",\"u\(k)\",2027-01-0\(k % 9 + 1)T08:00:00,1.50\r\n"
-        expected.append((line, .futureOrder, "q\(k),\"we,b\",\"u\(k)\",2027-01-0\(k % 9 + 1)T08:00:00,1.50"))
-      case 4:
-        // A later copy of the quoted future order two rows up.
-        first += "\"q\(k - 2)\",\"we,b\",other,2026-01-01,2.00\n"
-        expected.append((line, .duplicateOrder, "\"q\(k - 2)\",\"we,b\",other,2026-01-01,2.00"))
-      default:
-        first += "o\(k),web,u\(k),2026-0\(k % 9 + 1)-15,10.00\n"
+      case 0: add("f\(k),web,u\(k),2026-12-0\(k % 9 + 1),10.00", .futureOrder)
+      case 1: add("b\(k),web,u\(k),2026-13-01,10.00", .badDate)
+      case 2: add("q\(k),\"we,b\",\"u\(k)\",2027-01-0\(k % 9 + 1)T08:00:00,1.50", .futureOrder, end: "\r\n")
+      // A later copy of the quoted future order two rows up.
+      case 4: add("\"q\(k - 2)\",\"we,b\",other,2026-01-01,2.00", .duplicateOrder)
+      default: add("o\(k),web,u\(k),2026-0\(k % 9 + 1)-15,10.00")
       }
     }
     let second =
