@@ -87,7 +87,9 @@ extension ReportBuilder {
     md +=
       "- Money: point value \(currency) \(c.pointValue), cost ratio \(formatPercent(c.costRatio)), points-mall premium \(formatPercent(c.mallPremium)): cost per redeemed point \(currency) \(formatDecimal(points.costPerPoint, decimals: 4)).\n"
     md +=
-      "- Simulation: \(points.runs) Monte Carlo runs, seed \(points.seed); projected \(c.projectionMonths) months past as-of at each member's trailing pace (to \(points.horizon)).\n\n"
+      c.projectionMonths > 0
+      ? "- Simulation: \(points.runs) Monte Carlo runs, seed \(points.seed); projected \(c.projectionMonths) months past as-of at each member's trailing pace (to \(points.horizon)).\n\n"
+      : "- Simulation: \(points.runs) Monte Carlo runs, seed \(points.seed); no projection past as-of (`projection_months = 0`).\n\n"
     md += "### Results at \(run.request.asOf)\n\n"
     var t = MarkdownTable([("Metric", .left), ("Mean", .right), ("P5", .right), ("P50", .right), ("P95", .right)])
     for m in points.summary {
@@ -104,7 +106,7 @@ extension ReportBuilder {
       "Every run satisfies issued − reversed − redeemed − expired = outstanding. Net revenue of counted orders: \(currency) \(money(points.netRevenueMinor, digits)). Ultimate redemption rate for the liability: \(formatPercent(points.ultimateRedemptionRate)) (\(Self.phrase(points.ultimateRateSource))).\n\n"
     md +=
       "Reference points from the field: points cost 0.2% of revenue at a hot-pot chain (20 points = 1 yuan, 1 point per yuan) and 0.37% at an e-commerce platform (100 beans = 1 yuan); a redemption rate of 30–50% is called healthy, about 10% is common.\n\n"
-    if !points.projection.isEmpty {
+    if c.projectionMonths > 0 && !points.projection.isEmpty {
       var p = MarkdownTable([
         ("Projected to \(points.horizon)", .left), ("Mean", .right), ("P5", .right), ("P50", .right),
         ("P95", .right),

@@ -71,6 +71,21 @@ func readBytes(_ path: String) -> [UInt8]? {
     #expect(try sampleBuilder(threads: 1).identitySection().contains("by the id map first, then by shared phone_hash"))
   }
 
+  /// With `projection_months = 0` the points section says there is no projection and
+  /// shows no projected table (it used to show one of zeros, "projected 0 months").
+  @Test func noProjectionIsSaidSo() throws {
+    #expect(chdir(repositoryRoot) == 0)
+    var config = try ConfigLoader.load(path: "SampleData/pipeline.toml")
+    config.points.projectionMonths = 0
+    config.points.runs = 2
+    let request = RunRequest(
+      ordersPaths: ["SampleData/orders.csv"], idMapPath: "SampleData/id_map.csv", asOf: Day("2026-10-31")!,
+      config: config, threads: 2, until: .points)
+    let section = ReportBuilder(run: try Pipeline.run(request), inputs: []).pointsSection()
+    #expect(section.contains("no projection past as-of (`projection_months = 0`)"))
+    #expect(!section.contains("Projected to") && !section.contains("projected 0 months"))
+  }
+
   /// The inputs hashed beside the pipeline are the inputs hashed after it; a failing
   /// pipeline's error comes back once the hashing thread is done.
   @Test(arguments: [1, 2]) func fingerprintsHashedAlongsideTheRun(threads: Int) throws {
