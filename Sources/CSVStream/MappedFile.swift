@@ -12,11 +12,8 @@ public final class MappedFile: @unchecked Sendable {
   /// The whole file's bytes; empty for an empty file.
   public let bytes: UnsafeRawBufferPointer
   private let mapping: UnsafeMutableRawPointer?
-  /// Kept open while mapped, so that `isUnchanged` asks about the file mapped even
-  /// when another has since taken its name.
-  private let descriptor: Int32
-  /// The size and modification time when mapped.
-  private let opened: (size: Int, seconds: Int, nanoseconds: Int)
+  /// The file's device, inode, size and modification time when mapped.
+  private let opened: Stamp
 
   /// Maps `path` read-only.
   /// - Throws: `CSVError.unreadable` when the file is missing or cannot be mapped.
@@ -26,18 +23,16 @@ public final class MappedFile: @unchecked Sendable {
     guard fd >= 0 else {
       throw .unreadable(path: path, reason: String(cString: strerror(errno)))
     }
+    // The mapping keeps the file; the descriptor is not needed once it is made.
+    defer { close(fd) }
     var info = stat()
     guard fstat(fd, &info) == 0 else {
-      let reason = String(cString: strerror(errno))
-      close(fd)
-      throw .unreadable(path: path, reason: reason)
+      throw .unreadable(path: path, reason: String(cString: strerror(errno)))
     }
     if (info.st_mode & S_IFMT) == S_IFDIR {
-      close(fd)
       throw .unreadable(path: path, reason: "it is a directory")
     }
-    descriptor = fd
-    opened = Self.stamp(info)
+    opened = Stamp(info)
     let size = Int(info.st_size)
     if size == 0 {
       mapping = nil
@@ -45,9 +40,7 @@ public final class MappedFile: @unchecked Sendable {
       return
     }
     guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
-      let reason = String(cString: strerror(errno))
-      close(fd)
-      throw .unreadable(path: path, reason: reason)
+      throw .unreadable(path: path, reason: String(cString: strerror(errno)))
     }
     madvise(base, size, MADV_SEQUENTIAL)
     mapping = base
@@ -67,22 +60,38 @@ public final class MappedFile: @unchecked Sendable {
 
   /// False when the file mapped has changed size or been written since it was mapped
   /// (another program rewriting the export meanwhile): its bytes are then no longer
-  /// the ones read, and reading past a new, shorter end would stop the process.
+  /// the ones read, and reading past a new, shorter end would stop the process. Asked
+  /// by name, so that a run holds no descriptor a file (a run may read hundreds): when
+  /// the name is gone or names another file (one moved in), the file mapped is one
+  /// no other program can open by name, so it counts as unchanged.
   public func isUnchanged() -> Bool {
     var info = stat()
-    return fstat(descriptor, &info) == 0 && Self.stamp(info) == opened
+    guard stat(path, &info) == 0 else { return true }
+    let now = Stamp(info)
+    return now.device != opened.device || now.inode != opened.inode || now == opened
   }
 
-  private static func stamp(_ info: stat) -> (size: Int, seconds: Int, nanoseconds: Int) {
-    #if canImport(Darwin)
-      (Int(info.st_size), Int(info.st_mtimespec.tv_sec), Int(info.st_mtimespec.tv_nsec))
-    #else
-      (Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec))
-    #endif
+  /// What tells a change: the file (device, inode), its size and modification time.
+  private struct Stamp: Equatable {
+    let device: UInt64
+    let inode: UInt64
+    let size: Int
+    let seconds: Int
+    let nanoseconds: Int
+
+    init(_ info: stat) {
+      device = UInt64(truncatingIfNeeded: info.st_dev)
+      inode = UInt64(truncatingIfNeeded: info.st_ino)
+      size = Int(info.st_size)
+      #if canImport(Darwin)
+        (seconds, nanoseconds) = (Int(info.st_mtimespec.tv_sec), Int(info.st_mtimespec.tv_nsec))
+      #else
+        (seconds, nanoseconds) = (Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec))
+      #endif
+    }
   }
 
   deinit {
     if let mapping { munmap(mapping, bytes.count) }
-    close(descriptor)
   }
 }

@@ -395,6 +395,40 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
     }
   }
 
+  /// A file moved in under the name, or the name deleted, is no change: the records
+  /// read back are the ones mapped. A mapping holds no descriptor, so more files than
+  /// a process may hold open stay mapped at once.
+  @Test func aFileMovedInOrDeletedIsNoChange() throws {
+    let text = "order_id,channel,customer_ref,order_time,amount\nf1,web,u1,2026-12-01,1.00\n"
+    let path = temporaryFile(text)
+    let file = try MappedFile(path: path)
+    var list = RejectList()
+    list.appendReadBack(
+      code: .futureOrder, file: path,
+      source: RejectList.RecordSource(file: file, asOf: asOf, orderIDColumn: 0, channelColumn: 1), line: 2,
+      start: text.utf8.count - "f1,web,u1,2026-12-01,1.00\n".utf8.count, day: Day("2026-12-01")!)
+    let other = temporaryFile("something else entirely\n")
+    #expect(rename(other, path) == 0)
+    #expect(list.changedSources().isEmpty)
+    #expect(list.map(\.record) == ["f1,web,u1,2026-12-01,1.00"])
+    #expect(unlink(path) == 0)
+    #expect(list.changedSources().isEmpty)
+    #expect(list.map(\.record) == ["f1,web,u1,2026-12-01,1.00"])
+    // Descriptors open in this process (other tests running meanwhile open a few).
+    func openDescriptors() -> Int {
+      guard let dir = opendir("/proc/self/fd") else { return 0 }
+      defer { closedir(dir) }
+      var n = 0
+      while readdir(dir) != nil { n += 1 }
+      return n
+    }
+    let before = openDescriptors()
+    let many = temporaryFile(text)
+    let maps = try (0..<1500).map { _ in try MappedFile(path: many) }
+    #expect(maps.allSatisfy { $0.bytes.count == text.utf8.count && $0.isUnchanged() })
+    #expect(openDescriptors() - before < 100)
+  }
+
   /// A future order's reason, made without a String: four-digit years padded, others
   /// as `Day` writes them.
   @Test func aFutureOrdersReasonIsWrittenInPlace() {
