@@ -160,11 +160,16 @@ public enum CSVScanner {
 
   /// Counts line feeds in `bytes[range]`.
   public static func countLineFeeds(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int {
+    count(0x0A, in: bytes, range)
+  }
+
+  /// Counts the bytes equal to `byte` in `bytes[range]`.
+  public static func count(_ byte: UInt8, in bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int {
     guard let base = bytes.baseAddress else { return 0 }
     var count = 0
     var position = range.lowerBound
     while position < range.upperBound {
-      guard let hit = memchr(base + position, 0x0A, range.upperBound - position) else { break }
+      guard let hit = memchr(base + position, Int32(byte), range.upperBound - position) else { break }
       count += 1
       position = UnsafeRawPointer(hit) - base + 1
     }

@@ -64,7 +64,6 @@ public struct ReportBuilder: Sendable {
       let small = LowPriorityTask { [self] () throws(LoyaltyError) in
         files(includeTimings: includeTimings, memberSized: false)
       }
-      try checkRejectSources()
       for file in memberSizedFiles(skippingIdentity: identityFile != nil) {
         try file.write(into: staging.path, threads: run.request.threads)
       }
@@ -156,11 +155,11 @@ public struct ReportBuilder: Sendable {
     return files
   }
 
-  /// Stops the run when an orders file whose records rejects.csv reads back
-  /// (see `RejectList`) has changed in place since it was read: before the
-  /// member-sized files are written (a shorter file cannot be read safely), and after
-  /// them (rejects.csv's rows would not be the records read). Each block of rejects.csv
-  /// also asks before reading, and leaves the records out once a file has changed.
+  /// Stops the run, once the member-sized files are written, when an orders file whose
+  /// records rejects.csv reads back (see `RejectList`) has changed in place since it
+  /// was read: rejects.csv's rows would not be the records read. Each block of
+  /// rejects.csv asks before reading (a shorter file cannot be read safely) and leaves
+  /// the records out once a file has changed.
   func checkRejectSources() throws(LoyaltyError) {
     let changed = run.ingest.rejects.changedSources()
     guard !changed.isEmpty else { return }

@@ -561,23 +561,12 @@ final class CertainStop: @unchecked Sendable {
       }
       total += 1
       for part in CSVScanner.releaseParts(0..<file.bytes.count) {
-        total += Self.count(0x0A, in: file.bytes, part) + Self.count(0x0D, in: file.bytes, part)
+        total += CSVScanner.count(0x0A, in: file.bytes, part) + CSVScanner.count(0x0D, in: file.bytes, part)
         file.release(part)
       }
     }
     counted = total
     return total
-  }
-
-  private static func count(_ byte: Int32, in bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int {
-    guard let base = bytes.baseAddress else { return 0 }
-    var n = 0
-    var at = range.lowerBound
-    while at < range.upperBound, let hit = memchr(base + at, byte, range.upperBound - at) {
-      n += 1
-      at = UnsafeRawPointer(hit) - base + 1
-    }
-    return n
   }
 }
 
