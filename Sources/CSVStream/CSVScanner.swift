@@ -83,17 +83,45 @@ public enum CSVScanner {
   public static func record<R>(
     _ bytes: UnsafeRawBufferPointer, at start: Int, path: String, _ body: (CSVRecord) -> R
   ) -> R? {
-    guard let base = bytes.baseAddress, start >= 0, start < bytes.count else { return nil }
-    var result: R? = nil
-    withoutActuallyEscaping(body) { body in
-      let state = ScanState(base: base.assumingMemoryBound(to: UInt8.self)) { record in
-        if result == nil { result = body(record) }
-      }
+    RecordReader().record(bytes, at: start, path: path, body)
+  }
+
+  /// Reads records back by their offsets, as `record(_:at:path:_:)` does, with one
+  /// libcsv parser and one set of field buffers for all of them: for a record of a line
+  /// or two, making and freeing those costs more than the parse. One reader serves one
+  /// thread at a time.
+  public final class RecordReader {
+    private let state = ScanState(base: UnsafePointer(bitPattern: 1)!) { _ in }
+
+    public init() {
       state.stopAfterFirst = true
-      defer { state.free() }
-      _ = try? state.run(range: start..<min(bytes.count, start + recordLimit), firstLine: 1, path: path)
     }
-    return result
+
+    deinit { state.free() }
+
+    /// `CSVScanner.record(bytes, at: start, path: path, body)`.
+    public func record<R>(
+      _ bytes: UnsafeRawBufferPointer, at start: Int, path: String, _ body: (CSVRecord) -> R
+    ) -> R? {
+      var result: R? = nil
+      _ = withRecord(bytes, at: start, path: path) { result = body($0) }
+      return result
+    }
+
+    /// Calls `body` with the record at `start`, as `record` does; false when there is
+    /// none (and `body` is not called).
+    public func withRecord(
+      _ bytes: UnsafeRawBufferPointer, at start: Int, path: String, _ body: (CSVRecord) -> Void
+    ) -> Bool {
+      guard let base = bytes.baseAddress, start >= 0, start < bytes.count else { return false }
+      return withoutActuallyEscaping(body) { body in
+        state.base = base.assumingMemoryBound(to: UInt8.self)
+        state.body = body
+        defer { state.body = { _ in } }
+        _ = try? state.run(range: start..<min(bytes.count, start + recordLimit), firstLine: 1, path: path)
+        return state.emitted > 0
+      }
+    }
   }
 
   /// Calls `body` with the raw bytes of the record at `start`, as `record(at:)` would
@@ -101,7 +129,8 @@ public enum CSVScanner {
   /// quote in it is the whole record, so only a line with a quote is handed to libcsv
   /// to find where its record ends.
   public static func withRawRecord<R>(
-    _ bytes: UnsafeRawBufferPointer, at start: Int, path: String, _ body: (UnsafeRawBufferPointer) -> R
+    _ bytes: UnsafeRawBufferPointer, at start: Int, path: String, reader: RecordReader? = nil,
+    _ body: (UnsafeRawBufferPointer) -> R
   ) -> R? {
     guard let base = bytes.baseAddress, start >= 0, start < bytes.count else { return nil }
     // No further than `record(at:)` reads.
@@ -114,7 +143,7 @@ public enum CSVScanner {
       !line.isEmpty && memchr(base + start, 0x22, line.count) == nil
       && line.contains { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }
     if plain { return body(line) }
-    return record(bytes, at: start, path: path) { body($0.raw) }
+    return (reader ?? RecordReader()).record(bytes, at: start, path: path) { body($0.raw) }
   }
 
   /// Whether a space or tab of `raw` stands where libcsv drops one: at either end, or
@@ -180,9 +209,12 @@ public enum CSVScanner {
 /// The mutable state libcsv's callbacks write into. A class, so that the C callbacks
 /// can reach it through one opaque pointer.
 private final class ScanState {
-  let base: UnsafePointer<UInt8>
-  let body: (CSVRecord) -> Void
+  var base: UnsafePointer<UInt8>
+  var body: (CSVRecord) -> Void
   var parser = UnsafeMutablePointer<csv_parser>.allocate(capacity: 1)
+  /// Whether `parser` holds an initialized libcsv parser: from the first `run` on, and
+  /// again after each run that ended with `csv_fini` (a failed run's is freed).
+  var parserReady = false
   var data: UnsafeMutablePointer<UInt8>
   var dataCapacity = 4096
   var dataCount = 0
@@ -220,17 +252,37 @@ private final class ScanState {
   }
 
   func free() {
-    csv_free(parser)
+    if parserReady { csv_free(parser) }
     parser.deallocate()
     data.deallocate()
     ends.deallocate()
   }
 
+  /// Parses `bytes[range]`; the state may run again after (see `CSVScanner.RecordReader`).
   func run(range: Range<Int>, firstLine: Int, path: String) throws(CSVError) -> CSVScanner.ScanEnd {
-    guard csv_init(parser, 0) == 0 else {
-      throw .parser(path: path, message: "out of memory")
+    if !parserReady {
+      guard csv_init(parser, 0) == 0 else {
+        throw .parser(path: path, message: "out of memory")
+      }
+      if keepsSpaces { csv_set_space_func(parser, noSpace) }
+      parserReady = true
     }
-    if keepsSpaces { csv_set_space_func(parser, noSpace) }
+    pending = false
+    fieldCount = 0
+    dataCount = 0
+    unterminated = false
+    emitted = 0
+    do {
+      return try parse(range: range, firstLine: firstLine, path: path)
+    } catch {
+      // The parser stopped inside a record; a next run starts from a new one.
+      csv_free(parser)
+      parserReady = false
+      throw error
+    }
+  }
+
+  private func parse(range: Range<Int>, firstLine: Int, path: String) throws(CSVError) -> CSVScanner.ScanEnd {
     let context = Unmanaged.passUnretained(self).toOpaque()
     lineNumber = firstLine
     var position = range.lowerBound

@@ -198,15 +198,12 @@ public struct ReportBuilder: Sendable {
       // A file changed since it was read is not read again (the check after the
       // files are written stops the run).
       let readingFiles = range.lowerBound >= orders.count || orders.changedSources().isEmpty
-      for k in range {
-        if k < orders.count {
-          orders.withCells(k, readingFiles: readingFiles, row)
-        } else {
-          var reject = idMap[k - orders.count]
-          reject.reason.withUTF8 { reason in
-            reject.record.withUTF8 { record in
-              row(reject.file, reject.line, reject.code, UnsafeRawBufferPointer(reason), UnsafeRawBufferPointer(record))
-            }
+      orders.forEachCells(in: range.clamped(to: 0..<orders.count), readingFiles: readingFiles, row)
+      for k in range.clamped(to: orders.count..<(orders.count + idMap.count)) {
+        var reject = idMap[k - orders.count]
+        reject.reason.withUTF8 { reason in
+          reject.record.withUTF8 { record in
+            row(reject.file, reject.line, reject.code, UnsafeRawBufferPointer(reason), UnsafeRawBufferPointer(record))
           }
         }
       }

@@ -257,6 +257,40 @@ private func records(_ text: String) throws -> [(line: Int, fields: [String], ra
   }
 }
 
+/// One reader reads every record back as a new parser does, in any order, and after a
+/// read cut at the record limit inside a quoted field, an unclosed quote at the end or
+/// nothing found: each read starts from a parser in its first state.
+@Test func aReaderReadsEveryRecordAsANewParserDoes() {
+  let long = String(repeating: "y", count: CSVScanner.recordLimit + 10)
+  let plain =
+    "a,b\r\nplain,1\r\n\"x\ny\",2\nq,\"c,d\"\none\rtwo,3\n\n  \n x , y \n\"q\" ,z\nlong,\"\(long)\"\nafter,long\n"
+  // Past the record limit over many lines: the read stops inside the quotes.
+  let tooLong = "multi,\"" + String(repeating: String(repeating: "y", count: 999) + "\n", count: 1100) + "\"\n"
+  let text = plain + tooLong + "\"open,4"
+  let bytes = Array(text.utf8)
+  bytes.withUnsafeBytes { buffer in
+    var starts: [Int] = []
+    _ = try? CSVScanner.scan(buffer, path: "t.csv") { starts.append($0.offset) }
+    #expect(starts.count == 10)
+    let cut = plain.utf8.count
+    let asked = starts + [cut, bytes.count - 7, cut, bytes.count - 2, bytes.count, -1] + starts.reversed()
+    let reader = CSVScanner.RecordReader()
+    func fields(_ record: CSVRecord) -> [String] {
+      [record.rawString, String(record.line), String(record.isUnterminated)]
+        + (0..<record.fieldCount).map { record.string($0) }
+    }
+    #expect(CSVScanner.record(buffer, at: cut, path: "t.csv") { $0.isUnterminated } == true)
+    for start in asked {
+      let reused = reader.record(buffer, at: start, path: "t.csv", fields)
+      let fresh = CSVScanner.record(buffer, at: start, path: "t.csv", fields)
+      #expect(reused == fresh, "at \(start)")
+      var called = 0
+      let found = reader.withRecord(buffer, at: start, path: "t.csv") { _ in called += 1 }
+      #expect(found == (fresh != nil) && called == (found ? 1 : 0), "at \(start)")
+    }
+  }
+}
+
 /// A line longer than the record limit is cut where `record(at:)` cuts it.
 @Test func aRawRecordStopsAtTheRecordLimit() {
   let bytes = Array(("a,b\nx," + String(repeating: "y", count: CSVScanner.recordLimit + 10) + "\nz,1\n").utf8)

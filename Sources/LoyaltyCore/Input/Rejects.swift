@@ -106,6 +106,12 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
     }
   }
 
+  /// The cells of a reject.
+  public typealias Cells = (
+    _ file: String, _ line: Int, _ code: RejectCode, _ reason: UnsafeRawBufferPointer,
+    _ record: UnsafeRawBufferPointer
+  ) -> Void
+
   /// Calls `body` with reject `i`'s cells, the reason and the record as bytes.
   /// A record kept in its file is read from there unless `readingFiles` is false (then
   /// it is empty, and so are a later copy's order_id and channel).
@@ -116,43 +122,100 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
       _ record: UnsafeRawBufferPointer
     ) -> R
   ) -> R {
-    let f = Int(fileOf[i])
-    let slot = slots[i]
+    var result: R? = nil
+    cells(i, ReadBack(self, readingFiles: readingFiles)) { result = body($0, $1, $2, $3, $4) }
+    return result!
+  }
+
+  /// `withCells` for each reject of `range` in order, reading the records back with
+  /// one parser for all of them.
+  public func forEachCells(in range: Range<Int>, readingFiles: Bool = true, _ body: Cells) {
+    let readBack = ReadBack(self, readingFiles: readingFiles)
+    for i in range { cells(i, readBack, body) }
+  }
+
+  /// What reading rejects back takes from the list, made once for a run of them: the
+  /// files' names, copied so that a thread's rows count references to its own copies
+  /// (two threads counting on one string's would share its cache line), each
+  /// source's bytes and columns, and a parser.
+  private struct ReadBack {
+    struct Source {
+      let bytes: UnsafeRawBufferPointer
+      let asOf: Day
+      let orderIDColumn: Int
+      let channelColumn: Int
+    }
+    let files: [String]
+    let sources: [Source]
+    let reader = CSVScanner.RecordReader()
+
+    init(_ list: RejectList, readingFiles: Bool) {
+      files = list.files.map { String(decoding: Array($0.utf8), as: UTF8.self) }
+      sources = list.sources.map {
+        Source(
+          bytes: readingFiles ? $0.file.bytes : UnsafeRawBufferPointer(start: nil, count: 0), asOf: $0.asOf,
+          orderIDColumn: $0.orderIDColumn, channelColumn: $0.channelColumn)
+      }
+    }
+  }
+
+  private func cells(_ i: Int, _ readBack: ReadBack, _ body: Cells) {
+    let file = readBack.files[Int(fileOf[i])]
+    let (line, code, slot) = (lines[i], codes[i], slots[i])
     if slot >= 0 {
       return reasons.withBytes(slot) { reason in
-        records.withBytes(slot) { record in body(files[f], lines[i], codes[i], reason, record) }
+        records.withBytes(slot) { record in body(file, line, code, reason, record) }
       }
     }
-    let source = sources[Int(backedSources[~slot])]
+    let source = readBack.sources[Int(backedSources[~slot])]
     let start = backedStarts[~slot]
-    let bytes = readingFiles ? source.file.bytes : UnsafeRawBufferPointer(start: nil, count: 0)
     let none = UnsafeRawBufferPointer(start: nil, count: 0)
     // A record no longer found (the file changed, see `changedSources`) is empty.
-    guard codes[i] == .futureOrder else {
-      let found: R? = CSVScanner.record(bytes, at: start, path: files[f]) { record in
+    guard code == .futureOrder else {
+      let found = readBack.reader.withRecord(source.bytes, at: start, path: file) { record in
         func field(_ k: Int) -> UnsafeRawBufferPointer { k < record.fieldCount ? record[k] : none }
-        return Self.withLaterCopyReason(orderID: field(source.orderIDColumn), channel: field(source.channelColumn)) {
-          body(files[f], lines[i], codes[i], $0, record.raw)
+        Self.withLaterCopyReason(orderID: field(source.orderIDColumn), channel: field(source.channelColumn)) {
+          body(file, line, code, $0, record.raw)
         }
       }
-      return found
-        ?? Self.withLaterCopyReason(orderID: none, channel: none) { body(files[f], lines[i], codes[i], $0, none) }
+      if !found { Self.withLaterCopyReason(orderID: none, channel: none) { body(file, line, code, $0, none) } }
+      return
     }
-    return Self.withFutureReason(day: backedDays[~slot], asOf: source.asOf) { reason in
-      CSVScanner.withRawRecord(bytes, at: start, path: files[f]) { record in
-        body(files[f], lines[i], codes[i], reason, record)
-      } ?? body(files[f], lines[i], codes[i], reason, none)
+    Self.withFutureReason(day: backedDays[~slot], asOf: source.asOf) { reason in
+      CSVScanner.withRawRecord(source.bytes, at: start, path: file, reader: readBack.reader) { record in
+        body(file, line, code, reason, record)
+      } ?? body(file, line, code, reason, none)
     }
   }
 
   /// The reason of a later copy of an order: "Order 'o1' on channel 'web' appeared
   /// earlier; the first is kept."
+  /// The bytes are the record's own, which the scan found to be UTF-8; the reason is
+  /// made in a buffer on the stack when it fits there.
   static func withLaterCopyReason<R>(
     orderID: UnsafeRawBufferPointer, channel: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> R
   ) -> R {
-    var reason =
-      "Order '\(String(decoding: orderID, as: UTF8.self))' on channel '\(String(decoding: channel, as: UTF8.self))' appeared earlier; the first is kept."
-    return reason.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+    let (head, middle, tail): (StaticString, StaticString, StaticString) = (
+      "Order '", "' on channel '", "' appeared earlier; the first is kept."
+    )
+    let fixed = head.utf8CodeUnitCount + middle.utf8CodeUnitCount + tail.utf8CodeUnitCount
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: fixed + orderID.count + channel.count) { buffer in
+      var n = 0
+      func put(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        UnsafeMutableRawPointer(buffer.baseAddress! + n).copyMemory(from: base, byteCount: bytes.count)
+        n += bytes.count
+      }
+      func put(_ text: StaticString) {
+        put(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+      }
+      put(head)
+      put(orderID)
+      put(middle)
+      put(channel)
+      put(tail)
+      return body(UnsafeRawBufferPointer(start: buffer.baseAddress, count: n))
+    }
   }
 
   /// The reason of a future order: "The order date 2026-11-02 is after the as-of date
