@@ -65,15 +65,19 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
+    // The tests' folders for files, removed when the test process exits.
+    .target(name: "TestScratch", path: "Tests/TestScratch"),
     .testTarget(name: "CSVStreamTests", dependencies: ["CSVStream"]),
     .testTarget(
       name: "LoyaltyCoreTests",
-      dependencies: ["LoyaltyCore", "CSVStream", .product(name: "PropertyBased", package: "swift-property-based")]
+      dependencies: [
+        "LoyaltyCore", "CSVStream", "TestScratch", .product(name: "PropertyBased", package: "swift-property-based"),
+      ]
     ),
     .testTarget(
       name: "LoyaltyReportTests",
       dependencies: [
-        "LoyaltyReport", "LoyaltyCore", "LoyaltyHistory", "CHints",
+        "LoyaltyReport", "LoyaltyCore", "LoyaltyHistory", "CHints", "TestScratch",
         .product(name: "PropertyBased", package: "swift-property-based"),
       ]
     ),

@@ -1,3 +1,5 @@
+import TestScratch
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -6,8 +8,7 @@
 
 /// Writes `text` to a fresh temporary file and returns its path.
 func temporaryFile(_ text: String, name: String = "orders.csv") -> String {
-  var template = Array("/tmp/loyalty-test-XXXXXX".utf8CString)
-  let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+  let dir = TestScratch.folder("test")
   let path = dir + "/" + name
   let file = fopen(path, "wb")!
   var copy = text

@@ -1,5 +1,6 @@
 import Foundation
 import LoyaltyCore
+import TestScratch
 import Testing
 
 @testable import LoyaltyHistory
@@ -24,8 +25,7 @@ import Testing
   }
 
   @Test func consecutiveRunsCompareAndRerunsReplace() throws {
-    var template = Array("/tmp/loyalty-history-XXXXXX".utf8CString)
-    let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    let dir = TestScratch.folder("history")
     let store = try HistoryStore(path: dir + "/history.sqlite")
     let september = try run("2026-09-30")
     #expect(try store.previous(before: Day("2026-09-30")!) == nil)
@@ -91,8 +91,7 @@ import Testing
   /// and smallest balances, in member_id byte order; and a run's rows, stored as they are made,
   /// come back as the snapshot's own list.
   @Test func memberRowsComeBackAsStored() throws {
-    var template = Array("/tmp/loyalty-rows-XXXXXX".utf8CString)
-    let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    let dir = TestScratch.folder("rows")
     defer { ReportFolder.removeTree(dir) }
     let store = try HistoryStore(path: dir + "/history.sqlite")
     let members: [RunSnapshot.Member] = [
@@ -144,8 +143,7 @@ import Testing
   /// The month-over-month join matches members by their id's bytes: the two spellings
   /// of ë are two members, one gone and one new.
   @Test func theJoinMatchesMemberIDsByBytes() throws {
-    var template = Array("/tmp/loyalty-join-XXXXXX".utf8CString)
-    let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    let dir = TestScratch.folder("join")
     defer { ReportFolder.removeTree(dir) }
     try ReportFolder.writeFile(
       dir + "/orders.csv",
@@ -181,8 +179,7 @@ import Testing
   /// Runs before a date are deleted whole, with their member rows; the later ones stay
   /// and are still compared with.
   @Test func runsBeforeADateAreForgotten() throws {
-    var template = Array("/tmp/loyalty-forget-XXXXXX".utf8CString)
-    let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    let dir = TestScratch.folder("forget")
     defer { ReportFolder.removeTree(dir) }
     let store = try HistoryStore(path: dir + "/history.sqlite")
     func month(_ asOf: String, _ ids: [String]) -> RunSnapshot {
@@ -206,8 +203,7 @@ import Testing
   /// Two runs storing into one history at the same time take turns: the second waits
   /// for the first's transaction instead of failing with "database is locked".
   @Test func aSecondWriterWaitsForTheFirst() throws {
-    var template = Array("/tmp/loyalty-history-XXXXXX".utf8CString)
-    let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    let dir = TestScratch.folder("history")
     let first = try HistoryStore(path: dir + "/history.sqlite")
     let second = try HistoryStore(path: dir + "/history.sqlite")
     let snapshot = RunSnapshot(run: try run("2026-09-30"), inputs: [])
@@ -230,8 +226,7 @@ import Testing
   /// A month-end run compares with the last month-end run before it, not with a run
   /// made mid-month in between; with no month-end run before it, the latest run.
   @Test func theRunComparedWithIsTheLastMonthEnd() throws {
-    var template = Array("/tmp/loyalty-history-XXXXXX".utf8CString)
-    let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    let dir = TestScratch.folder("history")
     let store = try HistoryStore(path: dir + "/history.sqlite")
     try store.save(RunSnapshot(run: try run("2026-09-15"), inputs: []))
     #expect(try store.previous(before: Day("2026-10-31")!)?.asOf == Day("2026-09-15"))

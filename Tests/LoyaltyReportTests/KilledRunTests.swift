@@ -1,6 +1,7 @@
 import Foundation
 import LoyaltyCore
 import LoyaltyHistory
+import TestScratch
 import Testing
 
 @testable import LoyaltyReport
@@ -46,15 +47,14 @@ private func waitKilled(_ pid: pid_t) -> (killed: Bool, status: Int32) {
   return (signalled, (status >> 8) & 0xFF)
 }
 
-/// A fresh folder `/tmp/loyalty-<name>-XXXXXX` for a test that runs the binary, or
+/// A fresh folder (`TestScratch.folder(name)`) for a test that runs the binary, or
 /// nil (recorded as an issue) when the binary is not built.
 private func binaryAndFolder(_ name: String) -> String? {
   guard access(loyaltyBinary, X_OK) == 0 else {
     Issue.record("the loyalty binary is not built at \(loyaltyBinary)")
     return nil
   }
-  var template = Array("/tmp/loyalty-\(name)-XXXXXX".utf8CString)
-  return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+  return TestScratch.folder(name)
 }
 
 /// A run killed midway leaves the previous report and history intact.
@@ -175,8 +175,7 @@ private func binaryAndFolder(_ name: String) -> String? {
 /// left as it was.
 @Suite struct ReportTargetTests {
   func folder() -> String {
-    var template = Array("/tmp/loyalty-target-XXXXXX".utf8CString)
-    return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    TestScratch.folder("target")
   }
 
   @Test func aFolderWithOtherFilesOrAPlainFileIsNotReplaced() throws {

@@ -1,4 +1,5 @@
 import LoyaltyCore
+import TestScratch
 import Testing
 
 @testable import LoyaltyReport
@@ -10,8 +11,7 @@ import Testing
 #endif
 
 private func writeTemporary(_ text: String, _ name: String) -> String {
-  var template = Array("/tmp/loyalty-shuffle-XXXXXX".utf8CString)
-  let dir = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+  let dir = TestScratch.folder("shuffle")
   let path = dir + "/" + name
   let file = fopen(path, "wb")!
   var copy = text
