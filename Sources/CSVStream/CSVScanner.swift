@@ -88,8 +88,9 @@ public enum CSVScanner {
 
   /// Reads records back by their offsets, as `record(_:at:path:_:)` does, with one
   /// libcsv parser and one set of field buffers for all of them: for a record of a line
-  /// or two, making and freeing those costs more than the parse. One reader serves one
-  /// thread at a time.
+  /// or two, making and freeing those costs more than the parse. (A record whose spaces
+  /// libcsv trimmed is read once more with a parser of its own, as the scan does.) One
+  /// reader serves one thread at a time, and not from within its own `body`.
   public final class RecordReader {
     private let state = ScanState(base: UnsafePointer(bitPattern: 1)!) { _ in }
 
@@ -127,7 +128,7 @@ public enum CSVScanner {
   /// Calls `body` with the raw bytes of the record at `start`, as `record(at:)` would
   /// give them (`CSVRecord.raw`, no more than `recordLimit` bytes on): a line with no
   /// quote in it is the whole record, so only a line with a quote is handed to libcsv
-  /// to find where its record ends.
+  /// to find where its record ends, through `reader` when one is given.
   public static func withRawRecord<R>(
     _ bytes: UnsafeRawBufferPointer, at start: Int, path: String, reader: RecordReader? = nil,
     _ body: (UnsafeRawBufferPointer) -> R
@@ -260,6 +261,11 @@ private final class ScanState {
 
   /// Parses `bytes[range]`; the state may run again after (see `CSVScanner.RecordReader`).
   func run(range: Range<Int>, firstLine: Int, path: String) throws(CSVError) -> CSVScanner.ScanEnd {
+    pending = false
+    fieldCount = 0
+    dataCount = 0
+    unterminated = false
+    emitted = 0
     if !parserReady {
       guard csv_init(parser, 0) == 0 else {
         throw .parser(path: path, message: "out of memory")
@@ -267,11 +273,6 @@ private final class ScanState {
       if keepsSpaces { csv_set_space_func(parser, noSpace) }
       parserReady = true
     }
-    pending = false
-    fieldCount = 0
-    dataCount = 0
-    unterminated = false
-    emitted = 0
     do {
       return try parse(range: range, firstLine: firstLine, path: path)
     } catch {

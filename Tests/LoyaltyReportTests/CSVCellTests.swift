@@ -1,5 +1,6 @@
 import CHints
 import LoyaltyCore
+import TestScratch
 import Testing
 
 @testable import LoyaltyReport
@@ -162,7 +163,7 @@ func blockWriterMatchesTheInMemoryText(threads: Int) throws {
       csv.newline()
     }
   }
-  let path = "/tmp/loyalty-blocks-\(getpid())-\(threads).csv"
+  let path = TestScratch.folder("blocks") + "/blocks.csv"
   defer { unlink(path) }
   for blocks in [0, 1, 2, 7, 12] {
     var memory = ByteCSV(header: header, reserve: 16)
@@ -172,21 +173,21 @@ func blockWriterMatchesTheInMemoryText(threads: Int) throws {
   }
   #expect {
     try ReportFolder.writeCSV(
-      "/tmp/no-such-folder-\(getpid())/x.csv", header: header, blocks: 3, threads: threads, blockBytes: 64,
+      TestScratch.folder("none") + "/no-such-folder/x.csv", header: header, blocks: 3, threads: threads, blockBytes: 64,
       block: block)
   } throws: { "\($0)".contains("cannot be written") }
 }
 
 /// Straight to the disk or through the page cache, the block writer makes the same
 /// file, whether its length is a whole number of direct-write buffers, one byte either
-/// side of one, shorter than the alignment, or none at all but the header; `/tmp` is
-/// where the tests run, and a file system that refuses direct writes takes the same path
-/// as `direct: false`.
+/// side of one, shorter than the alignment, or none at all but the header, in the
+/// tests' folder (`TestScratch`); a file system that refuses direct writes takes the
+/// same path as `direct: false`.
 @Test(arguments: [false, true])
 func blockWriterMakesTheSameFileStraightToDisk(direct: Bool) throws {
   let header = ["n"]
   let headerBytes = 2
-  let path = "/tmp/loyalty-direct-\(getpid())-\(direct).csv"
+  let path = TestScratch.folder("direct") + "/direct.csv"
   defer { unlink(path) }
   let buffer = FileSink.bufferBytes
   for total in [headerBytes, 100, FileSink.alignment, buffer - 1, buffer, buffer + 1, 3 * buffer + 12_345] {
@@ -216,8 +217,7 @@ func blockWriterMakesTheSameFileStraightToDisk(direct: Bool) throws {
 /// neither the file nor its temporary file behind, on any thread count.
 @Test(arguments: [1, 2, 3])
 func cancelledBlockWriterLeavesNoFile(threads: Int) {
-  let folder = "/tmp/loyalty-cancel-\(getpid())-\(threads)"
-  mkdir(folder, 0o755)
+  let folder = TestScratch.folder("cancel")
   defer { ReportFolder.removeTree(folder) }
   let cancellation = ReportFolder.WriteCancellation()
   #expect {
@@ -243,7 +243,7 @@ func cancelledBlockWriterLeavesNoFile(threads: Int) {
 /// identity.csv guards and quotes channels, refs and member ids as every text cell is
 /// (its channels and rules are rendered once and copied per row).
 @Test func identityFileGuardsAndQuotesEveryTextCell() throws {
-  let path = "/tmp/loyalty-identity-cells-\(getpid()).csv"
+  let path = TestScratch.folder("identity-cells") + "/identity.csv"
   defer { unlink(path) }
   try ReportFolder.writeFile(
     path,
@@ -272,7 +272,7 @@ func cancelledBlockWriterLeavesNoFile(threads: Int) {
 /// write that fails for another reason fails the file with its errno.
 @Test(arguments: ["refused", "short", "failed"])
 func fileSinkFallsBackOrFails(mode: String) throws {
-  let path = "/tmp/loyalty-sink-\(getpid())-\(mode).bin"
+  let path = TestScratch.folder("sink") + "/sink.bin"
   defer { unlink(path) }
   let fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0o644)
   #expect(fd >= 0)

@@ -1,6 +1,7 @@
 import CHints
 import Foundation
 import LoyaltyCore
+import TestScratch
 import Testing
 
 @testable import LoyaltyReport
@@ -134,7 +135,7 @@ func readBytes(_ path: String) -> [UInt8]? {
   func writtenFolderHoldsTheSameFiles(threads: Int, identityInBackground: Bool) throws {
     var builder = try sampleBuilder(threads: threads)
     builder.rowsPerBlock = 7
-    let folder = "/tmp/loyalty-streamed-\(getpid())-\(threads)-\(identityInBackground)"
+    let folder = TestScratch.folder("streamed") + "/report"
     defer { ReportFolder.removeTree(folder) }
     let staging = try StagingFolder(for: folder)
     let identityFile =
@@ -162,7 +163,7 @@ func readBytes(_ path: String) -> [UInt8]? {
   /// after the run read it stops the report with a sentence naming it (exit 2), and
   /// no folder is published.
   @Test func anOrdersFileChangedSinceReadStopsTheReport() throws {
-    let parent = "/tmp/loyalty-changed-\(getpid())"
+    let parent = TestScratch.folder("changed")
     defer { ReportFolder.removeTree(parent) }
     try ReportFolder.write(
       [
@@ -207,7 +208,7 @@ func readBytes(_ path: String) -> [UInt8]? {
   /// Publishing over an earlier report leaves exactly the new files in its place and
   /// nothing hidden beside it, by the one-step swap and by the two renames.
   @Test(arguments: [true, false]) func publishingReplacesTheEarlierReportWhole(exchanging: Bool) throws {
-    let parent = "/tmp/loyalty-publish-\(getpid())-\(exchanging)"
+    let parent = TestScratch.folder("publish")
     defer { ReportFolder.removeTree(parent) }
     let folder = parent + "/2026-10-31"
     try ReportFolder.write([("report.md", "earlier\n"), ("members.csv", "member_id\n")], to: folder)
@@ -228,7 +229,7 @@ func readBytes(_ path: String) -> [UInt8]? {
   /// that could not swap) is put back when the target is missing, and removed when a
   /// report stands there.
   @Test func anEarlierReportLeftAsideIsPutBackOrRemoved() throws {
-    let parent = "/tmp/loyalty-aside-\(getpid())"
+    let parent = TestScratch.folder("aside")
     defer { ReportFolder.removeTree(parent) }
     let folder = parent + "/2026-10-31"
     try ReportFolder.write([("report.md", "earlier\n")], to: parent + "/.2026-10-31.previous-1")

@@ -123,21 +123,24 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
     ) -> R
   ) -> R {
     var result: R? = nil
-    cells(i, ReadBack(self, readingFiles: readingFiles)) { result = body($0, $1, $2, $3, $4) }
+    cells(i, ReadBack(self, readingFiles: readingFiles, many: false)) { result = body($0, $1, $2, $3, $4) }
     return result!
   }
 
   /// `withCells` for each reject of `range` in order, reading the records back with
   /// one parser for all of them.
   public func forEachCells(in range: Range<Int>, readingFiles: Bool = true, _ body: Cells) {
-    let readBack = ReadBack(self, readingFiles: readingFiles)
+    guard !range.isEmpty else { return }
+    let readBack = ReadBack(self, readingFiles: readingFiles, many: true)
     for i in range { cells(i, readBack, body) }
   }
 
-  /// What reading rejects back takes from the list, made once for a run of them: the
-  /// files' names, copied so that a thread's rows count references to its own copies
-  /// (two threads counting on one string's would share its cache line), each
-  /// source's bytes and columns, and a parser.
+  /// What reading rejects back takes from the list: each source's bytes and columns,
+  /// and the files' names. For a run of rejects (`many`), the names are copies, so
+  /// that a thread's rows count references on strings of its own (two threads
+  /// counting on one string would share its cache line), and one parser reads every
+  /// record back; for one reject, the names are the list's and a parser is made only
+  /// when a record needs one.
   private struct ReadBack {
     struct Source {
       let bytes: UnsafeRawBufferPointer
@@ -147,10 +150,11 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
     }
     let files: [String]
     let sources: [Source]
-    let reader = CSVScanner.RecordReader()
+    let reader: CSVScanner.RecordReader?
 
-    init(_ list: RejectList, readingFiles: Bool) {
-      files = list.files.map { String(decoding: Array($0.utf8), as: UTF8.self) }
+    init(_ list: RejectList, readingFiles: Bool, many: Bool) {
+      files = many ? list.files.map { String(decoding: Array($0.utf8), as: UTF8.self) } : list.files
+      reader = many ? CSVScanner.RecordReader() : nil
       sources = list.sources.map {
         Source(
           bytes: readingFiles ? $0.file.bytes : UnsafeRawBufferPointer(start: nil, count: 0), asOf: $0.asOf,
@@ -172,7 +176,8 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
     let none = UnsafeRawBufferPointer(start: nil, count: 0)
     // A record no longer found (the file changed, see `changedSources`) is empty.
     guard code == .futureOrder else {
-      let found = readBack.reader.withRecord(source.bytes, at: start, path: file) { record in
+      let found = (readBack.reader ?? CSVScanner.RecordReader()).withRecord(source.bytes, at: start, path: file) {
+        record in
         func field(_ k: Int) -> UnsafeRawBufferPointer { k < record.fieldCount ? record[k] : none }
         Self.withLaterCopyReason(orderID: field(source.orderIDColumn), channel: field(source.channelColumn)) {
           body(file, line, code, $0, record.raw)
@@ -190,8 +195,9 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
 
   /// The reason of a later copy of an order: "Order 'o1' on channel 'web' appeared
   /// earlier; the first is kept."
-  /// The bytes are the record's own, which the scan found to be UTF-8; the reason is
-  /// made in a buffer on the stack when it fits there.
+  /// The bytes are the record's own (UTF-8, as the scan found them, unless the file
+  /// changed since, which stops the run); the reason is made in a buffer on the stack
+  /// when it fits there.
   static func withLaterCopyReason<R>(
     orderID: UnsafeRawBufferPointer, channel: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> R
   ) -> R {
