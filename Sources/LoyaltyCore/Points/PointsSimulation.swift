@@ -519,14 +519,17 @@ private struct MemberSimulator {
         sums.addFlow(Flow.expired, slot: slot, expired)
         nextExpiry = ledger.nextExpiryMonth()
       }
-      if held > 0 && held >= minRedeem
-        && state.stream.isBelow(redeemThreshold, at: PointsRandomStream.redemptionPosition(monthIndex: month))
-      {
-        state.projectedRedeemed += held
-        sums.addFlow(Flow.redeemed, slot: slot, held)
-        held = 0
-        nextExpiry = Int32.max
-      }
+      // The redemption, without a branch on its draw (which goes one way or the other
+      // at random, so a branch on it is often mispredicted): the draw is made every
+      // month and counts only when the balance can redeem, and a month without a
+      // redemption adds 0.
+      let draw = state.stream.isBelow(redeemThreshold, at: PointsRandomStream.redemptionPosition(monthIndex: month))
+      let redeems = held > 0 && held >= minRedeem && draw
+      let taken = redeems ? held : 0
+      state.projectedRedeemed += taken
+      sums.addFlow(Flow.redeemed, slot: slot, taken)
+      held -= taken
+      nextExpiry = redeems ? Int32.max : nextExpiry
     }
     return held - debt
   }
