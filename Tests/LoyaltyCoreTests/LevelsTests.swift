@@ -286,6 +286,12 @@ private func relegationConfig(_ policy: RelegationPolicy) -> LevelsConfig {
       _ = try LevelsStage.run(history: whatIfHistory(), config: LevelsConfig(), threads: 1)
     }
     #expect(stageSentence?.contains("7 non-empty levels") == true)
+
+    // No member at all (an export of nothing but its header, say) is said as such.
+    let empty = levelsInputError {
+      _ = try PyramidFit.fit(GrowthHistogram(stepMinor: 10_000), targetShares: [0.6, 0.4])
+    }
+    #expect(empty?.contains("no member has a counted order") == true)
   }
 
   /// An order bonus that could take growth values past what Int64 holds stops the

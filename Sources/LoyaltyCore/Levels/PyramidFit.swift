@@ -218,6 +218,12 @@ public struct PyramidFit: Sendable, Equatable {
     guard targetShares.allSatisfy({ $0 > 0 && $0.isFinite }) else {
       throw .input("Every level target share must be a positive number; check [levels] shares or ratio.")
     }
+    // A member with a counted order has a growth value (0 when none is in the window).
+    guard histogram.occupiedBucketCount > 0 else {
+      throw .input(
+        "Cannot fit levels: no member has a counted order on or before as-of, so there are no growth values to fit "
+          + "to; check the orders files and --as-of, or give fixed [levels] thresholds.")
+    }
     guard histogram.occupiedBucketCount >= targetShares.count else {
       throw .input(
         "Cannot fit \(targetShares.count) non-empty levels: the members' growth values fall in only "
