@@ -54,7 +54,11 @@ extension ReportBuilder {
 
   func summaryLevelsAndPoints() -> String {
     var md = ""
-    if let levels = run.levels, let top = levels.rows.last {
+    if let levels = run.levels, levels.rows.allSatisfy({ $0.members == 0 }) {
+      // Nothing placed: whether "they" form a pyramid says nothing.
+      md +=
+        "- Levels: \(levels.levelCount) levels hold no member (no member has a counted order up to as-of).\n"
+    } else if let levels = run.levels, let top = levels.rows.last {
       md +=
         "- Levels: \(levels.levelCount) levels \(levels.isPyramid ? "form a pyramid" : "do **not** form a pyramid"); level \(top.level) holds \(formatPercent(top.share)) of members and \(formatPercent(top.spendShare)) of spend. Top 20% of members by growth hold \(formatPercent(levels.paretoTopShare)) of window spend.\n"
     }

@@ -159,6 +159,22 @@ func readBytes(_ path: String) -> [UInt8]? {
     #expect(written == files.count)
   }
 
+  /// An export with no order (its header alone) and given thresholds makes a report
+  /// of zeros whose summary says the levels hold no member, rather than that they form
+  /// a pyramid.
+  @Test func levelsWithoutMembersSayTheyHoldNoOne() throws {
+    let parent = TestScratch.folder("empty")
+    try ReportFolder.write([("orders.csv", "order_id,channel,customer_ref,order_time,amount\n")], to: parent)
+    var config = LoyaltyConfig()
+    config.levels.thresholds = [100, 200]
+    let request = RunRequest(
+      ordersPaths: [parent + "/orders.csv"], idMapPath: nil, asOf: Day("2026-10-31")!, config: config, threads: 1,
+      until: .report)
+    let summary = ReportBuilder(run: try Pipeline.run(request), inputs: []).summaryLevelsAndPoints()
+    #expect(summary.contains("- Levels: 3 levels hold no member (no member has a counted order up to as-of)."))
+    #expect(!summary.contains("pyramid"))
+  }
+
   /// rejects.csv reads future orders' records back from their file: a file written to
   /// after the run read it stops the report with a sentence naming it (exit 2), and
   /// no folder is published.
