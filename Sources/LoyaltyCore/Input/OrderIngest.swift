@@ -380,6 +380,11 @@ struct IngestState {
     var kept: [Int] = []
     var keptAll = true
     let futureFrom = chunk.table.firstMillis(after: asOf)
+    // Where this chunk's rejects go in the list, found at its first reject; and their
+    // counts by code, added to the file's once.
+    var target: RejectList.ReadBackTarget? = nil
+    var laterCopies = 0
+    var futureOrders = 0
     for i in 0..<chunk.table.count {
       let isNew = firstCopy[i]
       let future = chunk.table.instantMillis[i] >= futureFrom
@@ -391,12 +396,23 @@ struct IngestState {
         keptAll = false
         kept = Array(0..<i)
         kept.reserveCapacity(chunk.table.count)
+        let source = RejectList.RecordSource(
+          file: file, asOf: asOf, orderIDColumn: chunk.layout.orderID, channelColumn: chunk.layout.channel)
+        target = rejects.readBackTarget(file: path, source: source)
       }
-      let code = reject(
-        chunk, row: i, duplicate: !isNew, file: file, path: path, lineCursor: &lineCursor, into: &rejects)
-      counts.rejected += 1
-      counts.byCode[code, default: 0] += 1
+      let start = chunk.rawStart[i]
+      let line = lineCursor.line(at: start, in: file.bytes)
+      if isNew {
+        rejects.appendReadBack(code: .futureOrder, to: target!, line: line, start: start, day: chunk.table.day(i))
+        futureOrders += 1
+      } else {
+        rejects.appendReadBack(code: .duplicateOrder, to: target!, line: line, start: start)
+        laterCopies += 1
+      }
     }
+    counts.rejected += laterCopies + futureOrders
+    if laterCopies > 0 { counts.byCode[.duplicateOrder, default: 0] += laterCopies }
+    if futureOrders > 0 { counts.byCode[.futureOrder, default: 0] += futureOrders }
     // The rejected rows leave the chunk's columns, and the refs that only they had
     // leave its refs, so that such refs never become nodes.
     if !keptAll { chunk.table.keepRows(kept) }
@@ -499,26 +515,6 @@ struct IngestState {
     return (tables, maps)
   }
 
-  /// Adds the reject of row `row` of `chunk` to `rejects` and returns its code: a later
-  /// copy of an order, or an order after as-of. Its record stays in `file` (see
-  /// `RejectList`); its line is found by counting line feeds on from the last one
-  /// looked up.
-  func reject(
-    _ chunk: ChunkState, row: Int, duplicate: Bool, file: MappedFile, path: String,
-    lineCursor: inout LineCursor, into rejects: inout RejectList
-  ) -> RejectCode {
-    let start = chunk.rawStart[row]
-    let source = RejectList.RecordSource(
-      file: file, asOf: asOf, orderIDColumn: chunk.layout.orderID, channelColumn: chunk.layout.channel)
-    let line = lineCursor.line(at: start, in: file.bytes)
-    if duplicate {
-      rejects.appendReadBack(code: .duplicateOrder, file: path, source: source, line: line, start: start)
-      return .duplicateOrder
-    }
-    rejects.appendReadBack(
-      code: .futureOrder, file: path, source: source, line: line, start: start, day: chunk.table.day(row))
-    return .futureOrder
-  }
 }
 
 /// Watches a run's scan for a reject-share stop that is already certain, so that an

@@ -299,13 +299,33 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
   mutating func appendReadBack(
     code: RejectCode, file: String, source: RecordSource, line: Int, start: Int, day: Day = Day(number: 0)
   ) {
-    precondition(code == .futureOrder || code == .duplicateOrder, "only future orders and later copies are read back")
+    appendReadBack(code: code, to: readBackTarget(file: file, source: source), line: line, start: start, day: day)
+  }
+
+  /// The places of a file's name and of a source in the list, for a run of rejects
+  /// read back from that source (`readBackTarget`).
+  struct ReadBackTarget {
+    let file: Int32
+    let source: Int32
+  }
+
+  /// Where rejects read back from `source` (named `file`) go; the source joins the list
+  /// unless it is the last one there.
+  mutating func readBackTarget(file: String, source: RecordSource) -> ReadBackTarget {
     if !(sources.last?.isSame(as: source) ?? false) { sources.append(source) }
-    fileOf.append(index(of: file))
+    return ReadBackTarget(file: index(of: file), source: Int32(sources.count - 1))
+  }
+
+  /// `appendReadBack(code:file:source:line:start:day:)` to a target found before.
+  mutating func appendReadBack(
+    code: RejectCode, to target: ReadBackTarget, line: Int, start: Int, day: Day = Day(number: 0)
+  ) {
+    precondition(code == .futureOrder || code == .duplicateOrder, "only future orders and later copies are read back")
+    fileOf.append(target.file)
     lines.append(line)
     codes.append(code)
     slots.append(~backedStarts.count)
-    backedSources.append(Int32(sources.count - 1))
+    backedSources.append(target.source)
     backedStarts.append(start)
     backedDays.append(day)
   }
