@@ -369,9 +369,9 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
     for _ in 0..<2 {
       let file = try MappedFile(path: path)
       let source = RejectList.RecordSource(file: file, asOf: asOf, orderIDColumn: 0, channelColumn: 1)
-      list.appendReadBack(
-        code: .futureOrder, file: path, source: source, line: 2, start: start, day: Day("2026-12-01")!)
-      list.appendReadBack(code: .duplicateOrder, file: path, source: source, line: 2, start: start)
+      let target = list.readBackTarget(file: path, source: source)
+      list.appendReadBack(code: .futureOrder, to: target, line: 2, start: start, day: Day("2026-12-01")!)
+      list.appendReadBack(code: .duplicateOrder, to: target, line: 2, start: start)
     }
     var joined = RejectList()
     joined.append(contentsOf: list)
@@ -404,9 +404,10 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
     let file = try MappedFile(path: path)
     var list = RejectList()
     list.appendReadBack(
-      code: .futureOrder, file: path,
-      source: RejectList.RecordSource(file: file, asOf: asOf, orderIDColumn: 0, channelColumn: 1), line: 2,
-      start: text.utf8.count - "f1,web,u1,2026-12-01,1.00\n".utf8.count, day: Day("2026-12-01")!)
+      code: .futureOrder,
+      to: list.readBackTarget(
+        file: path, source: RejectList.RecordSource(file: file, asOf: asOf, orderIDColumn: 0, channelColumn: 1)),
+      line: 2, start: text.utf8.count - "f1,web,u1,2026-12-01,1.00\n".utf8.count, day: Day("2026-12-01")!)
     let other = temporaryFile("something else entirely\n")
     #expect(rename(other, path) == 0)
     #expect(list.changedSources().isEmpty)

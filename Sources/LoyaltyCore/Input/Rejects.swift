@@ -194,78 +194,83 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
   }
 
   /// The reason of a later copy of an order: "Order 'o1' on channel 'web' appeared
-  /// earlier; the first is kept."
-  /// The bytes are the record's own (UTF-8, as the scan found them, unless the file
-  /// changed since, which stops the run); the reason is made in a buffer on the stack
-  /// when it fits there.
+  /// earlier; the first is kept." The bytes are the record's own (UTF-8, as the scan
+  /// found them, unless the file changed since, which stops the run).
   static func withLaterCopyReason<R>(
     orderID: UnsafeRawBufferPointer, channel: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> R
   ) -> R {
-    let (head, middle, tail): (StaticString, StaticString, StaticString) = (
-      "Order '", "' on channel '", "' appeared earlier; the first is kept."
-    )
-    let fixed = head.utf8CodeUnitCount + middle.utf8CodeUnitCount + tail.utf8CodeUnitCount
-    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: fixed + orderID.count + channel.count) { buffer in
-      var n = 0
-      func put(_ bytes: UnsafeRawBufferPointer) {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        UnsafeMutableRawPointer(buffer.baseAddress! + n).copyMemory(from: base, byteCount: bytes.count)
-        n += bytes.count
-      }
-      func put(_ text: StaticString) {
-        put(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-      }
-      put(head)
-      put(orderID)
-      put(middle)
-      put(channel)
-      put(tail)
-      return body(UnsafeRawBufferPointer(start: buffer.baseAddress, count: n))
+    ReasonText.make(capacity: 64 + orderID.count + channel.count) { text in
+      text.put("Order '")
+      text.put(orderID)
+      text.put("' on channel '")
+      text.put(channel)
+      text.put("' appeared earlier; the first is kept.")
+    } body: {
+      body($0)
     }
   }
 
   /// The reason of a future order: "The order date 2026-11-02 is after the as-of date
-  /// 2026-10-31.", made in a buffer on the stack.
+  /// 2026-10-31."
   static func withFutureReason<R>(day: Day, asOf: Day, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 96) { buffer in
-      var n = 0
-      func put(_ text: StaticString) {
-        text.withUTF8Buffer { bytes in
-          for byte in bytes {
-            buffer[n] = byte
-            n += 1
-          }
-        }
+    ReasonText.make(capacity: 96) { text in
+      text.put("The order date ")
+      text.put(day)
+      text.put(" is after the as-of date ")
+      text.put(asOf)
+      text.put(".")
+    } body: {
+      body($0)
+    }
+  }
+
+  /// A reason made in a buffer on the stack (on the heap past the stack's share), so
+  /// that the millions of rejects read back allocate nothing for it.
+  private struct ReasonText {
+    let buffer: UnsafeMutableRawBufferPointer
+    var count = 0
+
+    /// Calls `body` with the bytes `fill` puts, at most `capacity` of them.
+    static func make<R>(capacity: Int, _ fill: (inout ReasonText) -> Void, body: (UnsafeRawBufferPointer) -> R) -> R {
+      withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 1) { buffer in
+        var text = ReasonText(buffer: buffer)
+        fill(&text)
+        return body(UnsafeRawBufferPointer(rebasing: buffer[..<text.count]))
       }
-      func put(_ value: Int, width: Int) {
-        var rest = value
-        for k in stride(from: width - 1, through: 0, by: -1) {
-          buffer[n + k] = UInt8(48 + rest % 10)
-          rest /= 10
-        }
-        n += width
+    }
+
+    mutating func put(_ bytes: UnsafeRawBufferPointer) {
+      guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+      (buffer.baseAddress! + count).copyMemory(from: base, byteCount: bytes.count)
+      count += bytes.count
+    }
+
+    mutating func put(_ text: StaticString) {
+      put(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// YYYY-MM-DD, as `Day.description` writes a year 0 to 9999.
+    mutating func put(_ day: Day) {
+      let (year, month, dayOfMonth) = day.civil
+      guard (0...9999).contains(year) else {
+        var description = day.description
+        description.withUTF8 { put(UnsafeRawBufferPointer($0)) }
+        return
       }
-      func put(_ day: Day) {
-        let (year, month, dayOfMonth) = day.civil
-        guard (0...9999).contains(year) else {
-          for byte in day.description.utf8 {
-            buffer[n] = byte
-            n += 1
-          }
-          return
-        }
-        put(year, width: 4)
-        put("-")
-        put(month, width: 2)
-        put("-")
-        put(dayOfMonth, width: 2)
+      put(year, width: 4)
+      put("-")
+      put(month, width: 2)
+      put("-")
+      put(dayOfMonth, width: 2)
+    }
+
+    private mutating func put(_ value: Int, width: Int) {
+      var rest = value
+      for k in stride(from: width - 1, through: 0, by: -1) {
+        buffer[count + k] = UInt8(48 + rest % 10)
+        rest /= 10
       }
-      put("The order date ")
-      put(day)
-      put(" is after the as-of date ")
-      put(asOf)
-      put(".")
-      return body(UnsafeRawBufferPointer(start: buffer.baseAddress, count: n))
+      count += width
     }
   }
 
@@ -293,15 +298,6 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
     records.append(record)
   }
 
-  /// Appends a future order (dated `day`) or a later copy of an order read from
-  /// `source` (named `file`), whose record starts at byte `start`: its reason and record
-  /// are made when the reject is read.
-  mutating func appendReadBack(
-    code: RejectCode, file: String, source: RecordSource, line: Int, start: Int, day: Day = Day(number: 0)
-  ) {
-    appendReadBack(code: code, to: readBackTarget(file: file, source: source), line: line, start: start, day: day)
-  }
-
   /// The places of a file's name and of a source in the list, for a run of rejects
   /// read back from that source (`readBackTarget`).
   struct ReadBackTarget {
@@ -316,7 +312,9 @@ public struct RejectList: Sendable, Equatable, RandomAccessCollection {
     return ReadBackTarget(file: index(of: file), source: Int32(sources.count - 1))
   }
 
-  /// `appendReadBack(code:file:source:line:start:day:)` to a target found before.
+  /// Appends a future order (dated `day`) or a later copy of an order read from the
+  /// source of `target`, whose record starts at byte `start`: its reason and record
+  /// are made when the reject is read.
   mutating func appendReadBack(
     code: RejectCode, to target: ReadBackTarget, line: Int, start: Int, day: Day = Day(number: 0)
   ) {
