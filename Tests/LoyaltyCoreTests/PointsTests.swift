@@ -454,15 +454,21 @@ private func expectLedgerBalances(_ result: PointsResult) {
 
 @Test func wholeRedemptionShortcutGivesTheFiguresOfTheLedger() {
   // Month-end and mid-month as-of; a high p_redeem and low min_redeem so that members
-  // redeem between an earn and its refund and some balances go negative.
-  for asOf in ["2024-12-31", "2024-12-17"] {
+  // redeem between an earn and its refund and some balances go negative; and a low
+  // p_redeem with lots that last 18 months, so that members without an order in the
+  // year to as-of (who earn nothing in the projection) hold lots that expire or are
+  // redeemed in it.
+  for (asOf, redeemProbability, expiryMonths) in [
+    ("2024-12-31", 0.6, 12), ("2024-12-17", 0.6, 12), ("2024-12-17", 0.05, 18),
+  ] {
     let history = generatedHistory(members: 900, seed: 41, asOf: asOf)
     var config = generatedConfig()
     config.minRedeem = 50
+    config.expiryMonths = expiryMonths
     let plan = PointsPlan(history: history, ladder: nil, config: config, threads: 1)
     var settings = PointsSimulationSettings(
-      claimRatio: 0.7, redeemProbability: 0.6, minRedeem: 50, redeemFractionMillionths: 1_000_000, runs: 5,
-      seed: 3, projection: true, recordMemberOutstanding: true)
+      claimRatio: 0.7, redeemProbability: redeemProbability, minRedeem: 50, redeemFractionMillionths: 1_000_000,
+      runs: 5, seed: 3, projection: true, recordMemberOutstanding: true)
     let shortcut = PointsSimulation.run(plan: plan, settings: settings, sample: nil, threads: 2)
     settings.wholeRedemptionShortcut = false
     let ledger = PointsSimulation.run(plan: plan, settings: settings, sample: nil, threads: 2)
@@ -812,6 +818,15 @@ private func generatedConfig() -> PointsConfig {
     history: member(25_000_000_000_000_00), ladder: nil, config: config, seed: 1, threads: 1)
   let issued: Int64 = try #require(result.runTotals.first).issued
   #expect(issued == 100_000_000_000_000_000)
+  // The flows are summed over the runs: 1e17 points a run fit two runs' sums, but not a
+  // hundred's (1e19, past Int64), which stop the run with a sentence instead of trapping.
+  config.runs = 100
+  #expect {
+    try PointsStage.run(
+      history: member(25_000_000_000_000_00), ladder: nil, config: config, seed: 1, threads: 1)
+  } throws: { error in
+    (error as? LoyaltyError)?.description.contains("runs = 100") ?? false
+  }
 }
 
 @Test func sampleKeepsEveryMemberBelowTheLimit() {

@@ -334,14 +334,23 @@ public enum PointsStage {
   /// `Int64` arithmetic holds: every product it forms is at most the points all orders
   /// could earn (at earn_rate times the largest multiplier, counted as at least 1) times
   /// 32 (the projection multiplies a member's yearly pace by a month's days, and adds at
-  /// most five years of it), and that stays below 2^62. Only rates far past any
-  /// programme's, or amounts near the ingest's limit, come near it.
+  /// most five years of it), and that stays below 2^62. The flows are also summed over
+  /// the runs (and the monthly outstanding over the months): a run issues at most six
+  /// times those points (its history's and five years of projection), so those points
+  /// times 8 times `runs` stay below 2^62 too. Only rates far past any programme's, or
+  /// amounts near the ingest's limit, come near either.
   static func checkPointsFit(_ history: MemberHistory, _ config: PointsConfig) throws(LoyaltyError) {
     let topFactor = config.topEarnFactor
     let grossMajor = Double(history.grossTotal) / Double(Money.pow10(history.minorDigits))
+    let multipliers = "earn_rate \(config.earnRate) and level multipliers up to \(config.levelMultipliers.max() ?? 1)"
     guard grossMajor * topFactor * 32 < 0x1p62 else {
       throw .input(
-        "[points] at earn_rate \(config.earnRate) and level multipliers up to \(config.levelMultipliers.max() ?? 1), the orders could earn more points than the ledger counts (2^62); lower earn_rate or level_multipliers."
+        "[points] at \(multipliers), the orders could earn more points than the ledger counts (2^62); lower earn_rate or level_multipliers."
+      )
+    }
+    guard grossMajor * topFactor * 8 * Double(max(1, config.runs)) < 0x1p62 else {
+      throw .input(
+        "[points] at \(multipliers), the points of runs = \(config.runs) runs summed could pass what the ledger counts (2^62); lower runs, earn_rate or level_multipliers."
       )
     }
   }
