@@ -350,7 +350,7 @@ public enum PointsStage {
     }
     guard grossMajor * topFactor * 8 * Double(max(1, config.runs)) < 0x1p62 else {
       throw .input(
-        "[points] at \(multipliers), the points of runs = \(config.runs) runs summed could pass what the ledger counts (2^62); lower runs, earn_rate or level_multipliers."
+        "[points] at \(multipliers), the points summed over runs = \(config.runs) runs could pass what the ledger counts (2^62); lower runs, earn_rate or level_multipliers."
       )
     }
   }
