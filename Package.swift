@@ -98,3 +98,19 @@ if ProcessInfo.processInfo.environment["LOYALTY_BENCHMARKS"] != nil {
       plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
     ))
 }
+
+// The libFuzzer target (Fuzz/LoyaltyFuzz) builds only when asked for, with libFuzzer's
+// driver started from the target's own entry point (the package manager names an
+// executable's entry point itself, so libFuzzer's `main` cannot be it); scripts/fuzz
+// instruments every module (coverage and AddressSanitizer) from the command line:
+//   scripts/fuzz               (sets LOYALTY_FUZZ to the toolchain's libclang_rt folder)
+if let runtime = ProcessInfo.processInfo.environment["LOYALTY_FUZZ"] {
+  package.targets.append(
+    .executableTarget(
+      name: "LoyaltyFuzz",
+      dependencies: ["LoyaltyCore", "LoyaltyReport"],
+      path: "Fuzz/LoyaltyFuzz",
+      swiftSettings: [.unsafeFlags(["-parse-as-library"])],
+      linkerSettings: [.unsafeFlags(["-Xlinker", runtime + "/libclang_rt.fuzzer_no_main-x86_64.a", "-lstdc++"])]
+    ))
+}
