@@ -1,3 +1,4 @@
+import TestScratch
 import Testing
 
 @testable import LoyaltyCore
@@ -89,5 +90,73 @@ private func configError(_ text: String) -> String? {
     #expect(
       configError("levels.policy = \"half\"\n")
         == "cfg.toml: [levels] policy must be one of full, one_step (got 'half').")
+  }
+
+  /// Control characters TOML allows nowhere stop the load with a sentence naming the
+  /// line. Found by the fuzzer (scripts/fuzz): one in a table header stopped the program
+  /// on an assertion of TOMLKit's parser, and a NUL would have ended the text there.
+  @Test func controlCharactersStopTheLoadWithTheirLine() {
+    #expect(
+      configError("[levels]\ncount = 5\n[\u{01}points]\n")
+        == "cfg.toml line 3: not valid TOML (the control character U+0001; TOML allows none but tab and line ends).")
+    #expect(
+      configError("[levels]\ncount = 5\u{0}\npolicy = \"half\"\n")?.hasPrefix(
+        "cfg.toml line 2: not valid TOML (the control character U+0000;") == true)
+    #expect(
+      configError("# x\u{7F}\n")?.hasPrefix("cfg.toml line 1: not valid TOML (the control character U+007F;") == true)
+    // A carriage return ends a line only before a line feed.
+    #expect(
+      configError("[levels]\rcount = 5\n")?.hasPrefix("cfg.toml line 1: not valid TOML (the control character U+000D;")
+        == true)
+    #expect(
+      configError("[levels]\r\ncount = 5\r")?.hasPrefix(
+        "cfg.toml line 2: not valid TOML (the control character U+000D;") == true)
+    #expect(configError("[levels]\r\n\tcount = 5\r\n") == nil)
+  }
+
+  /// A table header whose name starts with neither a bare key character nor a quote
+  /// stops the load with a sentence: TOMLKit's parser stopped the program on an
+  /// assertion for each of these (found by scripts/fuzz).
+  @Test func tableHeadersWithoutANameStopTheLoad() {
+    let named = "a table header's name starts with"
+    #expect(
+      configError("[levels]\ncount = 5\n\n  [#points]\n")
+        == "cfg.toml line 4: not valid TOML (\(named) '#points'; a name is letters, digits, _ and - or a quoted string)."
+    )
+    for header in ["[=]", "[.rfm]", "[,]", "[{]", "[ é]", "[[=]]", "[[.rfm.segments]]", "[\u{FFFD}]"] {
+      #expect(
+        configError("# x\n\(header)\n")?.hasPrefix("cfg.toml line 2: not valid TOML (\(named) '") == true, "\(header)")
+    }
+    for header in ["[", "[[", "[  ", "[\t\r"] {
+      #expect(
+        configError("[levels]\n\(header)\n")
+          == "cfg.toml line 2: not valid TOML (a table header ends before its name).",
+        "\(header)")
+    }
+    // Quoted names, blanks before the name and empty headers go to the parser.
+    #expect(configError("[ levels ]\ncount = 5\n") == nil)
+    #expect(configError("[\"levels\"]\ncount = 5\n") == nil)
+    #expect(configError("['levels']\ncount = 5\n") == nil)
+    #expect(configError("[]\n")?.hasPrefix("cfg.toml line 1: not valid TOML (Error while parsing table header") == true)
+    // A line inside a multi-line string is no header.
+    #expect(!(configError("[report]\nout_dir = \"\"\"\n[=]\n\"\"\"\n") ?? "").contains("table header"))
+    #expect(!(configError("[report]\nout_dir = '''\n[=]\n'''\n") ?? "").contains("table header"))
+  }
+
+  /// A configuration that is not UTF-8, or not a file, names what is wrong with it.
+  @Test func unreadableAndNonUTF8ConfigurationsSaySo() {
+    func loadError(_ path: String) -> String? {
+      do {
+        _ = try ConfigLoader.load(path: path)
+        return nil
+      } catch {
+        return error.description
+      }
+    }
+    let latin1 = temporaryFile(bytes: Array("[levels]\n# caf".utf8) + [0xE9, 0x0A], name: "latin1.toml")
+    #expect(loadError(latin1) == "\(latin1): the configuration file is not UTF-8 text, which TOML requires.")
+    // A folder opens but does not read: it was taken for an empty file (the defaults).
+    let folder = TestScratch.folder("config-folder")
+    #expect(loadError(folder) == "\(folder): the configuration file cannot be read.")
   }
 }

@@ -11,14 +11,20 @@ import TOMLKit
 public enum ConfigLoader {
   /// Loads `path`; throws `.input` with one sentence naming the file and key.
   public static func load(path: String) throws(LoyaltyError) -> LoyaltyConfig {
-    guard let text = readText(path) else {
+    guard let bytes = readBytes(path) else {
       throw .input("\(path): the configuration file cannot be read.")
+    }
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+      throw .input("\(path): the configuration file is not UTF-8 text, which TOML requires.")
     }
     return try parse(text, source: path)
   }
 
   /// Parses TOML text over the defaults.
   public static func parse(_ text: String, source: String) throws(LoyaltyError) -> LoyaltyConfig {
+    if let (line, reason) = unparseable(text) {
+      throw .input("\(source) line \(line): not valid TOML (\(reason)).")
+    }
     let root: TOMLTable
     do {
       root = try TOMLTable(string: text)
@@ -253,7 +259,87 @@ public enum ConfigLoader {
     }
   }
 
-  static func readText(_ path: String) -> String? {
+  /// What TOMLKit's parser (toml++) must not be handed, with its line (1-based): a
+  /// control character TOML allows nowhere (U+0000 to U+001F but tab and line feed, a
+  /// carriage return not before a line feed, U+007F), and a table header whose first
+  /// key starts with neither a bare key character nor a quote (`[#levels]`, `[.rfm]`,
+  /// `[` alone). On the headers, and on some of the characters, the parser stops the
+  /// program with an assertion instead of failing the parse (found by scripts/fuzz);
+  /// a NUL would end its text early. Lines inside multi-line strings are not headers.
+  static func unparseable(_ text: String) -> (line: Int, reason: String)? {
+    let bytes = Array(text.utf8)
+    var line = 1
+    var start = 0
+    // The quote byte of the multi-line string open at the start of the line, if any.
+    var openQuote: UInt8? = nil
+    while start <= bytes.count {
+      let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+      let content = bytes[start..<end]
+      for (k, byte) in zip(content.indices, content) {
+        let isLoneCR = byte == 0x0D && k != end - 1
+        if isLoneCR || (byte < 0x20 && byte != 0x09 && byte != 0x0D) || byte == 0x7F {
+          return (line, "the control character U+\(hex4(byte)); TOML allows none but tab and line ends")
+        }
+      }
+      if end == bytes.count, content.last == 0x0D {
+        return (line, "the control character U+000D; TOML allows none but tab and line ends")
+      }
+      if openQuote == nil, let problem = headerProblem(content) { return (line, problem) }
+      openQuote = quoteOpen(after: content, openQuote)
+      line += 1
+      start = end + 1
+    }
+    return nil
+  }
+
+  /// Why `content`, a line that is a table header (`[` or `[[` after blanks), cannot be
+  /// handed to the parser: its first key starts with neither a bare key character
+  /// (letters, digits, `_`, `-`) nor a quote; nil for other lines.
+  private static func headerProblem(_ content: ArraySlice<UInt8>) -> String? {
+    func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+    guard var i = content.firstIndex(where: { !isBlank($0) }), content[i] == UInt8(ascii: "[") else { return nil }
+    i += 1
+    if i < content.endIndex && content[i] == UInt8(ascii: "[") { i += 1 }
+    while i < content.endIndex && isBlank(content[i]) { i += 1 }
+    guard i < content.endIndex && content[i] != 0x0D else {
+      return "a table header ends before its name"
+    }
+    switch content[i] {
+    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+      UInt8(ascii: "0")...UInt8(ascii: "9"),
+      UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "]"):
+      return nil
+    default:
+      let shown = String(decoding: content[i...].prefix { !isBlank($0) && $0 != UInt8(ascii: "]") }, as: UTF8.self)
+      return "a table header's name starts with '\(shown)'; a name is letters, digits, _ and - or a quoted string"
+    }
+  }
+
+  /// The quote byte of the multi-line string open after `content`, which begins with
+  /// `open` open: triple quotes of one kind open and close one, in turn.
+  private static func quoteOpen(after content: ArraySlice<UInt8>, _ open: UInt8?) -> UInt8? {
+    var open = open
+    var i = content.startIndex
+    while i + 2 < content.endIndex {
+      let byte = content[i]
+      let isTriple =
+        (byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'")) && content[i + 1] == byte && content[i + 2] == byte
+      if isTriple && (open == nil || open == byte) {
+        open = open == nil ? byte : nil
+        i += 3
+      } else {
+        i += 1
+      }
+    }
+    return open
+  }
+
+  static func hex4(_ byte: UInt8) -> String {
+    let digits = String(byte, radix: 16, uppercase: true)
+    return String(repeating: "0", count: 4 - digits.count) + digits
+  }
+
+  static func readBytes(_ path: String) -> [UInt8]? {
     guard let file = fopen(path, "rb") else { return nil }
     defer { fclose(file) }
     var bytes: [UInt8] = []
@@ -263,7 +349,7 @@ public enum ConfigLoader {
       if n <= 0 { break }
       bytes.append(contentsOf: buffer[0..<n])
     }
-    return String(validating: bytes, as: UTF8.self)
+    return ferror(file) == 0 ? bytes : nil
   }
 }
 
