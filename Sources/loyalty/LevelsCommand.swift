@@ -42,7 +42,7 @@ struct LevelsCommand: ParsableCommand {
     var request = try options.request(until: .levels)
     var levels = request.config.levels
     if let thresholds {
-      levels.thresholds = try parseList(thresholds, flag: "--thresholds") { Int($0) }
+      levels.thresholds = try parseList(thresholds, flag: "--thresholds", kind: "a whole number") { Int($0) }
     }
     if let count { levels.count = count }
     if let ratio { levels.ratio = ratio }
@@ -72,7 +72,9 @@ struct LevelsCommand: ParsableCommand {
   }
 }
 
-func parseList<T>(_ text: String, flag: String, _ parse: (String) -> T?) throws -> [T] {
+/// The comma-separated values of `flag`, each read by `parse`; a value it refuses is
+/// named as not being `kind`.
+func parseList<T>(_ text: String, flag: String, kind: String = "a number", _ parse: (String) -> T?) throws -> [T] {
   var values: [T] = []
   for (k, part) in text.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
     let trimmed = part.trimmingCharacters(in: " ")
@@ -80,7 +82,7 @@ func parseList<T>(_ text: String, flag: String, _ parse: (String) -> T?) throws 
       throw LoyaltyError.input("\(flag) '\(text)': value \(k + 1) is empty; separate the values by single commas.")
     }
     guard let value = parse(trimmed) else {
-      throw LoyaltyError.input("\(flag) '\(text)': '\(trimmed)' is not a number.")
+      throw LoyaltyError.input("\(flag) '\(text)': '\(trimmed)' is not \(kind).")
     }
     values.append(value)
   }
