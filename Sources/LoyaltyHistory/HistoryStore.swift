@@ -124,17 +124,22 @@ public final class HistoryStore {
         guard let chosen = monthEnd ?? earlier.first,
           let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE as_of = ?", arguments: [chosen])
         else { return nil }
-        let date: String = row["as_of"]
+        // Decoded by GRDB's throwing calls: a value of another type (a database edited by
+        // hand, say) is an error with a sentence, where the subscripts stop the program.
+        let date = try row.decode(String.self, forColumn: "as_of")
         let headline = try Row.fetchAll(
           db, sql: "SELECT name, value FROM run_headline WHERE as_of = ? ORDER BY position", arguments: [date]
-        ).map { (name: $0["name"] as String, value: $0["value"] as Double) }
+        ).map {
+          (name: try $0.decode(String.self, forColumn: "name"), value: try $0.decode(Double.self, forColumn: "value"))
+        }
         // Row by row (`MemberRows.read`: a snapshot can hold tens of millions), in the
         // primary key's order, which is member_id's byte order (SQLite compares text
         // byte by byte); sorted only when that does not hold.
         // The run's headline counts its member rows (members with a counted order), so
         // the list is sized once without counting the rows in a pass of their own.
         var members: [RunSnapshot.Member] = []
-        members.reserveCapacity(Int(headline.first { $0.name == "members_with_counted_orders" }?.value ?? 0))
+        let counted = headline.first { $0.name == "members_with_counted_orders" }?.value ?? 0
+        members.reserveCapacity(counted >= 0 && counted <= Double(Int32.max) ? Int(counted) : 0)
         let select = try db.makeStatement(
           sql:
             "SELECT member_id, level, segment, lifecycle, points_outstanding FROM member_snapshots WHERE as_of = ? ORDER BY member_id"
@@ -145,9 +150,10 @@ public final class HistoryStore {
         }
         if !inOrder { members.sort { RunSnapshot.compareMemberIDs($0.memberID, $1.memberID) < 0 } }
         return RunSnapshot(
-          asOf: Day(date) ?? asOf, toolVersion: row["tool_version"], configSHA256: row["config_sha256"],
-          inputs: row["inputs"], seed: UInt64(row["seed"] as String) ?? 0, minorDigits: row["minor_digits"],
-          headline: headline, members: members)
+          asOf: Day(date) ?? asOf, toolVersion: try row.decode(forColumn: "tool_version"),
+          configSHA256: try row.decode(forColumn: "config_sha256"), inputs: try row.decode(forColumn: "inputs"),
+          seed: UInt64(try row.decode(String.self, forColumn: "seed")) ?? 0,
+          minorDigits: try row.decode(forColumn: "minor_digits"), headline: headline, members: members)
       }
     } catch {
       throw .input("\(path): the history could not be read (\(error)).")
@@ -178,18 +184,19 @@ public final class HistoryStore {
     do {
       return try queue.read { db in
         try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY as_of").map { row in
-          let date: String = row["as_of"]
+          let date = try row.decode(String.self, forColumn: "as_of")
           var headline: [String: Double] = [:]
           for h in try Row.fetchAll(db, sql: "SELECT name, value FROM run_headline WHERE as_of = ?", arguments: [date])
           {
-            headline[h["name"]] = h["value"]
+            headline[try h.decode(String.self, forColumn: "name")] = try h.decode(Double.self, forColumn: "value")
           }
           // The report's members row (every stored run reached identity), not the
           // snapshot's rows, which are the members with a counted order.
-          let members = Int(headline["members"] ?? 0)
+          let counted = headline["members"] ?? 0
+          let members = counted >= 0 && counted <= Double(Int32.max) ? Int(counted) : 0
           return StoredRunSummary(
-            asOf: Day(date) ?? Day(number: 0), toolVersion: row["tool_version"], configSHA256: row["config_sha256"],
-            members: members, headline: headline)
+            asOf: Day(date) ?? Day(number: 0), toolVersion: try row.decode(forColumn: "tool_version"),
+            configSHA256: try row.decode(forColumn: "config_sha256"), members: members, headline: headline)
         }
       }
     } catch {

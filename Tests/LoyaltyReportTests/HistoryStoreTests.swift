@@ -200,6 +200,36 @@ import Testing
     #expect(try store.list().isEmpty)
   }
 
+  /// A history edited or damaged outside the program stops the run with a sentence
+  /// rather than the program: a headline figure beyond what an Int holds (it trapped
+  /// while sizing the member list), and a value of another type (GRDB's subscripts
+  /// trap on it; the store decodes with its throwing calls).
+  @Test func aDamagedHistoryIsAnErrorNotACrash() throws {
+    let dir = TestScratch.folder("damaged")
+    defer { ReportFolder.removeTree(dir) }
+    let store = try HistoryStore(path: dir + "/history.sqlite")
+    let member = RunSnapshot.Member(
+      memberID: "A", level: 1, segment: nil, lifecycle: "active", pointsOutstanding: 5)
+    let huge = RunSnapshot(
+      asOf: Day("2026-09-30")!, toolVersion: "t", configSHA256: "c", inputs: "", seed: 1, minorDigits: 2,
+      headline: [("members_with_counted_orders", 1e300), ("members", -1e300)], members: [member])
+    try store.save(huge)
+    #expect(try store.previous(before: Day("2026-10-31")!) == huge)
+    #expect(try store.list().map(\.members) == [0])
+    try store.queue.write { try $0.execute(sql: "UPDATE run_headline SET value = 'many' WHERE name = 'members'") }
+    #expect(throws: LoyaltyError.self) { try store.previous(before: Day("2026-10-31")!) }
+    #expect(throws: LoyaltyError.self) { try store.list() }
+    try store.queue.write {
+      try $0.execute(sql: "UPDATE run_headline SET value = 1; UPDATE runs SET minor_digits = 'x'")
+    }
+    do {
+      _ = try store.previous(before: Day("2026-10-31")!)
+      Issue.record("a minor_digits of text was read")
+    } catch {
+      #expect(error.description.hasPrefix(dir + "/history.sqlite: the history could not be read ("))
+    }
+  }
+
   /// Two runs storing into one history at the same time take turns: the second waits
   /// for the first's transaction instead of failing with "database is locked".
   @Test func aSecondWriterWaitsForTheFirst() throws {
