@@ -2,12 +2,17 @@
 // from ingest to the report folder. The first byte picks what the rest of the input is:
 //   0: an orders CSV (the sample's id map and a config of 2 points runs);
 //   1: an id map CSV (beside a small fixed orders file);
-//   2: a TOML configuration (over the same orders and id map).
+//   2: a TOML configuration (over the same orders and id map);
+//   3: an orders CSV read by the ingest alone on 1 thread in one chunk, and on 2 and 3
+//      threads cut into chunks at line feeds: the rows, their refs and linking keys,
+//      the rejects and the counts must be the same, or all three stop with one error.
 // A bad input must end in a LoyaltyError (one sentence, a non-zero exit in the CLI);
-// a trap, a crash or a sanitizer report is a finding.
+// a trap, a crash, a sanitizer report or a difference between thread counts is a
+// finding.
 import Foundation
-import LoyaltyCore
 import LoyaltyReport
+
+@testable import LoyaltyCore
 
 #if canImport(Glibc)
   import Glibc
@@ -77,10 +82,68 @@ private func runPipeline(orders: String, idMap: String, config: LoyaltyConfig) {
   }
 }
 
+/// What one ingest gives, by value: each accepted row with its ref and linking key
+/// values as bytes (ref ids may be numbered differently per thread count), the rejects
+/// and the counts per file; or the error's sentence.
+private struct IngestOutcome: Equatable {
+  struct Row: Equatable {
+    var channel: [UInt8]
+    var customerRef: [UInt8]
+    var status: UInt8
+    var instantMillis: Int64
+    var amount: Int64
+    var linkKeyValues: [[UInt8]?]
+  }
+  var rows: [Row] = []
+  var refunds: RefundRows? = nil
+  var rejects: [Reject] = []
+  var files: [FileCounts] = []
+  var error: String? = nil
+}
+
+private func ingestOutcome(_ path: String, threads: Int, chunkThreshold: Int) -> IngestOutcome {
+  var config = InputConfig()
+  config.maxRejectShare = 1
+  var outcome = IngestOutcome()
+  do throws(LoyaltyError) {
+    let result = try OrderIngest.run(
+      paths: [path], config: config, linkKeys: ["phone_hash", "email_hash"], asOf: Day(year: 2026, month: 10, day: 31)!,
+      threads: threads, chunkThreshold: chunkThreshold)
+    let orders = result.orders
+    for i in 0..<orders.count {
+      let (channel, customerRef) = orders.withRefParts(orders.ref[i]) { (Array($0), Array($1)) }
+      let keys = orders.linkKeyValue.indices.map { k -> [UInt8]? in
+        let id = orders.linkKeyValue[k][i]
+        return id < 0 ? nil : orders.linkKeys[k].withBytes(id) { Array($0) }
+      }
+      outcome.rows.append(
+        .init(
+          channel: channel, customerRef: customerRef, status: orders.status[i], instantMillis: orders.instantMillis[i],
+          amount: orders.amount[i], linkKeyValues: keys))
+    }
+    outcome.refunds = orders.refunds
+    outcome.rejects = Array(result.rejects)
+    outcome.files = result.files
+  } catch {
+    outcome.error = error.description
+  }
+  return outcome
+}
+
+private func compareThreadCounts(orders path: String) {
+  let one = ingestOutcome(path, threads: 1, chunkThreshold: Int.max)
+  for threads in [2, 3] {
+    let chunked = ingestOutcome(path, threads: threads, chunkThreshold: 1)
+    guard chunked == one else {
+      fatalError("the ingest on \(threads) threads in chunks differs from one thread: \(one) against \(chunked)")
+    }
+  }
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
   guard count >= 1 else { return 0 }
-  let mode = start.load(as: UInt8.self) % 3
+  let mode = start.load(as: UInt8.self) % 4
   let payload = UnsafeRawBufferPointer(start: start + 1, count: count - 1)
   let baseConfig: LoyaltyConfig
   do throws(LoyaltyError) {
@@ -93,6 +156,8 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     runPipeline(orders: write("orders.csv", payload), idMap: write("id_map.csv", fixedIDMap), config: baseConfig)
   case 1:
     runPipeline(orders: write("orders.csv", fixedOrders), idMap: write("id_map.csv", payload), config: baseConfig)
+  case 3:
+    compareThreadCounts(orders: write("orders.csv", payload))
   default:
     let text = String(decoding: payload, as: UTF8.self)
     let config: LoyaltyConfig
