@@ -168,6 +168,25 @@ private func binaryAndFolder(_ name: String) -> String? {
     #expect(!badDate.killed && badDate.status == 2)
     #expect(try store.list().count == 1)
   }
+
+  /// `loyalty sample` onto a full disk stops with exit 2 and a sentence, and leaves
+  /// neither file: it said "wrote" with exit 0 over a cut orders.csv and an empty
+  /// id_map.csv. The disk is /dev/full, behind the name the orders are written to first.
+  @Test func aSampleThatCannotBeWrittenWholeLeavesNoFiles() throws {
+    guard let dir = binaryAndFolder("fullsample") else { return }
+    defer { ReportFolder.removeTree(dir) }
+    #expect(symlink("/dev/full", dir + "/orders.csv.tmp") == 0)
+    let full = waitKilled(spawn(["sample", "--orders", "20000", "--out", dir], stderr: dir + "/stderr.txt"))
+    #expect(!full.killed && full.status == 2)
+    #expect(readText(dir + "/stderr.txt")?.contains("orders.csv: cannot be written completely (No space left") == true)
+    for name in ["orders.csv", "id_map.csv", "orders.csv.tmp", "id_map.csv.tmp"] {
+      #expect(access(dir + "/" + name, F_OK) != 0, "\(name) is left")
+    }
+    // Beyond what one run reads: bad usage, nothing written.
+    let huge = waitKilled(spawn(["sample", "--orders", "3000000000", "--out", dir]))
+    #expect(!huge.killed && huge.status == 2)
+    #expect(access(dir + "/orders.csv", F_OK) != 0)
+  }
 }
 
 /// A run replaces an earlier report whole, so it refuses a target that holds anything

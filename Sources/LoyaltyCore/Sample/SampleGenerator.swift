@@ -42,7 +42,9 @@ public struct SampleGenerator {
 
   /// Writes the orders CSV in chunks through `ordersSink` and the id map through
   /// `mapSink`. The header comes first in each.
-  public mutating func generate(ordersSink: (String) -> Void, mapSink: (String) -> Void) {
+  public mutating func generate<E: Error>(
+    ordersSink: (String) throws(E) -> Void, mapSink: (String) throws(E) -> Void
+  ) throws(E) {
     var orders = SampleGenerator.ordersHeader
     var map = "channel,customer_ref,member_id\n"
     let hubPhones =
@@ -90,13 +92,13 @@ public struct SampleGenerator {
         orders += order(ref: r, day: day, muAmount: muAmount, phone: rng.unit() < 0.9 ? usePhone : "", email: email)
         emitted += 1
         if orders.utf8.count > 1 << 20 {
-          ordersSink(orders)
+          try ordersSink(orders)
           orders = ""
         }
       }
     }
-    ordersSink(orders)
-    mapSink(map)
+    try ordersSink(orders)
+    try mapSink(map)
   }
 
   mutating func order(ref: (channel: String, ref: String), day: Day, muAmount: Double, phone: String, email: String)
