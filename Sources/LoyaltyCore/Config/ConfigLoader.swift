@@ -265,7 +265,10 @@ public enum ConfigLoader {
   /// key starts with neither a bare key character nor a quote (`[#levels]`, `[.rfm]`,
   /// `[` alone). On the headers, and on some of the characters, the parser stops the
   /// program with an assertion instead of failing the parse (found by scripts/fuzz);
-  /// a NUL would end its text early. Lines inside multi-line strings are not headers.
+  /// a NUL would end its text early. Lines inside multi-line strings are not headers;
+  /// a line of a multi-line array that starts with a nested array whose first value is
+  /// neither a bare word, a number nor a string (`[+1, 2]`, `[{ a = 1 }]`) is taken for
+  /// one, and no key of the configuration holds nested arrays.
   static func unparseable(_ text: String) -> (line: Int, reason: String)? {
     let bytes = Array(text.utf8)
     var line = 1
