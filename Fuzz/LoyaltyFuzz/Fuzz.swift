@@ -18,9 +18,12 @@ import LoyaltyReport
   import Glibc
 #endif
 
+/// This process's folder for the files an input becomes, removed when it exits (a
+/// finding's abort leaves it, beside the finding).
 private let scratch: String = {
   let path = "/dev/shm/loyalty-fuzz-\(getpid())"
   mkdir(path, 0o755)
+  atexit { try? FileManager.default.removeItem(atPath: "/dev/shm/loyalty-fuzz-\(getpid())") }
   return path
 }()
 
