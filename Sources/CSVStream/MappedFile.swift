@@ -19,19 +19,23 @@ public final class MappedFile: @unchecked Sendable {
   /// - Throws: `CSVError.unreadable` when the file is missing or cannot be mapped.
   public init(path: String) throws(CSVError) {
     self.path = path
+    // The kind is asked by name before the file is opened: opening a pipe waits for a
+    // writer.
+    var info = stat()
+    guard stat(path, &info) == 0 else {
+      throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+    }
+    if let reason = Self.notAFile(info) { throw .unreadable(path: path, reason: reason) }
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else {
       throw .unreadable(path: path, reason: String(cString: strerror(errno)))
     }
     // The mapping keeps the file; the descriptor is not needed once it is made.
     defer { close(fd) }
-    var info = stat()
     guard fstat(fd, &info) == 0 else {
       throw .unreadable(path: path, reason: String(cString: strerror(errno)))
     }
-    if (info.st_mode & S_IFMT) == S_IFDIR {
-      throw .unreadable(path: path, reason: "it is a directory")
-    }
+    if let reason = Self.notAFile(info) { throw .unreadable(path: path, reason: reason) }
     opened = Stamp(info)
     let size = Int(info.st_size)
     if size == 0 {
@@ -45,6 +49,19 @@ public final class MappedFile: @unchecked Sendable {
     madvise(base, size, MADV_SEQUENTIAL)
     mapping = base
     bytes = UnsafeRawBufferPointer(start: base, count: size)
+  }
+
+  /// Why a file of `info`'s kind cannot be an input, or nil for a regular file. A pipe
+  /// would map as empty, and an input is read more than once (a reject's text again,
+  /// the SHA-256 for the manifest).
+  static func notAFile(_ info: stat) -> String? {
+    switch info.st_mode & S_IFMT {
+    case S_IFREG: nil
+    case S_IFDIR: "it is a directory"
+    case S_IFIFO, S_IFSOCK:
+      "it is a pipe, not a file; inputs are read more than once, so save the export to a file first"
+    default: "it is a device, not a file"
+    }
   }
 
   /// Tells the kernel that `range` has been read and its pages may be dropped, so

@@ -1,4 +1,5 @@
 import CSVStream
+import TestScratch
 import Testing
 
 @testable import LoyaltyCore
@@ -831,6 +832,28 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
       #expect(keys.prefix(100).allSatisfy { !set.insert($0) })
       #expect(!set.isEmpty)
       set.removeAll()
+    }
+  }
+
+  /// A pipe, a device or a folder given as an input is named as such (exit 2), without
+  /// waiting for a writer: a pipe mapped as empty ("the file is empty") and an input is
+  /// read more than once.
+  @Test func aPipeOrADeviceIsNoInputFile() throws {
+    let folder = TestScratch.folder("pipe")
+    let pipe = folder + "/orders.csv"
+    #expect(mkfifo(pipe, 0o600) == 0)
+    for (path, reason) in [
+      (pipe, "it is a pipe, not a file; inputs are read more than once, so save the export to a file first"),
+      ("/dev/null", "it is a device, not a file"), (folder, "it is a directory"),
+    ] {
+      do {
+        _ = try OrderIngest.run(paths: [path], config: InputConfig(), linkKeys: [], asOf: asOf, threads: 1)
+        Issue.record("\(path) was read")
+      } catch {
+        #expect(error.exitCode == 2)
+        #expect(error.description == "\(path): cannot be read (\(reason)).")
+      }
+      #expect(throws: LoyaltyError.self) { try IdMap.read(path: path) }
     }
   }
 }
