@@ -5,7 +5,9 @@
 //   2: a TOML configuration (over the same orders and id map);
 //   3: an orders CSV read by the ingest alone on 1 thread in one chunk, and on 2 and 3
 //      threads cut into chunks at line feeds: the rows, their refs and linking keys,
-//      the rejects and the counts must be the same, or all three stop with one error.
+//      the rejects and the counts must be the same, or all three stop with one error;
+//   4: an orders CSV run from ingest to the report on 1 thread and on 3: every file of
+//      the two report folders must hold the same bytes, or both stop with one error.
 // A bad input must end in a LoyaltyError (one sentence, a non-zero exit in the CLI);
 // a trap, a crash, a sanitizer report or a difference between thread counts is a
 // finding.
@@ -69,19 +71,50 @@ private func write(_ name: String, _ text: String) -> String {
   Array(text.utf8).withUnsafeBytes { write(name, $0) }
 }
 
-private func runPipeline(orders: String, idMap: String, config: LoyaltyConfig) {
+/// Runs the pipeline to the written report folder `out` on `threads` threads; returns
+/// the folder's files by name, or the error's sentence.
+@discardableResult
+private func runPipeline(
+  orders: String, idMap: String, config: LoyaltyConfig, threads: Int = 2, out: String = "out"
+) -> Result<[String: Data], LoyaltyError> {
   let request = RunRequest(
-    ordersPaths: [orders], idMapPath: idMap, asOf: Day(year: 2026, month: 10, day: 31)!, config: config, threads: 2,
-    until: .report)
+    ordersPaths: [orders], idMapPath: idMap, asOf: Day(year: 2026, month: 10, day: 31)!, config: config,
+    threads: threads, until: .report)
   do throws(LoyaltyError) {
     let (result, inputs) = try InputFingerprint.inputs(of: request) { () throws(LoyaltyError) in
       try Pipeline.run(request)
     }
     let builder = ReportBuilder(run: result, inputs: inputs)
-    try builder.write(to: scratch + "/out", includeTimings: false)
+    let folder = scratch + "/" + out
+    try builder.write(to: folder, includeTimings: false)
+    var files: [String: Data] = [:]
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+      files[name] = FileManager.default.contents(atPath: folder + "/" + name)
+    }
+    return .success(files)
   } catch {
     // A sentence for the user: the expected end of a bad input.
     precondition(!error.description.isEmpty, "an error without a sentence")
+    return .failure(error)
+  }
+}
+
+/// The report folder of one thread against three: the same bytes in every file, or the
+/// same sentence.
+private func compareReports(orders path: String, config: LoyaltyConfig) {
+  let idMap = write("id_map.csv", fixedIDMap)
+  let one = runPipeline(orders: path, idMap: idMap, config: config, threads: 1, out: "out-1")
+  let three = runPipeline(orders: path, idMap: idMap, config: config, threads: 3, out: "out-3")
+  switch (one, three) {
+  case (.success(let a), .success(let b)):
+    precondition(a.keys.sorted() == b.keys.sorted(), "the report folders hold other files on 1 and 3 threads")
+    for (name, bytes) in a where b[name] != bytes {
+      fatalError("\(name) differs between 1 and 3 threads")
+    }
+  case (.failure(let a), .failure(let b)):
+    precondition(a == b, "the runs on 1 and 3 threads stop differently: \(a) against \(b)")
+  default:
+    fatalError("one run of 1 and 3 threads stopped and the other did not: \(one) against \(three)")
   }
 }
 
@@ -146,7 +179,7 @@ private func compareThreadCounts(orders path: String) {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
   guard count >= 1 else { return 0 }
-  let mode = start.load(as: UInt8.self) % 4
+  let mode = start.load(as: UInt8.self) % 5
   let payload = UnsafeRawBufferPointer(start: start + 1, count: count - 1)
   let baseConfig: LoyaltyConfig
   do throws(LoyaltyError) {
@@ -161,6 +194,8 @@ public func fuzz(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     runPipeline(orders: write("orders.csv", fixedOrders), idMap: write("id_map.csv", payload), config: baseConfig)
   case 3:
     compareThreadCounts(orders: write("orders.csv", payload))
+  case 4:
+    compareReports(orders: write("orders.csv", payload), config: baseConfig)
   default:
     let text = String(decoding: payload, as: UTF8.self)
     let config: LoyaltyConfig
