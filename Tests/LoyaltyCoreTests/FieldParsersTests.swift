@@ -85,6 +85,18 @@ private func time(_ s: String, offset: Int = 8 * 3600) -> FieldParsers.Timestamp
     #expect(Day("2026-02-29") == nil)
     #expect(Day.lastDayOfPreviousMonth(today: Day("2026-11-23")!) == Day("2026-10-31"))
     #expect(Day.lastDayOfPreviousMonth(today: Day("2026-01-05")!) == Day("2025-12-31"))
+    // Months before year 0000, which twelve reviews reach from an as-of in 0000 (the
+    // month of index -1 trapped on a month 0).
+    #expect(Day.lastDayOfPreviousMonth(today: Day("0000-01-05")!).description == "-0001-12-31")
+    #expect(Month(index: -1).year == -1 && Month(index: -1).month == 12)
+    #expect(Month(index: -12).year == -1 && Month(index: -12).month == 1)
+    #expect(Month(index: -13).year == -2 && Month(index: -13).month == 12)
+    #expect((Month(year: 0, month: 1) + -25).lastDay.description == "-0003-12-31")
+    #expect(Month(year: 2026, month: 10).year == 2026 && Month(year: 2026, month: 10).month == 10)
+    #expect(
+      RelegationReplay.reviewDates(asOf: Day("0000-01-31")!, count: 3).map(\.description) == [
+        "-0001-11-30", "-0001-12-31", "0000-01-31",
+      ])
   }
 
   @Test func moneyFormatsInMajorUnits() {

@@ -90,8 +90,10 @@ public struct Month: Hashable, Comparable, Sendable, CustomStringConvertible {
   public init(index: Int32) { self.index = index }
   public init(year: Int, month: Int) { index = Int32(year * 12 + month - 1) }
 
-  public var year: Int { Int(index) / 12 }
-  public var month: Int { Int(index) % 12 + 1 }
+  /// Floor division, so that months before year 0000 (which reviews and windows reach
+  /// from an as-of in its first years) have their own year and month.
+  public var year: Int { (Int(index) - month + 1) / 12 }
+  public var month: Int { (Int(index) % 12 + 12) % 12 + 1 }
   public var previous: Month { Month(index: index - 1) }
   public var next: Month { Month(index: index + 1) }
   public var firstDay: Day { Day(year: year, month: month, day: 1)! }
@@ -104,8 +106,11 @@ public struct Month: Hashable, Comparable, Sendable, CustomStringConvertible {
   public var description: String { "\(pad(year, 4))-\(pad(month, 2))" }
 }
 
+/// `value` in at least `width` digits; a negative one (a year before 0000) with a minus
+/// sign before them, as ISO 8601 writes such years.
 @inline(__always)
 func pad(_ value: Int, _ width: Int) -> String {
+  if value < 0 { return "-" + pad(-value, width) }
   let s = String(value)
   return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
 }
