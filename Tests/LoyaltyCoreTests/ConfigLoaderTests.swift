@@ -141,6 +141,16 @@ private func configError(_ text: String) -> String? {
     // A line inside a multi-line string is no header.
     #expect(!(configError("[report]\nout_dir = \"\"\"\n[=]\n\"\"\"\n") ?? "").contains("table header"))
     #expect(!(configError("[report]\nout_dir = '''\n[=]\n'''\n") ?? "").contains("table header"))
+    #expect(!(configError("[report]\nout_dir = \"\"\"# not a comment\n[=]\n\"\"\"\n") ?? "").contains("table header"))
+    // Triple quotes in a comment or a one-line string open nothing (the fuzzer's second
+    // finding: the header after them went unchecked and stopped the program).
+    for line in [
+      "# one_step (dr''''' at most one)", "out_dir = \"a'''b\"", "out_dir = 'a\"\"\"b'", "out_dir = \"\\\"\"\"\"",
+    ] {
+      #expect(
+        configError("[report]\n\(line)\n[=]\n")?.hasPrefix("cfg.toml line 3: not valid TOML (a table header's") == true,
+        "\(line)")
+    }
   }
 
   /// A configuration that is not UTF-8, or not a file, names what is wrong with it.

@@ -319,17 +319,39 @@ public enum ConfigLoader {
   }
 
   /// The quote byte of the multi-line string open after `content`, which begins with
-  /// `open` open: triple quotes of one kind open and close one, in turn.
+  /// `open` open: triple quotes of one kind open and close one, in turn; quotes inside a
+  /// one-line string or after a comment's `#` count for nothing.
   private static func quoteOpen(after content: ArraySlice<UInt8>, _ open: UInt8?) -> UInt8? {
+    let quote = UInt8(ascii: "\""), apostrophe = UInt8(ascii: "'"), backslash = UInt8(ascii: "\\")
     var open = open
     var i = content.startIndex
-    while i + 2 < content.endIndex {
+    func isTriple(_ byte: UInt8, at k: Int) -> Bool {
+      k + 2 < content.endIndex && content[k] == byte && content[k + 1] == byte && content[k + 2] == byte
+    }
+    while i < content.endIndex {
       let byte = content[i]
-      let isTriple =
-        (byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'")) && content[i + 1] == byte && content[i + 2] == byte
-      if isTriple && (open == nil || open == byte) {
-        open = open == nil ? byte : nil
+      if let kind = open {
+        // Inside a multi-line string: an escaped byte in a basic one, or its close.
+        if kind == quote && byte == backslash {
+          i += 2
+        } else if isTriple(kind, at: i) {
+          open = nil
+          i += 3
+        } else {
+          i += 1
+        }
+      } else if byte == UInt8(ascii: "#") {
+        return nil
+      } else if (byte == quote || byte == apostrophe) && isTriple(byte, at: i) {
+        open = byte
         i += 3
+      } else if byte == quote || byte == apostrophe {
+        // A one-line string: to its closing quote (past escapes in a basic one).
+        i += 1
+        while i < content.endIndex && content[i] != byte {
+          i += byte == quote && content[i] == backslash ? 2 : 1
+        }
+        i += 1
       } else {
         i += 1
       }
