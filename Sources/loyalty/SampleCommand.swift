@@ -2,12 +2,6 @@ import ArgumentParser
 import LoyaltyCore
 import LoyaltyReport
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// `loyalty sample`: deterministic sample orders and id map.
 struct SampleCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -39,48 +33,15 @@ struct SampleCommand: ParsableCommand {
     var generator = SampleGenerator(options: .init(orders: orders, seed: seed, end: endDay, clean: clean))
     let ordersPath = out + "/orders.csv"
     let mapPath = out + "/id_map.csv"
-    // Written beside their names and renamed when whole; a write that falls short (a
-    // full disk, say) stops the generator and removes both, instead of leaving a cut
-    // file under the final name.
-    guard let ordersFile = fopen(ordersPath + ".tmp", "wb") else {
-      throw LoyaltyError.input("\(out): cannot write the sample files there (\(String(cString: strerror(errno)))).")
-    }
-    guard let mapFile = fopen(mapPath + ".tmp", "wb") else {
-      fclose(ordersFile)
-      unlink(ordersPath + ".tmp")
-      throw LoyaltyError.input("\(out): cannot write the sample files there (\(String(cString: strerror(errno)))).")
-    }
-    func put(_ chunk: String, into file: UnsafeMutablePointer<FILE>, _ path: String) throws(LoyaltyError) {
-      var text = chunk
-      let written = text.withUTF8 { fwrite($0.baseAddress, 1, $0.count, file) == $0.count }
-      if !written {
-        throw .input("\(path): cannot be written completely (\(String(cString: strerror(errno)))).")
-      }
-    }
-    do throws(LoyaltyError) {
-      try generator.generate(
-        ordersSink: { chunk throws(LoyaltyError) in try put(chunk, into: ordersFile, ordersPath) },
-        mapSink: { chunk throws(LoyaltyError) in try put(chunk, into: mapFile, mapPath) })
-      // The last buffered bytes, and any write error the buffer met before.
-      for (file, path) in [(ordersFile, ordersPath), (mapFile, mapPath)] {
-        if fflush(file) != 0 || ferror(file) != 0 {
-          throw .input("\(path): cannot be written completely (\(String(cString: strerror(errno)))).")
-        }
-      }
-    } catch {
-      fclose(ordersFile)
-      fclose(mapFile)
-      unlink(ordersPath + ".tmp")
-      unlink(mapPath + ".tmp")
-      throw error
-    }
-    guard fclose(ordersFile) == 0, fclose(mapFile) == 0, rename(ordersPath + ".tmp", ordersPath) == 0,
-      rename(mapPath + ".tmp", mapPath) == 0
-    else {
-      unlink(ordersPath + ".tmp")
-      unlink(mapPath + ".tmp")
-      throw LoyaltyError.input("\(out): the sample files could not be written completely.")
-    }
+    // Written beside their names and renamed when both are whole: a write that falls
+    // short (a full disk, say) stops the generator and removes both, instead of leaving
+    // a cut file under the final name.
+    let ordersFile = try AtomicFile(ordersPath)
+    let mapFile = try AtomicFile(mapPath)
+    try generator.generate(
+      ordersSink: { chunk throws(LoyaltyError) in try ordersFile.append(chunk) },
+      mapSink: { chunk throws(LoyaltyError) in try mapFile.append(chunk) })
+    try AtomicFile.commit([ordersFile, mapFile])
     print("wrote \(ordersPath) (\(orders) orders) and \(mapPath)")
   }
 }

@@ -191,23 +191,11 @@ public enum ReportFolder {
   }
 
   /// Creates a temporary file beside `path`, lets `fill` write it (false: it failed,
-  /// errno says why), then fsyncs, closes and renames it to `path`; on any failure the
-  /// temporary file is removed and the first failure's reason thrown.
+  /// errno says why), then fsyncs, closes and renames it to `path` (see `AtomicFile`).
   private static func writeAtomically(_ path: String, _ fill: (Int32) -> Bool) throws(LoyaltyError) {
-    let temporary = path + ".tmp-\(getpid())"
-    let fd = open(temporary, O_CREAT | O_WRONLY | O_TRUNC, 0o644)
-    guard fd >= 0 else {
-      throw .input("\(path): cannot be written (\(String(cString: strerror(errno)))).")
-    }
-    // The reason is read where the first failure happens, before later calls reset errno.
-    var reason: String? = fill(fd) ? nil : String(cString: strerror(errno))
-    if fsync(fd) != 0 { reason = reason ?? String(cString: strerror(errno)) }
-    if close(fd) != 0 { reason = reason ?? String(cString: strerror(errno)) }
-    if reason == nil && rename(temporary, path) != 0 { reason = String(cString: strerror(errno)) }
-    if let reason {
-      unlink(temporary)
-      throw .input("\(path): cannot be written completely (\(reason)).")
-    }
+    let file = try AtomicFile(path)
+    file.fill(fill)
+    try file.commit()
   }
 
   static func parentDirectory(_ path: String) -> String {
