@@ -67,6 +67,13 @@ public final class HistoryStore {
     }
   }
 
+  /// A headline figure read as a count of members: 0 when missing or out of range (a
+  /// damaged or hand-edited database), so that no list is sized from it.
+  static func count(_ figure: Double?) -> Int {
+    guard let figure, figure >= 0, figure <= Double(Int32.max) else { return 0 }
+    return Int(figure)
+  }
+
   static func parent(of path: String) -> String {
     guard let slash = path.lastIndex(of: "/") else { return "." }
     return String(path[..<slash])
@@ -138,8 +145,7 @@ public final class HistoryStore {
         // The run's headline counts its member rows (members with a counted order), so
         // the list is sized once without counting the rows in a pass of their own.
         var members: [RunSnapshot.Member] = []
-        let counted = headline.first { $0.name == "members_with_counted_orders" }?.value ?? 0
-        members.reserveCapacity(counted >= 0 && counted <= Double(Int32.max) ? Int(counted) : 0)
+        members.reserveCapacity(Self.count(headline.first { $0.name == "members_with_counted_orders" }?.value))
         let select = try db.makeStatement(
           sql:
             "SELECT member_id, level, segment, lifecycle, points_outstanding FROM member_snapshots WHERE as_of = ? ORDER BY member_id"
@@ -192,8 +198,7 @@ public final class HistoryStore {
           }
           // The report's members row (every stored run reached identity), not the
           // snapshot's rows, which are the members with a counted order.
-          let counted = headline["members"] ?? 0
-          let members = counted >= 0 && counted <= Double(Int32.max) ? Int(counted) : 0
+          let members = Self.count(headline["members"])
           return StoredRunSummary(
             asOf: Day(date) ?? Day(number: 0), toolVersion: try row.decode(forColumn: "tool_version"),
             configSHA256: try row.decode(forColumn: "config_sha256"), members: members, headline: headline)
