@@ -440,13 +440,13 @@ extension ScanState {
 
 private func noSpace(_: UInt8) -> Int32 { 0 }
 
-/// Copies of field bytes (see `copy`).
-enum FieldBytes {
+/// Copies of field bytes (see `copy`); ingest copies its refs with it too.
+public enum FieldBytes {
   /// `memcpy` for the short fields CSV is made of: most are under 32 bytes, where a
   /// call costs more than the copy. Words from the front and the back overlap rather
   /// than loop (`source` and `target` never overlap).
-  @inline(__always)
-  static func copy(_ source: UnsafeRawPointer, to target: UnsafeMutableRawPointer, count: Int) {
+  @inlinable @inline(__always)
+  public static func copy(_ source: UnsafeRawPointer, to target: UnsafeMutableRawPointer, count: Int) {
     @inline(__always) func move<T: FixedWidthInteger>(_: T.Type, at offset: Int) {
       target.storeBytes(of: source.loadUnaligned(fromByteOffset: offset, as: T.self), toByteOffset: offset, as: T.self)
     }

@@ -609,6 +609,62 @@ struct SharedBytes: @unchecked Sendable {
   let bytes: UnsafeRawBufferPointer
 }
 
+/// The columns of a few accepted rows, written in place until `moveOut` appends them
+/// to the chunk's arrays a batch at a time: an array's append checks that its buffer is
+/// unique and has room, a call or two each time, and a row went into eight of them.
+/// Holds `ByteBatch.capacity` rows, the refs `ChunkState` interns together.
+final class StagedRows {
+  static let capacity = ByteBatch.capacity
+  private(set) var count = 0
+  let keyA = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
+  let keyB = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
+  let rawStart = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
+  let channel = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+  let status = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+  let instantMillis = UnsafeMutablePointer<Int64>.allocate(capacity: capacity)
+  let amount = UnsafeMutablePointer<Int64>.allocate(capacity: capacity)
+
+  deinit {
+    keyA.deallocate()
+    keyB.deallocate()
+    rawStart.deallocate()
+    channel.deallocate()
+    status.deallocate()
+    instantMillis.deallocate()
+    amount.deallocate()
+  }
+
+  /// Adds a row; the caller moves the rows out before `capacity` is passed.
+  @inline(__always)
+  func append(
+    keyA a: UInt64, keyB b: UInt64, rawStart start: Int, channel c: Int32, status s: UInt8, instantMillis t: Int64,
+    amount m: Int64
+  ) {
+    let k = count
+    precondition(k < Self.capacity)
+    keyA[k] = a
+    keyB[k] = b
+    rawStart[k] = start
+    channel[k] = c
+    status[k] = s
+    instantMillis[k] = t
+    amount[k] = m
+    count = k + 1
+  }
+
+  /// Appends the rows to the chunk's order keys and offsets and to `table`'s status,
+  /// instant and amount columns (its refs are the caller's), and empties the stage.
+  func moveOut(keyA a: inout [UInt64], keyB b: inout [UInt64], rawStart r: inout [Int], into table: inout OrderTable) {
+    a.append(contentsOf: UnsafeBufferPointer(start: keyA, count: count))
+    b.append(contentsOf: UnsafeBufferPointer(start: keyB, count: count))
+    r.append(contentsOf: UnsafeBufferPointer(start: rawStart, count: count))
+    table.status.append(contentsOf: UnsafeBufferPointer(start: status, count: count))
+    table.instantMillis.append(contentsOf: UnsafeBufferPointer(start: instantMillis, count: count))
+    table.amount.append(contentsOf: UnsafeBufferPointer(start: amount, count: count))
+    count = 0
+  }
+}
+
 /// One chunk's validated rows, in its own columns and interners.
 struct ChunkState: @unchecked Sendable {
   let config: InputConfig
@@ -630,11 +686,12 @@ struct ChunkState: @unchecked Sendable {
   var keyB: [UInt64] = []
   /// Offset of each valid row's record in the file.
   var rawStart: [Int] = []
-  /// Refs of the latest accepted rows, waiting to be interned together, with their
-  /// channels; `batchIDs` takes the ids they get.
+  /// Refs of the latest accepted rows, waiting to be interned together; `batchIDs`
+  /// takes the ids they get.
   var pendingRefs = ByteBatch()
-  var pendingChannels: [Int32] = []
   var batchIDs: [Int32] = []
+  /// The other columns of the rows whose refs wait, in step with `pendingRefs`.
+  let staged = StagedRows()
   /// Linking key values of the latest accepted rows, one batch a key, waiting to be
   /// interned together like the refs, with the rows that take their ids.
   var pendingValues: [ByteBatch]
@@ -819,22 +876,18 @@ struct ChunkState: @unchecked Sendable {
       knownChannels.add(channelBytes, id: channelID)
     }
     let key = KeyHashSet.key(seeds: channelSeeds[Int(channelID)], orderID: r[layout.orderID])
-    keyA.append(key.0)
-    keyB.append(key.1)
-    rawStart.append(r.offset)
-    // The ref is interned with the next few (`flushRefs`); its row waits with -1.
+    // The row waits in `staged` while its ref is interned with the next few
+    // (`flushRefs`).
+    let row = table.count + staged.count
+    staged.append(
+      keyA: key.0, keyB: key.1, rawStart: r.offset, channel: channelID, status: status.rawValue,
+      instantMillis: time.instantMillis, amount: amount)
     pendingRefs.append(channel: channelID, customerRef: r[layout.customerRef])
-    pendingChannels.append(channelID)
-    table.ref.append(-1)
-    if pendingRefs.isFull { flushRefs() }
-    table.status.append(status.rawValue)
-    table.instantMillis.append(time.instantMillis)
-    table.amount.append(amount)
     // Only refunded and partially refunded orders carry a refund (a paid order with a
     // refund amount other than 0 or a refund time is refused above, a cancelled one's
     // are not read).
     if status == .refunded || status == .partiallyRefunded {
-      table.refunds.append(row: table.amount.count - 1, amount: refund, millis: refundMillis)
+      table.refunds.append(row: row, amount: refund, millis: refundMillis)
     }
     // A value is interned with the next few of its key (`flushValues`); its row waits
     // with -1, as an absent value's stays.
@@ -847,6 +900,7 @@ struct ChunkState: @unchecked Sendable {
         if pendingValues[k].isFull { flushValues(k) }
       }
     }
+    if pendingRefs.isFull { flushRefs() }
     return nil
   }
 
@@ -860,20 +914,18 @@ struct ChunkState: @unchecked Sendable {
     pendingValueRows[k].removeAll(keepingCapacity: true)
   }
 
-  /// Interns the refs of the rows accepted since the last call, together, and fills in
-  /// their rows. The scan calls it once more at the end of the chunk.
+  /// Interns the refs of the rows accepted since the last call, together, and appends
+  /// those rows to the columns. The scan calls it once more at the end of the chunk.
   mutating func flushRefs() {
     guard pendingRefs.count > 0 else { return }
-    let first = table.ref.count - pendingRefs.count
     batchIDs.removeAll(keepingCapacity: true)
     table.refs.intern(pendingRefs, into: &batchIDs)
-    for k in 0..<batchIDs.count {
-      let id = batchIDs[k]
-      if Int(id) == table.refChannel.count { table.refChannel.append(pendingChannels[k]) }
-      table.ref[first + k] = id
+    for k in 0..<batchIDs.count where Int(batchIDs[k]) == table.refChannel.count {
+      table.refChannel.append(staged.channel[k])
     }
+    table.ref.append(contentsOf: batchIDs)
+    staged.moveOut(keyA: &keyA, keyB: &keyB, rawStart: &rawStart, into: &table)
     pendingRefs.removeAll()
-    pendingChannels.removeAll(keepingCapacity: true)
   }
 
   /// Interns every waiting ref and linking key value: the end of the chunk.
@@ -883,6 +935,8 @@ struct ChunkState: @unchecked Sendable {
   }
 
   /// The first required field that is empty, in the order the checks name them.
+  /// Inlined: called on a copy of the chunk state otherwise.
+  @inline(__always)
   func emptyRequiredField(_ r: CSVRecord) -> String? {
     if r[layout.orderID].count == 0 { return "order_id" }
     if r[layout.channel].count == 0 { return "channel" }

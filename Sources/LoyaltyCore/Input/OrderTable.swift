@@ -1,4 +1,5 @@
 import CHints
+import CSVStream
 
 /// An order's status (SPEC 1.1).
 public enum OrderStatus: UInt8, Sendable, CaseIterable {
@@ -250,7 +251,7 @@ enum RefKey {
   static func write(channel: Int32, customerRef: UnsafeRawBufferPointer, to target: UnsafeMutableRawPointer) {
     target.storeBytes(of: channel.littleEndian, as: Int32.self)
     if let source = customerRef.baseAddress {
-      (target + channelBytes).copyMemory(from: source, byteCount: customerRef.count)
+      FieldBytes.copy(source, to: target + channelBytes, count: customerRef.count)
     }
   }
 }
