@@ -40,8 +40,9 @@ public struct SampleGenerator {
     rng = SplitMix64(seed: options.seed ^ 0x5EED_0F_10_7A17)
   }
 
-  /// Writes the orders CSV in chunks through `ordersSink` and the id map through
-  /// `mapSink`. The header comes first in each.
+  /// Writes the orders CSV through `ordersSink` and the id map through `mapSink`, each
+  /// in chunks of about 1 MB (so that neither file is held whole in memory). The header
+  /// comes first in each.
   public mutating func generate<E: Error>(
     ordersSink: (String) throws(E) -> Void, mapSink: (String) throws(E) -> Void
   ) throws(E) {
@@ -75,6 +76,10 @@ public struct SampleGenerator {
       if mapped {
         let member = "M" + pad(person, 8)
         for r in refs { map += "\(r.channel),\(r.ref),\(member)\n" }
+        if map.utf8.count > 1 << 20 {
+          try mapSink(map)
+          map = ""
+        }
       }
       let linkByPhone = !options.clean && rng.unit() < 0.8
       let linkByEmail = !options.clean && rng.unit() < 0.4
