@@ -101,7 +101,27 @@ extension ReportBuilder {
       md +=
         "Money reconciles to the cent: gross amount of accepted, not cancelled orders \(money(q.grossAmount, digits)) − refunds \(money(q.refundAmount, digits)) = net revenue of counted orders \(money(q.netRevenue, digits)) \(currency).\n\n"
     }
+    if let history = run.cleaning?.history { md += orderDatesLine(history) }
     return md
+  }
+
+  /// How old an order may be before the data-quality section asks about it: ten years
+  /// (3,652 days) before the as-of.
+  static let oldOrderDays = 3_652
+
+  /// The counted orders' first and last business dates, and how many fall more than
+  /// `oldOrderDays` before the as-of: SPEC sets no earliest date, but a mistyped year
+  /// (0226 for 2026) makes every monthly points table start from it.
+  func orderDatesLine(_ history: MemberHistory) -> String {
+    guard let first = history.day.min(), let last = history.day.max() else { return "" }
+    let cutoff = run.request.asOf.number - Int32(Self.oldOrderDays)
+    var line = "Counted orders are dated from \(Day(number: first)) to \(Day(number: last)) (business dates)."
+    let old = first < cutoff ? history.day.reduce(0) { $0 + ($1 < cutoff ? 1 : 0) } : 0
+    if old > 0 {
+      line +=
+        " \(formatThousands(old)) of them \(old == 1 ? "is" : "are") dated more than ten years before the as-of, the earliest on \(Day(number: first)): check \(old == 1 ? "it" : "them") for a mistyped year, which makes every monthly points table start from that month."
+    }
+    return line + "\n\n"
   }
 
   func identitySection() -> String {

@@ -175,6 +175,30 @@ func readBytes(_ path: String) -> [UInt8]? {
     #expect(!summary.contains("pyramid"))
   }
 
+  /// The data-quality section gives the counted orders' first and last dates, and asks
+  /// about orders more than ten years before the as-of (a mistyped year).
+  @Test func ordersFromLongAgoAreNamed() throws {
+    let parent = TestScratch.folder("old")
+    let orders = [
+      "order_id,channel,customer_ref,order_time,amount", "o1,web,u1,2026-10-01,10.00", "o2,web,u2,0226-10-09,5.00",
+      "o3,web,u2,2016-11-01,5.00", "o4,web,u3,2016-10-30,5.00",
+    ]
+    try ReportFolder.write([("orders.csv", orders.joined(separator: "\n") + "\n")], to: parent)
+    func section(asOf: String) throws -> String {
+      let request = RunRequest(
+        ordersPaths: [parent + "/orders.csv"], idMapPath: nil, asOf: Day(asOf)!, config: LoyaltyConfig(), threads: 1,
+        until: .rfm)
+      return ReportBuilder(run: try Pipeline.run(request), inputs: []).dataQualitySection()
+    }
+    // 2016-11-01 is 3,651 days before 2026-10-31; 2016-10-30 is 3,653.
+    #expect(
+      try section(asOf: "2026-10-31").contains(
+        "Counted orders are dated from 0226-10-09 to 2026-10-01 (business dates). 2 of them are dated more than ten years before the as-of, the earliest on 0226-10-09: check them for a mistyped year"
+      ))
+    let recent = try section(asOf: "0236-10-01")
+    #expect(recent.contains("Counted orders are dated from 0226-10-09 to 0226-10-09 (business dates).\n"))
+  }
+
   /// rejects.csv reads future orders' records back from their file: a file written to
   /// after the run read it stops the report with a sentence naming it (exit 2), and
   /// no folder is published.
