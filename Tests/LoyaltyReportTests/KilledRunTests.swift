@@ -23,8 +23,8 @@ private var loyaltyBinary: String {
   return parts.joined(separator: "/") + "/loyalty"
 }
 
-/// Starts `loyalty` with `arguments`, its error output into `stderr` (else dropped);
-/// returns its pid.
+/// Starts `program` (the loyalty binary unless given) with `arguments`, its error
+/// output into `stderr` (else dropped); returns its pid.
 private func spawn(_ arguments: [String], stderr: String = "/dev/null", program: String = loyaltyBinary) -> pid_t {
   var pid: pid_t = 0
   let argv = ([program] + arguments).map { strdup($0) } + [nil]
