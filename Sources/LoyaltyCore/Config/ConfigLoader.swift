@@ -281,7 +281,10 @@ public enum ConfigLoader {
       for (k, byte) in zip(content.indices, content) {
         let isLoneCR = byte == 0x0D && k != end - 1
         if isLoneCR || (byte < 0x20 && byte != 0x09 && byte != 0x0D) || byte == 0x7F {
-          return (line, "the control character U+\(hex4(byte)); TOML allows none but tab and line ends")
+          return (
+            line,
+            "the control character U+\(hexDigits(byte, width: 4, uppercase: true)); TOML allows none but tab and line ends"
+          )
         }
       }
       if end == bytes.count, content.last == 0x0D {
@@ -357,11 +360,6 @@ public enum ConfigLoader {
       }
     }
     return open
-  }
-
-  static func hex4(_ byte: UInt8) -> String {
-    let digits = String(byte, radix: 16, uppercase: true)
-    return String(repeating: "0", count: 4 - digits.count) + digits
   }
 
   static func readBytes(_ path: String) -> [UInt8]? {

@@ -192,10 +192,7 @@ public struct SampleGenerator {
 
   func csvField(_ s: String) -> String { s }
 
-  func hex(_ x: UInt64) -> String {
-    let s = String(x, radix: 16)
-    return String(repeating: "0", count: 16 - s.count) + s
-  }
+  func hex(_ x: UInt64) -> String { hexDigits(x, width: 16) }
 }
 
 #if canImport(Glibc)

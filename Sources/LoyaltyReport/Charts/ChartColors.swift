@@ -1,6 +1,8 @@
 // Colours of the charts: a categorical palette for series and a single-hue
 // sequential scale for intensities.
 
+import LoyaltyCore
+
 /// Colours the charts use; all written as lowercase `#rrggbb`.
 enum ChartColors {
   /// Distinct series colours, colour-blind safe (Okabe–Ito, without the yellow that
@@ -45,8 +47,5 @@ enum ChartColors {
     min(255, max(0, Int(value.rounded())))
   }
 
-  private static func hex(_ value: Int) -> String {
-    let digits = String(value, radix: 16)
-    return digits.count == 1 ? "0" + digits : digits
-  }
+  private static func hex(_ value: Int) -> String { hexDigits(value, width: 2) }
 }

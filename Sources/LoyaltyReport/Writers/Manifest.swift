@@ -20,10 +20,7 @@ public struct InputFingerprint: Sendable, Equatable {
       hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: file.bytes[part]))
       file.release(part)
     }
-    let hex = hasher.finalize().map { byte in
-      let s = String(byte, radix: 16)
-      return s.count == 1 ? "0" + s : s
-    }.joined()
+    let hex = hasher.finalize().map { hexDigits($0, width: 2) }.joined()
     return InputFingerprint(path: path, role: role, bytes: file.bytes.count, sha256: hex)
   }
 
@@ -61,10 +58,7 @@ public struct InputFingerprint: Sendable, Equatable {
 
 /// SHA-256 of a text, in hex.
 public func sha256Hex(_ text: String) -> String {
-  SHA256.hash(data: Array(text.utf8)).map { byte in
-    let s = String(byte, radix: 16)
-    return s.count == 1 ? "0" + s : s
-  }.joined()
+  SHA256.hash(data: Array(text.utf8)).map { hexDigits($0, width: 2) }.joined()
 }
 
 /// A tiny JSON writer with keys in the order given, so the manifest is byte-stable.
@@ -101,8 +95,7 @@ public indirect enum JSONValue {
       case "\t": out += "\\t"
       default:
         if scalar.value < 0x20 {
-          let hex = String(scalar.value, radix: 16)
-          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+          out += "\\u" + hexDigits(scalar.value, width: 4)
         } else {
           out.unicodeScalars.append(scalar)
         }
