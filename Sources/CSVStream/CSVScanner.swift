@@ -92,9 +92,18 @@ public enum CSVScanner {
   /// libcsv trimmed is read once more with a parser of its own, as the scan does.) One
   /// reader serves one thread at a time, and not from within its own `body`.
   public final class RecordReader {
-    private let state = ScanState(base: UnsafePointer(bitPattern: 1)!) { _ in }
+    /// The body of the record being read back; the state's own body (fixed for the
+    /// scan's sake, see `ScanState.body`) hands each record on to it.
+    private final class Relay {
+      var body: (CSVRecord) -> Void = { _ in }
+    }
+    private let relay: Relay
+    private let state: ScanState
 
     public init() {
+      let relay = Relay()
+      self.relay = relay
+      state = ScanState(base: UnsafePointer(bitPattern: 1)!) { relay.body($0) }
       state.stopAfterFirst = true
     }
 
@@ -117,8 +126,8 @@ public enum CSVScanner {
       guard let base = bytes.baseAddress, start >= 0, start < bytes.count else { return false }
       return withoutActuallyEscaping(body) { body in
         state.base = base.assumingMemoryBound(to: UInt8.self)
-        state.body = body
-        defer { state.body = { _ in } }
+        relay.body = body
+        defer { relay.body = { _ in } }
         _ = try? state.run(range: start..<min(bytes.count, start + recordLimit), firstLine: 1, path: path)
         return state.emitted > 0
       }
@@ -211,7 +220,9 @@ public enum CSVScanner {
 /// can reach it through one opaque pointer.
 private final class ScanState {
   var base: UnsafePointer<UInt8>
-  var body: (CSVRecord) -> Void
+  /// Fixed, so that calling it for each record borrows its context instead of
+  /// retaining and releasing it.
+  let body: (CSVRecord) -> Void
   var parser = UnsafeMutablePointer<csv_parser>.allocate(capacity: 1)
   /// Whether `parser` holds an initialized libcsv parser: from the first `run` on, and
   /// again after each run that ended with `csv_fini` (a failed run's is freed).
