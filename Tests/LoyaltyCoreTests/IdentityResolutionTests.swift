@@ -185,6 +185,60 @@ private func membership(_ r: (IdentityResult, OrderTable)) -> [String] {
     }
   }
 
+  /// The merge that names members is cut into parts (one a thread) at a name, in the
+  /// longer of the two lists (mapped ids, unmapped names) and at the first name not
+  /// before it in the other: any number of parts names each ref's member as SPEC 2
+  /// says, with components of several refs, unused mapped ids, and mapped ids equal to
+  /// an unmapped component's name (one member), whichever list is the longer. Up to 64
+  /// parts, so that some cuts fall on such equal names.
+  @Test(arguments: [["a", "a-b", "a:b", "ab", "b"], ["web", "app", "jd", "webx"]])
+  func membersAreNamedAlikeWhereverTheMergeIsCut(channels: [String]) throws {
+    var rng = SplitMix64(seed: 21)
+    var rows: [String] = []
+    for i in 0..<600 {
+      rows.append("o\(i),\(channels[rng.below(channels.count)]),r\(rng.below(120)),2026-01-01,1,,,,,")
+    }
+    let orders = try OrderIngest.run(
+      paths: [temporaryFile(header + rows.joined(separator: "\n") + "\n")], config: InputConfig(), linkKeys: [],
+      asOf: Day("2026-10-31")!
+    ).orders
+    let refCount = orders.refs.count
+    let tupleOrder = orders.refsInTupleOrder()
+    let names = (0..<Int32(refCount)).map { ref in
+      let (channel, customerRef) = orders.refParts(ref)
+      return "\(channel):\(customerRef)"
+    }
+    for mappedPercent in [100, 90, 75, 50, 20, 0] {
+      // Components: a ref joins the component of a ref before it, one in three.
+      var rootOfRef = (0..<Int32(refCount)).map { $0 }
+      for ref in 1..<refCount where rng.below(3) == 0 { rootOfRef[ref] = rootOfRef[rng.below(ref)] }
+      var mappedIDs = ByteInterner()
+      var rootMapped = [Int32](repeating: -1, count: refCount)
+      for root in 0..<refCount where rootOfRef[root] == Int32(root) && rng.below(100) < mappedPercent {
+        // A third of the mapped ids read like a ref's channel:customer_ref.
+        let id = rng.below(3) == 0 ? names[rng.below(refCount)] : "\(channels[rng.below(channels.count)]):M\(root)"
+        rootMapped[root] = mappedIDs.intern(id)
+      }
+      _ = mappedIDs.intern("unused")
+      // SPEC 2: the mapped id, else channel:customer_ref of the component's smallest ref.
+      var smallest = [Int32](repeating: -1, count: refCount)
+      for ref in tupleOrder where smallest[Int(rootOfRef[Int(ref)])] < 0 { smallest[Int(rootOfRef[Int(ref)])] = ref }
+      let expected = (0..<refCount).map { ref in
+        let root = Int(rootOfRef[ref])
+        return rootMapped[root] >= 0 ? mappedIDs.string(rootMapped[root]) : names[Int(smallest[root])]
+      }
+      let members = Set(expected).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+      #expect(members.count < Set(rootOfRef).count || mappedPercent == 0)
+      for parts in Array(1...8) + [13, 29, 64] {
+        let (memberIDs, memberOfRef) = MemberNaming.name(
+          orders: orders, tupleOrder: tupleOrder, rootOfRef: rootOfRef, rootMapped: rootMapped,
+          mappedIDs: mappedIDs, threads: parts, splitMinimum: 0)
+        #expect(Array(memberIDs) == members, "\(parts) parts, \(mappedPercent)% mapped")
+        #expect((0..<refCount).map { memberIDs[Int(memberOfRef[$0])] } == expected)
+      }
+    }
+  }
+
   /// Large enough that the id map, the sorts and cleaning split over threads.
   @Test func twoThreadsOrAnEarlyRefOrderGiveTheMembersAndHistoryOfOne() throws {
     let export = generatedExport(orders: 200_000, seed: 11)

@@ -335,11 +335,13 @@ extension IdentityResolution {
 /// components' names met in tuple order of their first refs. Tuple order compares the
 /// channel, then the customer_ref, which is the byte order of `channel:customer_ref`
 /// unless one channel is the start of another followed by a byte below `:` (say `web`
-/// and `web-2`); with such channels the unmapped names are sorted instead.
+/// and `web-2`); with such channels the unmapped names are sorted instead. With more
+/// than one thread the merge is cut into parts at names (see `mergeCuts`), each merged
+/// on its own thread, and the parts' members are numbered one after the other.
 enum MemberNaming {
   static func name(
     orders: OrderTable, tupleOrder: [Int32], rootOfRef: [Int32], rootMapped: [Int32], mappedIDs: ByteInterner,
-    threads: Int
+    threads: Int, splitMinimum: Int = 1 << 16
   ) -> (memberIDs: ByteStrings, memberOfRef: [Int32]) {
     let refCount = rootOfRef.count
     // The unmapped components' first refs in tuple order, each root's place among
@@ -363,71 +365,179 @@ enum MemberNaming {
     // Unmapped names as (head, colon, tail): the ref's channel and customer_ref in
     // tuple order, or, when that order is not byte order, the names sorted and made
     // distinct (`sortedPosition` maps each first ref to its name).
-    var sortedNames: ByteStrings? = nil
-    var sortedPosition: [Int32] = []
-    if !channelsKeepTupleOrder(orders.channels) {
+    let (sortedNames, sortedPosition): (ByteStrings?, [Int32]) = {
+      guard !channelsKeepTupleOrder(orders.channels) else { return (nil, []) }
       var names = ByteStrings()
       names.reserve(count: firstRefs.count, bytes: firstRefs.count * 16)
       for ref in firstRefs {
         orders.withRefParts(ref) { channel, customerRef in names.append(channel, ":", customerRef) }
       }
-      (sortedNames, sortedPosition) = names.sortedDistinct(threads: threads)
+      return names.sortedDistinct(threads: threads)
+    }()
+    let unmapped = UnmappedNames(orders: orders, firstRefs: firstRefs, sortedNames: sortedNames)
+    // The merge: equal names become one member, numbered in byte order. The two lists
+    // are cut at the same names into parts, merged on their own threads.
+    var memberOfMapped = [Int32](repeating: -1, count: mappedIDs.count)
+    var memberOfUnmapped = [Int32](repeating: -1, count: unmapped.count)
+    let cuts = mergeCuts(
+      mapped: mappedOrder, mappedIDs: mappedIDs, unmapped: unmapped,
+      parts: mappedOrder.count + unmapped.count >= splitMinimum ? threads : 1)
+    // The first part's names become the member ids, with room for the others'.
+    let names = mappedOrder.count + unmapped.count
+    let bytes = orders.refs.byteCount + firstRefs.count
+    var parts = memberOfMapped.withUnsafeMutableBufferPointer { ofMapped in
+      memberOfUnmapped.withUnsafeMutableBufferPointer { ofUnmapped in
+        let slots = (mapped: SharedSlots(buffer: ofMapped), unmapped: SharedSlots(buffer: ofUnmapped))
+        return ParallelRanges.map(Array(cuts.indices.dropLast()), threads: threads) { p in
+          let (mappedRange, unmappedRange) = (
+            cuts[p].mapped..<cuts[p + 1].mapped, cuts[p].unmapped..<cuts[p + 1].unmapped
+          )
+          let share = mappedRange.count + unmappedRange.count
+          return mergePart(
+            mapped: mappedOrder, mappedRange, mappedIDs: mappedIDs, unmapped: unmapped, unmappedRange,
+            memberOfMapped: slots.mapped, memberOfUnmapped: slots.unmapped,
+            reserving: p == 0 ? (names, bytes) : (share, bytes / max(1, names) * share + share))
+        }
+      }
     }
-    let unmappedCount = sortedNames?.count ?? firstRefs.count
-    func withUnmapped<R>(_ j: Int, _ body: (UnsafeRawBufferPointer, Bool, UnsafeRawBufferPointer) -> R) -> R {
+    // Each part numbered its members from 0; the parts after the first move theirs on.
+    var memberIDs = parts.removeFirst()
+    var partStarts: [Int32] = [0]
+    for part in parts {
+      partStarts.append(Int32(memberIDs.count))
+      memberIDs.append(contentsOf: part)
+    }
+    let firsts = partStarts
+    memberOfMapped.withUnsafeMutableBufferPointer { ofMapped in
+      memberOfUnmapped.withUnsafeMutableBufferPointer { ofUnmapped in
+        let slots = (mapped: SharedSlots(buffer: ofMapped), unmapped: SharedSlots(buffer: ofUnmapped))
+        _ = ParallelRanges.map(Array(firsts.indices.dropFirst()), threads: threads) { p in
+          for i in cuts[p].mapped..<cuts[p + 1].mapped { slots.mapped.buffer[Int(mappedOrder[i])] += firsts[p] }
+          for j in cuts[p].unmapped..<cuts[p + 1].unmapped { slots.unmapped.buffer[j] += firsts[p] }
+        }
+      }
+    }
+    var memberOfRef = [Int32](repeating: 0, count: refCount)
+    memberOfRef.withUnsafeMutableBufferPointer { buffer in
+      let slots = SharedSlots(buffer: buffer)
+      let (ofMapped, ofUnmapped, indexOfRoot) = (memberOfMapped, memberOfUnmapped, unmappedIndex)
+      _ = ParallelRanges.mapChunks(count: refCount, threads: threads, minimum: splitMinimum) { refs in
+        for ref in refs {
+          let root = Int(rootOfRef[ref])
+          if rootMapped[root] >= 0 {
+            slots.buffer[ref] = ofMapped[Int(rootMapped[root])]
+          } else {
+            let k = Int(indexOfRoot[root])
+            slots.buffer[ref] = ofUnmapped[sortedNames == nil ? k : Int(sortedPosition[k])]
+          }
+        }
+      }
+    }
+    return (memberIDs, memberOfRef)
+  }
+
+  /// The unmapped components' names in byte order: name `j` is channel:customer_ref of
+  /// first ref `j` (tuple order is byte order), or element `j` of `sortedNames`.
+  struct UnmappedNames: Sendable {
+    let orders: OrderTable
+    let firstRefs: [Int32]
+    let sortedNames: ByteStrings?
+
+    var count: Int { sortedNames?.count ?? firstRefs.count }
+
+    /// Calls `body` with name `j` as (head, whether a `:` follows it, tail).
+    func withName<R>(_ j: Int, _ body: (UnsafeRawBufferPointer, Bool, UnsafeRawBufferPointer) -> R) -> R {
       if let sortedNames {
         return sortedNames.withBytes(j) { body($0, false, UnsafeRawBufferPointer(start: nil, count: 0)) }
       }
       return orders.withRefParts(firstRefs[j]) { channel, customerRef in body(channel, true, customerRef) }
     }
-    // The merge: equal names become one member.
-    var memberIDs = ByteStrings()
-    memberIDs.reserve(count: mappedOrder.count + unmappedCount, bytes: orders.refs.byteCount + firstRefs.count)
-    var memberOfMapped = [Int32](repeating: -1, count: mappedIDs.count)
-    var memberOfUnmapped = [Int32](repeating: -1, count: unmappedCount)
-    var i = 0
-    var j = 0
-    while i < mappedOrder.count || j < unmappedCount {
-      // The refs ahead are read in tuple order, so their slots and bytes are fetched ahead.
-      if sortedNames == nil {
-        if j + 16 < firstRefs.count { orders.prefetchRef(firstRefs[j + 16], bytes: false) }
-        if j + 8 < firstRefs.count { orders.prefetchRef(firstRefs[j + 8], bytes: true) }
+
+    /// -1, 0 or 1 as `name` sorts before, equal to or after name `j`.
+    func compare(_ name: UnsafeRawBufferPointer, _ j: Int) -> Int {
+      withName(j) { head, colon, tail in compareName(name, head, colon, tail) }
+    }
+  }
+
+  /// Where the merge is cut into `parts` (the first cut at the lists' starts, the last
+  /// at their ends): each cut in the longer list is an even share of it, and in the
+  /// other the first name not before the name cut at, so that equal names fall in one
+  /// part and every name of a part sorts before the next part's.
+  static func mergeCuts(mapped: [Int32], mappedIDs: ByteInterner, unmapped: UnmappedNames, parts: Int)
+    -> [(mapped: Int, unmapped: Int)]
+  {
+    var cuts = [(mapped: 0, unmapped: 0)]
+    let parts = mapped.isEmpty && unmapped.count == 0 ? 1 : parts
+    /// The first index of `range` where `isAtOrAfter` holds (it holds from some index on).
+    func firstIndex(in range: Range<Int>, where isAtOrAfter: (Int) -> Bool) -> Int {
+      var (low, high) = (range.lowerBound, range.upperBound)
+      while low < high {
+        let middle = (low + high) / 2
+        if isAtOrAfter(middle) { high = middle } else { low = middle + 1 }
       }
-      let member = Int32(memberIDs.count)
+      return low
+    }
+    for p in 1..<max(1, parts) {
+      let last = cuts[cuts.count - 1]
+      if mapped.count >= unmapped.count {
+        let i = mapped.count * p / parts
+        let j = mappedIDs.withBytes(mapped[i]) { name in
+          firstIndex(in: last.unmapped..<unmapped.count) { unmapped.compare(name, $0) <= 0 }
+        }
+        cuts.append((i, j))
+      } else {
+        let j = unmapped.count * p / parts
+        let i = firstIndex(in: last.mapped..<mapped.count) { i in
+          mappedIDs.withBytes(mapped[i]) { unmapped.compare($0, j) >= 0 }
+        }
+        cuts.append((i, j))
+      }
+    }
+    cuts.append((mapped.count, unmapped.count))
+    return cuts
+  }
+
+  /// Merges `mapped[mappedRange]` with the unmapped names `unmappedRange`: the part's
+  /// member names (with room for `reserving` made first), each member numbered from 0
+  /// in `memberOfMapped` (by mapped id) and `memberOfUnmapped` (by name).
+  static func mergePart(
+    mapped mappedOrder: [Int32], _ mappedRange: Range<Int>, mappedIDs: ByteInterner, unmapped: UnmappedNames,
+    _ unmappedRange: Range<Int>, memberOfMapped: SharedSlots<Int32>, memberOfUnmapped: SharedSlots<Int32>,
+    reserving: (count: Int, bytes: Int)
+  ) -> ByteStrings {
+    var names = ByteStrings()
+    names.reserve(count: reserving.count, bytes: reserving.bytes)
+    var i = mappedRange.lowerBound
+    var j = unmappedRange.lowerBound
+    while i < mappedRange.upperBound || j < unmappedRange.upperBound {
+      // The refs ahead are read in tuple order, so their slots and bytes are fetched ahead.
+      if unmapped.sortedNames == nil {
+        if j + 16 < unmappedRange.upperBound { unmapped.orders.prefetchRef(unmapped.firstRefs[j + 16], bytes: false) }
+        if j + 8 < unmappedRange.upperBound { unmapped.orders.prefetchRef(unmapped.firstRefs[j + 8], bytes: true) }
+      }
+      let member = Int32(names.count)
       let order =
-        i == mappedOrder.count
+        i == mappedRange.upperBound
         ? 1
-        : j == unmappedCount
+        : j == unmappedRange.upperBound
           ? -1
-          : mappedIDs.withBytes(mappedOrder[i]) { mapped in
-            withUnmapped(j) { head, colon, tail in compareName(mapped, head, colon, tail) }
-          }
+          : mappedIDs.withBytes(mappedOrder[i]) { unmapped.compare($0, j) }
       if order <= 0 {
-        mappedIDs.withBytes(mappedOrder[i]) { memberIDs.append($0) }
-        memberOfMapped[Int(mappedOrder[i])] = member
+        mappedIDs.withBytes(mappedOrder[i]) { names.append($0) }
+        memberOfMapped.buffer[Int(mappedOrder[i])] = member
         i += 1
       }
       if order >= 0 {
         if order > 0 {
-          withUnmapped(j) { head, colon, tail in
-            if colon { memberIDs.append(head, ":", tail) } else { memberIDs.append(head) }
+          unmapped.withName(j) { head, colon, tail in
+            if colon { names.append(head, ":", tail) } else { names.append(head) }
           }
         }
-        memberOfUnmapped[j] = member
+        memberOfUnmapped.buffer[j] = member
         j += 1
       }
     }
-    var memberOfRef = [Int32](repeating: 0, count: refCount)
-    for ref in 0..<refCount {
-      let root = Int(rootOfRef[ref])
-      if rootMapped[root] >= 0 {
-        memberOfRef[ref] = memberOfMapped[Int(rootMapped[root])]
-      } else {
-        let k = Int(unmappedIndex[root])
-        memberOfRef[ref] = memberOfUnmapped[sortedNames == nil ? k : Int(sortedPosition[k])]
-      }
-    }
-    return (memberIDs, memberOfRef)
+    return names
   }
 
   /// Whether tuple order (channel bytes, then customer_ref bytes) is the byte order of
