@@ -383,8 +383,8 @@ enum MemberNaming {
       mapped: mappedOrder, mappedIDs: mappedIDs, unmapped: unmapped,
       parts: mappedOrder.count + unmapped.count >= splitMinimum ? threads : 1)
     // The first part's names become the member ids, with room for the others'.
-    let names = mappedOrder.count + unmapped.count
-    let bytes = orders.refs.byteCount + firstRefs.count
+    let nameCount = mappedOrder.count + unmapped.count
+    let byteCount = orders.refs.byteCount + firstRefs.count
     var parts = memberOfMapped.withUnsafeMutableBufferPointer { ofMapped in
       memberOfUnmapped.withUnsafeMutableBufferPointer { ofUnmapped in
         let slots = (mapped: SharedSlots(buffer: ofMapped), unmapped: SharedSlots(buffer: ofUnmapped))
@@ -396,18 +396,15 @@ enum MemberNaming {
           return mergePart(
             mapped: mappedOrder, mappedRange, mappedIDs: mappedIDs, unmapped: unmapped, unmappedRange,
             memberOfMapped: slots.mapped, memberOfUnmapped: slots.unmapped,
-            reserving: p == 0 ? (names, bytes) : (share, bytes / max(1, names) * share + share))
+            reserving: p == 0 ? (nameCount, byteCount) : (share, byteCount / max(1, nameCount) * share + share))
         }
       }
     }
     // Each part numbered its members from 0; the parts after the first move theirs on.
-    var memberIDs = parts.removeFirst()
-    var partStarts: [Int32] = [0]
-    for part in parts {
-      partStarts.append(Int32(memberIDs.count))
-      memberIDs.append(contentsOf: part)
-    }
-    let firsts = partStarts
+    let firsts = parts.indices.map { p in Int32(parts[..<p].reduce(0) { $0 + $1.count }) }
+    var memberIDs = ByteStrings()
+    swap(&memberIDs, &parts[0])
+    for part in parts.dropFirst() { memberIDs.append(contentsOf: part) }
     memberOfMapped.withUnsafeMutableBufferPointer { ofMapped in
       memberOfUnmapped.withUnsafeMutableBufferPointer { ofUnmapped in
         let slots = (mapped: SharedSlots(buffer: ofMapped), unmapped: SharedSlots(buffer: ofUnmapped))
