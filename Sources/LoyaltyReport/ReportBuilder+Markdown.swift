@@ -113,7 +113,7 @@ extension ReportBuilder {
   /// `oldOrderDays` before the as-of: SPEC sets no earliest date, but a mistyped year
   /// (0226 for 2026) makes every monthly points table start from it.
   func orderDatesLine(_ history: MemberHistory) -> String {
-    guard let first = history.day.min(), let last = history.day.max() else { return "" }
+    guard let first = orderDays?.lowerBound, let last = orderDays?.upperBound else { return "" }
     let cutoff = run.request.asOf.number - Int32(Self.oldOrderDays)
     var line = "Counted orders are dated from \(Day(number: first)) to \(Day(number: last)) (business dates)."
     let old = first < cutoff ? history.day.reduce(0) { $0 + ($1 < cutoff ? 1 : 0) } : 0

@@ -16,6 +16,9 @@ public struct ReportBuilder: Sendable {
   public let historyEnabled: Bool
   let digits: Int
   let currency: String
+  /// The counted orders' first and last business dates (members.csv's date cells and
+  /// the data-quality section both use them); nil before cleaning or with no order.
+  let orderDays: ClosedRange<Int32>?
   /// Rows per block of the member-sized files (tests make it small).
   var rowsPerBlock = ReportBuilder.rowsPerBlock
 
@@ -26,6 +29,7 @@ public struct ReportBuilder: Sendable {
     self.historyEnabled = historyEnabled
     digits = run.request.config.input.minorDigits
     currency = run.request.config.input.currency
+    orderDays = run.cleaning?.history.dayRange()
   }
 
   /// Every file of the folder, in a fixed order, each whole in memory. Timings go into
@@ -276,7 +280,7 @@ public struct ReportBuilder: Sendable {
     let classNames = renderedCells(ValueClass.allCases.map(\.name))
     let lifecycleNames = renderedCells(LifecycleStage.allCases.map(\.name))
     let powerTagNames = renderedCells(PowerTag.allCases.map(\.name))
-    let dates = DateCells(first: history.day.min() ?? 0, last: history.day.max() ?? -1)
+    let dates = DateCells(first: orderDays?.lowerBound ?? 0, last: orderDays?.upperBound ?? -1)
     return MemberSizedFile(
       name: "members.csv", header: Self.membersHeader, reserve: history.memberCount * 110,
       rows: history.memberCount, rowsPerBlock: rowsPerBlock

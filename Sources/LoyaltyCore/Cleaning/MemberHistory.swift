@@ -29,6 +29,17 @@ public struct MemberHistory: Sendable {
   /// Marks an order without refund time.
   public static let noRefund = Int64.min
 
+  /// The first and last business dates of the counted orders (one pass); nil with none.
+  public func dayRange() -> ClosedRange<Int32>? {
+    guard var first = day.first else { return nil }
+    var last = first
+    for d in day {
+      first = min(first, d)
+      last = max(last, d)
+    }
+    return first...last
+  }
+
   /// A history from its columns, with the refunds held apart (`HistoryRefunds`, whose
   /// positions must be orders of this history).
   public init(

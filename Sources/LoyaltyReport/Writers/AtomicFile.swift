@@ -16,6 +16,8 @@ public final class AtomicFile {
   /// The temporary file's descriptor while it is written; -2 once `commit` has closed
   /// it, -1 once it is renamed into place or given up.
   private var fd: Int32
+  /// Writes the temporary file through the page cache, retrying short writes.
+  private let sink: FileSink
   /// The first failure's reason, read where it happened (later calls reset errno).
   private var failure: String?
 
@@ -27,6 +29,7 @@ public final class AtomicFile {
     guard fd >= 0 else {
       throw .input("\(path): cannot be written (\(String(cString: strerror(errno)))).")
     }
+    sink = FileSink(fd: fd, direct: false)
   }
 
   deinit { discard() }
@@ -35,19 +38,7 @@ public final class AtomicFile {
   public func append(_ text: String) throws(LoyaltyError) {
     guard fd >= 0 else { throw .input("\(path): cannot be written completely (it was already given up).") }
     var text = text
-    let written = text.withUTF8 { bytes in
-      var done = 0
-      while done < bytes.count {
-        let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
-        if n < 0 && errno == EINTR { continue }
-        guard n > 0 else {
-          if n == 0 { errno = EIO }
-          return false
-        }
-        done += n
-      }
-      return true
-    }
+    let written = text.withUTF8 { sink.append(UnsafeRawBufferPointer($0)) }
     if !written {
       let reason = String(cString: strerror(errno))
       discard()
