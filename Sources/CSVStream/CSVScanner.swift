@@ -223,7 +223,7 @@ private final class ScanState {
   /// Fixed, so that calling it for each record borrows its context instead of
   /// retaining and releasing it.
   let body: (CSVRecord) -> Void
-  var parser = UnsafeMutablePointer<csv_parser>.allocate(capacity: 1)
+  let parser = UnsafeMutablePointer<csv_parser>.allocate(capacity: 1)
   /// Whether `parser` holds an initialized libcsv parser: from the first `run` on, and
   /// again after each run that ended with `csv_fini` (a failed run's is freed).
   var parserReady = false
@@ -380,15 +380,28 @@ private final class ScanState {
       recordStart = lineStart
       recordInLine += 1
     }
-    if dataCount + count > dataCapacity {
-      let capacity = max(dataCapacity * 2, dataCount + count)
+    // `FieldBytes.wordCount` bytes stay free past the field, for `copyWords`.
+    if dataCount + count + FieldBytes.wordCount > dataCapacity {
+      let capacity = max(dataCapacity * 2, dataCount + count + FieldBytes.wordCount)
       let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
       grown.update(from: data, count: dataCount)
       data.deallocate()
       data = grown
       dataCapacity = capacity
     }
-    if count > 0, let bytes { FieldBytes.copy(bytes, to: UnsafeMutableRawPointer(data + dataCount), count: count) }
+    if let bytes {
+      let target = UnsafeMutableRawPointer(data + dataCount)
+      // libcsv hands each field from the start of its entry buffer, whose size its
+      // struct states: a short or empty field is then copied as whole words, past its
+      // end but inside that buffer, with no branch on its length to mispredict.
+      if count <= FieldBytes.wordCount, UnsafeRawPointer(parser.pointee.entry_buf) == bytes,
+        parser.pointee.entry_size >= FieldBytes.wordCount
+      {
+        FieldBytes.copyWords(bytes, to: target)
+      } else if count > 0 {
+        FieldBytes.copy(bytes, to: target, count: count)
+      }
+    }
     dataCount += count
     if fieldCount == endsCapacity {
       let grown = UnsafeMutablePointer<Int>.allocate(capacity: endsCapacity * 2)
@@ -453,6 +466,19 @@ private func noSpace(_: UInt8) -> Int32 { 0 }
 
 /// Copies of field bytes (see `copy`); ingest copies its refs with it too.
 public enum FieldBytes {
+  /// The bytes `copyWords` copies.
+  public static let wordCount = 32
+
+  /// Copies `wordCount` bytes, whatever the field's length: both `source` and
+  /// `target` must have that many bytes to read and write.
+  @inlinable @inline(__always)
+  public static func copyWords(_ source: UnsafeRawPointer, to target: UnsafeMutableRawPointer) {
+    for offset in stride(from: 0, to: wordCount, by: 8) {
+      target.storeBytes(
+        of: source.loadUnaligned(fromByteOffset: offset, as: UInt64.self), toByteOffset: offset, as: UInt64.self)
+    }
+  }
+
   /// `memcpy` for the short fields CSV is made of: most are under 32 bytes, where a
   /// call costs more than the copy. Words from the front and the back overlap rather
   /// than loop (`source` and `target` never overlap).

@@ -319,3 +319,22 @@ private func records(_ text: String) throws -> [(line: Int, fields: [String], ra
     }
   }
 }
+
+/// Fields of every length around the whole-word copy's 32 bytes, plain and quoted, come
+/// out exact, and a short field after a long one shows none of the long one's bytes.
+@Test func fieldsOfEveryLengthAroundTheWordCopyAreExact() throws {
+  let lengths = Array(0...40) + Array((0...40).reversed())
+  let fields = lengths.enumerated().map { k, n in
+    String((0..<n).map { Character(UnicodeScalar(UInt8(97 + (k + $0) % 26))) })
+  }
+  let quoted = fields.map {
+    "\"" + $0.split(separator: "c", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+  }
+  let text = fields.joined(separator: ",") + "\n" + quoted.joined(separator: ",") + "\nx,,y\n"
+  let r = try records(text)
+  #expect(r.count == 3)
+  #expect(r[0].fields == fields)
+  #expect(
+    r[1].fields == fields.map { $0.split(separator: "c", omittingEmptySubsequences: false).joined(separator: "\"") })
+  #expect(r[2].fields == ["x", "", "y"])
+}
