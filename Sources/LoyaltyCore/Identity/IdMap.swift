@@ -179,7 +179,6 @@ private struct MapRows {
   var rowRef: [Int32] = []
   var rowLine: [Int] = []
   var rowOffset: [Int] = []
-  private var buffer: [UInt8] = []
   private var pendingRefs = ByteBatch()
   private var pendingMembers = ByteBatch()
   private var refIDs: [Int32] = []
@@ -201,11 +200,7 @@ private struct MapRows {
     channel: UnsafeRawBufferPointer, ref: UnsafeRawBufferPointer, member: UnsafeRawBufferPointer, line: Int,
     offset: Int
   ) {
-    buffer.removeAll(keepingCapacity: true)
-    buffer.append(contentsOf: channel)
-    buffer.append(0)
-    buffer.append(contentsOf: ref)
-    buffer.withUnsafeBytes { pendingRefs.append($0) }
+    pendingRefs.append(channel, separator: 0, ref)
     pendingMembers.append(member)
     rowRef.append(-1)
     rowLine.append(line)

@@ -1,4 +1,5 @@
 import CHints
+import CSVStream
 
 /// A few byte strings gathered to be interned or looked up together (`ByteInterner`'s
 /// batch methods). One at a time, each lookup in a table far larger than the cache
@@ -41,12 +42,30 @@ struct ByteBatch {
     let start = used
     bytes.withUnsafeMutableBytes { storage in
       if let source = string.baseAddress {
-        (storage.baseAddress! + start).copyMemory(from: source, byteCount: string.count)
+        FieldBytes.copy(source, to: storage.baseAddress! + start, count: string.count)
       }
     }
     used += string.count
     ends.append(used)
     hashes.append(ByteInterner.hash(string))
+  }
+
+  /// Adds `first`, the byte `separator`, then `second`, as one string.
+  @inline(__always)
+  mutating func append(_ first: UnsafeRawBufferPointer, separator: UInt8, _ second: UnsafeRawBufferPointer) {
+    let length = first.count + 1 + second.count
+    makeRoom(length)
+    let start = used
+    let hash = bytes.withUnsafeMutableBytes { storage in
+      let target = storage.baseAddress! + start
+      if let source = first.baseAddress { FieldBytes.copy(source, to: target, count: first.count) }
+      target.storeBytes(of: separator, toByteOffset: first.count, as: UInt8.self)
+      if let source = second.baseAddress { FieldBytes.copy(source, to: target + first.count + 1, count: second.count) }
+      return ByteInterner.hash(UnsafeRawBufferPointer(rebasing: storage[start..<(start + length)]))
+    }
+    used += length
+    ends.append(used)
+    hashes.append(hash)
   }
 
   /// Adds the ref key of (`channel`, `customerRef`) (see `RefKey`).
