@@ -80,6 +80,24 @@ private func time(_ s: String, offset: Int = 8 * 3600) -> FieldParsers.Timestamp
     #expect(a.instantMillis - b.instantMillis == 500)
   }
 
+  /// The looked-up days (years 1900 to 2199) are the worked-out ones, for every day
+  /// number 0 to 32 of every month from 1898 to 2201, and nil exactly where the month
+  /// has no such day.
+  @Test func lookedUpDaysAreTheWorkedOutOnes() {
+    var checked = 0
+    for year in 1898...2201 {
+      for month in 0...13 {
+        for day in 0...32 {
+          let valid = (1...12).contains(month) && day >= 1 && day <= Day.daysIn(year: year, month: month)
+          let expected = valid ? Int32(Day.daysFromCivil(year, month, day)) : nil
+          #expect(Day(year: year, month: month, day: day)?.number == expected, "\(year)-\(month)-\(day)")
+          if valid { checked += 1 }
+        }
+      }
+    }
+    #expect(checked == 111_033)
+  }
+
   @Test func dayArithmeticRoundTrips() {
     #expect(Day("2026-10-31")!.description == "2026-10-31")
     #expect(Day("2026-02-29") == nil)

@@ -7,10 +7,18 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
   @inline(__always) public init(number: Int32) { self.number = number }
 
   /// The day for a proleptic Gregorian date, or nil when the date does not exist.
+  /// Every order's date passes through here: a year in `MonthStarts`' span is looked
+  /// up rather than worked out.
   public init?(year: Int, month: Int, day: Int) {
-    guard (1...12).contains(month), day >= 1, day <= Day.daysIn(year: year, month: month) else {
-      return nil
+    guard (1...12).contains(month) else { return nil }
+    if year >= MonthStarts.firstYear, year < MonthStarts.endYear {
+      let i = (year - MonthStarts.firstYear) * 12 + month - 1
+      let first = MonthStarts.days[i]
+      guard day >= 1, day <= Int(MonthStarts.days[i + 1] - first) else { return nil }
+      number = first + Int32(day - 1)
+      return
     }
+    guard day >= 1, day <= Day.daysIn(year: year, month: month) else { return nil }
     number = Int32(Day.daysFromCivil(year, month, day))
   }
 
@@ -79,6 +87,16 @@ public struct Day: Hashable, Comparable, Sendable, CustomStringConvertible {
     let d = doy - (153 * mp + 2) / 5 + 1
     let m = mp < 10 ? mp + 3 : mp - 9
     return (m <= 2 ? y + 1 : y, m, d)
+  }
+}
+
+/// The day number of the first of each month from `firstYear` to the first of
+/// `endYear` (one more than months): a month's length is the step to the next.
+enum MonthStarts {
+  static let firstYear = 1900
+  static let endYear = 2200
+  static let days: [Int32] = (0...((endYear - firstYear) * 12)).map { i in
+    Int32(Day.daysFromCivil(firstYear + i / 12, i % 12 + 1, 1))
   }
 }
 
