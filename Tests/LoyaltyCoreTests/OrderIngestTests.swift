@@ -786,7 +786,10 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
     expectFileError(path, threads: [1, 2], containing: "line \(badLine): the file is not UTF-8")
   }
 
-  @Test(arguments: [1, 2, 3]) func orderKeysFirstCopyWinsAcrossListsAndCalls(threads: Int) {
+  /// Region sizes: the one the expected keys give, and ones so small that most keys
+  /// overflow their partition's region.
+  @Test(arguments: [1, 2, 3], [nil, 1, 3] as [Int?])
+  func orderKeysFirstCopyWinsAcrossListsAndCalls(threads: Int, regionCapacity: Int?) {
     var rng = SplitMix64(seed: 8)
     // Keys drawn from a small pool, so that repeats fall within a list, across lists
     // and across calls; the first of each in list order is the new one.
@@ -795,9 +798,16 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
       let picks = (0..<4000).map { _ in pool[Int(rng.next() % UInt64(pool.count))] }
       return (a: picks.map(\.0), b: picks.map(\.1))
     }
+    func buckets(_ chosen: [(a: [UInt64], b: [UInt64])]) -> [OrderKeyBuckets] {
+      chosen.map { list in
+        let keys = OrderKeyBuckets(expectedKeys: list.a.count, regionCapacity: regionCapacity)
+        for (a, b) in zip(list.a, list.b) { keys.add(a, b) }
+        return keys
+      }
+    }
     var set = PartitionedKeySet()
-    var firstLists = Array(lists[0..<2])
-    var lastList = [lists[2]]
+    var firstLists = buckets(Array(lists[0..<2]))
+    var lastList = buckets([lists[2]])
     let first = set.insert(taking: &firstLists, threads: threads)
     // The last call keeps nothing: partitions the first call left empty are filled in
     // a worker's table used again, the others in their own.
@@ -807,13 +817,20 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
     let expected = lists.map { list in zip(list.a, list.b).map { seen.insert([$0, $1]).inserted } }
     #expect(first + second == expected)
     // A call that keeps nothing leaves the set empty: every key is new again.
-    var again = [lists[0]]
+    var again = buckets([lists[0]])
     #expect(
       set.insert(taking: &again, threads: threads).flatMap { $0 }.filter { !$0 }.count == duplicatesWithin(lists[0]))
     // All lists in one call that keeps nothing: every partition in a worker's table.
-    var all = lists
+    var all = buckets(lists)
     var fresh = PartitionedKeySet()
     #expect(fresh.insert(taking: &all, threads: threads, keeping: false) == expected)
+    // One key again and again (an export whose order_id never changes): all in one
+    // partition, most past its region; only the first copy is new.
+    var same = buckets([
+      (a: [UInt64](repeating: pool[0].0, count: 3000), b: [UInt64](repeating: pool[0].1, count: 3000))
+    ])
+    var one = PartitionedKeySet()
+    #expect(one.insert(taking: &same, threads: threads) == [[true] + [Bool](repeating: false, count: 2999)])
   }
 
   /// Keys repeated within one list (all but the first copy of each).

@@ -248,12 +248,9 @@ struct IngestState {
     var fileRejects = RejectList()
     var lineCursor = LineCursor(release: release)
     // Duplicates are decided for the whole file at once, chunk after chunk; the keys
-    // are handed over, so that they are given back once grouped.
-    var keys = chunks.map { (a: $0.keyA, b: $0.keyB) }
-    for k in chunks.indices {
-      chunks[k].keyA = []
-      chunks[k].keyB = []
-    }
+    // are handed over, so that they are given back once inserted.
+    var keys = chunks.map(\.keys)
+    for k in chunks.indices { chunks[k].keys = OrderKeyBuckets(expectedKeys: 0) }
     var firstCopies = orderKeys.insert(taking: &keys, threads: threads, keeping: !isLast)
     // Chunks leave the list as they are merged, so each one's columns are freed
     // before the next one's are copied.
@@ -654,9 +651,8 @@ final class StagedRows {
 
   /// Appends the rows to the chunk's order keys and offsets and to `table`'s status,
   /// instant and amount columns (its refs are the caller's), and empties the stage.
-  func moveOut(keyA a: inout [UInt64], keyB b: inout [UInt64], rawStart r: inout [Int], into table: inout OrderTable) {
-    a.append(contentsOf: UnsafeBufferPointer(start: keyA, count: count))
-    b.append(contentsOf: UnsafeBufferPointer(start: keyB, count: count))
+  func moveOut(keys: OrderKeyBuckets, rawStart r: inout [Int], into table: inout OrderTable) {
+    for k in 0..<count { keys.add(keyA[k], keyB[k]) }
     r.append(contentsOf: UnsafeBufferPointer(start: rawStart, count: count))
     table.status.append(contentsOf: UnsafeBufferPointer(start: status, count: count))
     table.instantMillis.append(contentsOf: UnsafeBufferPointer(start: instantMillis, count: count))
@@ -681,9 +677,8 @@ struct ChunkState: @unchecked Sendable {
   /// the records are no longer read (see `CertainStop`).
   var certainStop: CertainStop? = nil
   var stopped = false
-  /// 128-bit hash of (channel bytes, order_id) per valid row.
-  var keyA: [UInt64] = []
-  var keyB: [UInt64] = []
+  /// 128-bit hash of (channel bytes, order_id) per valid row, grouped by partition.
+  var keys = OrderKeyBuckets(expectedKeys: 0)
   /// Offset of each valid row's record in the file.
   var rawStart: [Int] = []
   /// Refs of the latest accepted rows, waiting to be interned together; `batchIDs`
@@ -719,8 +714,7 @@ struct ChunkState: @unchecked Sendable {
   /// file's, so it is sized for the whole file and the later chunks append to it in place.
   mutating func reserve(rows: Int, tableRows: Int) {
     table.reserveAdditional(tableRows)
-    keyA.reserveCapacity(rows)
-    keyB.reserveCapacity(rows)
+    keys = OrderKeyBuckets(expectedKeys: rows)
     rawStart.reserveCapacity(rows)
     table.refs.reserve(ids: tableRows / 3, bytes: tableRows / 3 * 16)
     table.refChannel.reserveCapacity(tableRows / 3)
@@ -924,7 +918,7 @@ struct ChunkState: @unchecked Sendable {
       table.refChannel.append(staged.channel[k])
     }
     table.ref.append(contentsOf: batchIDs)
-    staged.moveOut(keyA: &keyA, keyB: &keyB, rawStart: &rawStart, into: &table)
+    staged.moveOut(keys: keys, rawStart: &rawStart, into: &table)
     pendingRefs.removeAll()
   }
 
@@ -1003,31 +997,29 @@ struct ShortStringIDs {
 /// the first does not depend on the thread count.
 ///
 /// The partitions are many and small (1,024: about 256 KB of table each at 10M
-/// orders), and `insert` groups each list's keys by partition before it inserts them,
-/// so that a worker fills one partition at a time in cache: inserted in list order,
-/// each key was a miss in a table of a few hundred MB.
+/// orders), and each list's keys come grouped by partition (`OrderKeyBuckets`), so
+/// that a worker fills one partition at a time in cache: inserted in list order, each
+/// key was a miss in a table of a few hundred MB.
 struct PartitionedKeySet {
   static let partitionBits = 10
   private var partitions = [KeyHashSet](repeating: KeyHashSet(), count: 1 << partitionBits)
 
   @inline(__always) static func partition(_ a: UInt64) -> Int { Int(truncatingIfNeeded: a >> (64 - partitionBits)) }
 
-  /// Inserts the keys `(a[i], b[i])` of each list in turn, in order; element i of the
-  /// k-th result is true when the k-th list's key i was new. Each worker takes its
-  /// partitions one at a time, each with the keys of every list in list order. The
-  /// lists are emptied once grouped, before the partitions grow (their memory is then
-  /// free for the tables).
+  /// Inserts the keys of each list in turn, in order; element i of the k-th result is
+  /// true when the k-th list's key i was new. Each worker takes its partitions one at
+  /// a time, each with the keys of every list in list order. The lists are handed over
+  /// and freed once inserted.
   ///
   /// Unless `keeping` (the keys of the last file, which no later file is checked
   /// against), a partition that holds no key yet is filled in a table of the worker's
   /// own, emptied and used again for its next partition: the keys' tables stay in the
   /// cache, and the hundreds of MB of fresh pages a kept table per partition needs at
   /// 10M orders are never touched. The set is then empty.
-  mutating func insert(taking lists: inout [(a: [UInt64], b: [UInt64])], threads: Int, keeping: Bool = true)
-    -> [[Bool]]
-  {
-    let groups = ParallelRanges.map(lists, threads: threads) { KeyGroups($0.a, $0.b) }
+  mutating func insert(taking lists: inout [OrderKeyBuckets], threads: Int, keeping: Bool = true) -> [[Bool]] {
+    let groups = lists
     lists = []
+    _ = ParallelRanges.map(groups, threads: threads) { $0.seal() }
     let workers = max(1, min(threads, partitions.count))
     // Each worker writes flags of its own, or'ed together below: workers writing
     // neighbouring bytes of one list would fight over its cache lines.
@@ -1052,13 +1044,11 @@ struct PartitionedKeySet {
               if usesScratch { swap(&set, &scratch) }
               (shared.sets.baseAddress! + p).initialize(to: set)
             }
-            set.reserve(adding: groups.reduce(0) { $0 + $1.range(p).count })
+            set.reserve(adding: groups.reduce(0) { $0 + $1.count(inPartition: p) })
             for k in groups.indices {
-              let group = groups[k]
               isNew[k].withUnsafeMutableBufferPointer { isNew in
-                for c in group.range(p) where set.insert((group.a[c], group.b[c])) {
-                  let i = Int(group.row[c])
-                  isNew[i >> 6] |= 1 << UInt64(i & 63)
+                groups[k].forEach(inPartition: p) { a, b, row in
+                  if set.insert((a, b)) { isNew[row >> 6] |= 1 << UInt64(row & 63) }
                 }
               }
             }
@@ -1082,49 +1072,105 @@ struct PartitionedKeySet {
       }
     }
   }
+}
 
-  /// One list's keys grouped by partition (a stable counting sort): partition p's keys
-  /// are `range(p)` of `a`, `b` and `row` (the key's place in the list), in list order.
-  private struct KeyGroups: Sendable {
-    let a: [UInt64]
-    let b: [UInt64]
-    let row: [Int32]
-    /// Where each partition's keys start; one more entry than partitions.
-    let start: [Int]
+/// One list's order keys (a chunk's, in row order), grouped by partition as they are
+/// added: each partition's keys fill a region of their own, sized from the keys
+/// expected (a quarter more than an even share), and the keys past a full region wait
+/// in an overflow list, grouped by partition once all are in (`seal`). Grouping as the
+/// keys come spares the pass that grouped two columns of keys after the scan, and those
+/// columns; the unused tails of the regions are never touched, so take no memory.
+final class OrderKeyBuckets: @unchecked Sendable {
+  static let partitions = 1 << PartitionedKeySet.partitionBits
+  /// The keys each partition's region holds.
+  let regionCapacity: Int
+  private let a: UnsafeMutablePointer<UInt64>
+  private let b: UnsafeMutablePointer<UInt64>
+  private let row: UnsafeMutablePointer<Int32>
+  /// The keys in each partition's region.
+  private let fill: UnsafeMutablePointer<Int32>
+  /// How many keys were added.
+  private(set) var count = 0
+  private var overflowA: [UInt64] = []
+  private var overflowB: [UInt64] = []
+  private var overflowRow: [Int32] = []
+  /// Where each partition's overflow starts, once sealed; one more entry than partitions.
+  private var overflowStart: [Int] = []
 
-    var count: Int { a.count }
-    func range(_ p: Int) -> Range<Int> { start[p]..<start[p + 1] }
+  /// Buckets for about `expectedKeys` keys; `regionCapacity` overrides the size of a
+  /// partition's region (for tests that make keys overflow).
+  init(expectedKeys: Int, regionCapacity: Int? = nil) {
+    self.regionCapacity = max(1, regionCapacity ?? expectedKeys / Self.partitions * 5 / 4 + 4)
+    let slots = Self.partitions * self.regionCapacity
+    a = .allocate(capacity: slots)
+    b = .allocate(capacity: slots)
+    row = .allocate(capacity: slots)
+    fill = .allocate(capacity: Self.partitions)
+    fill.initialize(repeating: 0, count: Self.partitions)
+  }
 
-    init(_ a: [UInt64], _ b: [UInt64]) {
-      let n = a.count
-      var start = [Int](repeating: 0, count: (1 << PartitionedKeySet.partitionBits) + 1)
-      for key in a { start[PartitionedKeySet.partition(key) + 1] += 1 }
-      for p in 1..<start.count { start[p] += start[p - 1] }
-      var cursor = start
-      var rows: [Int32] = []
-      var grouped: [UInt64] = []
-      let groupedB = [UInt64](unsafeUninitializedCapacity: n) { outB, countB in
-        grouped = [UInt64](unsafeUninitializedCapacity: n) { outA, countA in
-          rows = [Int32](unsafeUninitializedCapacity: n) { outRow, countRow in
-            for i in 0..<n {
-              let p = PartitionedKeySet.partition(a[i])
-              let c = cursor[p]
-              cursor[p] = c + 1
-              (outA.baseAddress! + c).initialize(to: a[i])
-              (outB.baseAddress! + c).initialize(to: b[i])
-              (outRow.baseAddress! + c).initialize(to: Int32(i))
-            }
-            countRow = n
-          }
-          countA = n
-        }
-        countB = n
-      }
-      self.a = grouped
-      self.b = groupedB
-      self.row = rows
-      self.start = start
+  deinit {
+    a.deallocate()
+    b.deallocate()
+    row.deallocate()
+    fill.deallocate()
+  }
+
+  /// Adds the key (`keyA`, `keyB`) of the next row.
+  @inline(__always)
+  func add(_ keyA: UInt64, _ keyB: UInt64) {
+    let p = PartitionedKeySet.partition(keyA)
+    let f = Int(fill[p])
+    if f < regionCapacity {
+      let slot = p * regionCapacity + f
+      a[slot] = keyA
+      b[slot] = keyB
+      row[slot] = Int32(count)
+      fill[p] = Int32(f + 1)
+    } else {
+      overflowA.append(keyA)
+      overflowB.append(keyB)
+      overflowRow.append(Int32(count))
     }
+    count += 1
+  }
+
+  /// Groups the overflow by partition (a stable counting sort), keeping each
+  /// partition's keys in row order; call it once, after the last `add`.
+  func seal() {
+    var start = [Int](repeating: 0, count: Self.partitions + 1)
+    for key in overflowA { start[PartitionedKeySet.partition(key) + 1] += 1 }
+    for p in 1..<start.count { start[p] += start[p - 1] }
+    if !overflowA.isEmpty {
+      var cursor = start
+      var groupedA = overflowA
+      var groupedB = overflowB
+      var groupedRow = overflowRow
+      for i in overflowA.indices {
+        let p = PartitionedKeySet.partition(overflowA[i])
+        let c = cursor[p]
+        cursor[p] = c + 1
+        groupedA[c] = overflowA[i]
+        groupedB[c] = overflowB[i]
+        groupedRow[c] = overflowRow[i]
+      }
+      (overflowA, overflowB, overflowRow) = (groupedA, groupedB, groupedRow)
+    }
+    overflowStart = start
+  }
+
+  /// The keys of partition `p`.
+  func count(inPartition p: Int) -> Int {
+    Int(fill[p]) + overflowStart[p + 1] - overflowStart[p]
+  }
+
+  /// Calls `body` with each key of partition `p` and its row, in row order: those of
+  /// its region, then those that overflowed it (all later rows).
+  @inline(__always)
+  func forEach(inPartition p: Int, _ body: (UInt64, UInt64, Int) -> Void) {
+    let first = p * regionCapacity
+    for slot in first..<(first + Int(fill[p])) { body(a[slot], b[slot], Int(row[slot])) }
+    for i in overflowStart[p]..<overflowStart[p + 1] { body(overflowA[i], overflowB[i], Int(overflowRow[i])) }
   }
 }
 
