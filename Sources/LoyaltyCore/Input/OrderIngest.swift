@@ -1102,17 +1102,18 @@ final class OrderKeyBuckets: @unchecked Sendable {
   init(expectedKeys: Int, regionCapacity: Int? = nil) {
     self.regionCapacity = max(1, regionCapacity ?? expectedKeys / Self.partitions * 5 / 4 + 4)
     let slots = Self.partitions * self.regionCapacity
-    a = .allocate(capacity: slots)
-    b = .allocate(capacity: slots)
-    row = .allocate(capacity: slots)
+    a = PageMemory.allocate(UInt64.self, count: slots)
+    b = PageMemory.allocate(UInt64.self, count: slots)
+    row = PageMemory.allocate(Int32.self, count: slots)
     fill = .allocate(capacity: Self.partitions)
     fill.initialize(repeating: 0, count: Self.partitions)
   }
 
   deinit {
-    a.deallocate()
-    b.deallocate()
-    row.deallocate()
+    let slots = Self.partitions * regionCapacity
+    PageMemory.free(a, count: slots)
+    PageMemory.free(b, count: slots)
+    PageMemory.free(row, count: slots)
     fill.deallocate()
   }
 
@@ -1171,6 +1172,33 @@ final class OrderKeyBuckets: @unchecked Sendable {
     let first = p * regionCapacity
     for slot in first..<(first + Int(fill[p])) { body(a[slot], b[slot], Int(row[slot])) }
     for i in overflowStart[p]..<overflowStart[p + 1] { body(overflowA[i], overflowB[i], Int(overflowRow[i])) }
+  }
+}
+
+/// Memory of its own pages for a large buffer (`mmap`), so that freeing it gives the
+/// pages back at once: from the heap, a freed buffer below glibc's mmap threshold
+/// (which rises to 32 MiB as large buffers are freed) stays in the process. Small
+/// buffers come from the heap.
+enum PageMemory {
+  static let threshold = 1 << 20
+
+  static func allocate<T>(_: T.Type, count: Int) -> UnsafeMutablePointer<T> {
+    let bytes = count * MemoryLayout<T>.stride
+    if bytes >= threshold,
+      let pages = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), pages != MAP_FAILED
+    {
+      return pages.bindMemory(to: T.self, capacity: count)
+    }
+    return .allocate(capacity: max(1, count))
+  }
+
+  static func free<T>(_ pointer: UnsafeMutablePointer<T>, count: Int) {
+    let bytes = count * MemoryLayout<T>.stride
+    if bytes >= threshold {
+      munmap(UnsafeMutableRawPointer(pointer), bytes)
+    } else {
+      pointer.deallocate()
+    }
   }
 }
 
