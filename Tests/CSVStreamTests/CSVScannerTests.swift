@@ -338,3 +338,49 @@ private func records(_ text: String) throws -> [(line: Int, fields: [String], ra
     r[1].fields == fields.map { $0.split(separator: "c", omittingEmptySubsequences: false).joined(separator: "\"") })
   #expect(r[2].fields == ["x", "", "y"])
 }
+
+/// Lines of commas, letters, spaces, tabs, quotes, carriage returns and bytes below `#`
+/// read as plain lines (their own bytes between commas) give the fields, lines and raw
+/// records that copying every field as libcsv hands it on gives; so do the lines that
+/// are not plain, which fall back to the copy.
+@Test func plainLinesReadAsLibcsvCopiesThem() throws {
+  // A small linear congruential generator: the test needs varied lines, not good ones.
+  var state: UInt64 = 21
+  func next() -> UInt64 {
+    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+    return state >> 33
+  }
+  let alphabet = Array("ab,,-: #!\t\"\r.0".utf8)
+  // A lone CR, then a quote opened before a plain-looking line; a CR line end; spaces
+  // libcsv trims and spaces it keeps; a quoted field; a quote inside an unquoted one.
+  var text = Array(
+    "a\r\"x\nyy,zz\nw\"\np,q\r\ns ,t\n u,v\nw, x\nm,n \nx\ty,z\n2026-03-01 07:59,1\na,\"b\",c\na,b\"c,d\n".utf8)
+  for _ in 0..<3000 {
+    let length = Int(next() % 40)
+    for _ in 0..<length {
+      // Mostly plain bytes, so that most lines are plain.
+      let pick = next() % 10 < 7 ? Int(next() % 6) : Int(next() % UInt64(alphabet.count))
+      text.append(alphabet[pick])
+    }
+    text.append(0x0A)
+  }
+  // Quotes opened and never closed would join the rest of the file into one record;
+  // close any left open at the end.
+  text += Array("\"\n".utf8)
+  func read(_ plainLines: Bool) throws -> [[String]] {
+    var out: [[String]] = []
+    _ = try text.withUnsafeBytes { buffer in
+      try CSVScanner.scan(buffer, path: "t.csv", readsPlainLines: plainLines) { record in
+        out.append(
+          ["\(record.line)", "\(record.offset)", record.rawString, "\(record.isUnterminated)"]
+            + (0..<record.fieldCount).map { record.string($0) })
+      }
+    }
+    return out
+  }
+  let plain = try read(true)
+  // Lines with none of the bytes that make a line not plain: read as plain lines.
+  let plainLines = plain.filter { !$0[2].utf8.contains { [0x22, 0x09, 0x0D, 0x20, 0x0A].contains($0) } }
+  #expect(plain.count > 1500 && plainLines.count > 300)
+  #expect(plain == (try read(false)))
+}
