@@ -13,15 +13,12 @@ public struct CSVRecord {
   public let isUnterminated: Bool
   @usableFromInline let data: UnsafePointer<UInt8>
   @usableFromInline let ends: UnsafePointer<Int>
-  /// The bytes between one field's end and the next one's start in `data`: 0 for
-  /// fields copied back to back, 1 for a plain line's own bytes (a comma).
-  @usableFromInline let gap: Int
 
   /// The bytes of field `index` (quotes removed, doubled quotes undoubled). Inlinable:
   /// ingest reads a dozen fields of every record.
   @inlinable @inline(__always)
   public subscript(index: Int) -> UnsafeRawBufferPointer {
-    let start = index == 0 ? 0 : ends[index - 1] + gap
+    let start = index == 0 ? 0 : ends[index - 1]
     return UnsafeRawBufferPointer(start: data + start, count: ends[index] - start)
   }
 

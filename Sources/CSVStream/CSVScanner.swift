@@ -41,15 +41,6 @@ public enum CSVScanner {
     _ bytes: UnsafeRawBufferPointer, range: Range<Int>? = nil, firstLine: Int = 1,
     path: String, release: ((Range<Int>) -> Void)? = nil, body: (CSVRecord) -> Void
   ) throws(CSVError) -> ScanEnd {
-    try scan(bytes, range: range, firstLine: firstLine, path: path, release: release, readsPlainLines: true, body: body)
-  }
-
-  /// `scan`, where `readsPlainLines: false` copies every field as libcsv hands it on,
-  /// plain lines' too (tests compare the two ways).
-  static func scan(
-    _ bytes: UnsafeRawBufferPointer, range: Range<Int>? = nil, firstLine: Int = 1,
-    path: String, release: ((Range<Int>) -> Void)? = nil, readsPlainLines: Bool, body: (CSVRecord) -> Void
-  ) throws(CSVError) -> ScanEnd {
     var range = range ?? 0..<bytes.count
     guard let base = bytes.baseAddress, !range.isEmpty else { return ScanEnd(endedBetweenRecords: true, lineFeeds: 0) }
     if range.lowerBound == 0, range.count >= 3,
@@ -62,7 +53,6 @@ public enum CSVScanner {
       let state = ScanState(base: base.assumingMemoryBound(to: UInt8.self), body: escapable)
       state.release = release
       state.checksUTF8 = true
-      state.readsPlainLines = readsPlainLines
       defer { state.free() }
       return try state.run(range: range, firstLine: firstLine, path: path)
     }
@@ -265,12 +255,6 @@ private final class ScanState {
   /// Takes no byte for a space, so that libcsv keeps the spaces and tabs around
   /// unquoted fields (see `readUntrimmed`); such a scan reads no record again.
   var keepsSpaces = false
-  /// The current record is a plain line's (see `isPlain`): its fields are the line's
-  /// bytes between commas, so only their lengths are taken from libcsv, and the record
-  /// hands on the line itself rather than a copy.
-  var plain = false
-  /// Whether plain lines are read so (see `plain`).
-  var readsPlainLines = true
 
   init(base: UnsafePointer<UInt8>, body: @escaping (CSVRecord) -> Void) {
     self.base = base
@@ -347,9 +331,6 @@ private final class ScanState {
           recordLine = lineNumber
           recordStart = position
           recordInLine = 0
-          // libcsv between records too: after a lone CR, it may be inside a record
-          // the scan has not seen a field of yet.
-          plain = readsPlainLines && !keepsSpaces && parser.pointee.pstate == 0 && isPlain(position..<next)
         } else if position - recordStart > CSVScanner.recordLimit {
           throw failing(.recordTooLong(path: path, line: recordLine, limit: CSVScanner.recordLimit))
         }
@@ -381,40 +362,6 @@ private final class ScanState {
     return .notUTF8(path: path, line: firstLine + CSVScanner.countLineFeeds(bytes, range.lowerBound..<(from + bad)))
   }
 
-  /// Whether the line `range` (with its line end) is one record whose fields libcsv
-  /// hands on unchanged: no quote (nothing unquoted or undoubled), no carriage return
-  /// but at its end (no second record), and no space or tab that libcsv trims (see
-  /// `CSVScanner.mayBeTrimmed`). Then each field is the line's bytes up to the next
-  /// comma. Eight bytes at a time, a line with no byte below `#` (most of an export)
-  /// is plain at once; a line with one is asked in full.
-  func isPlain(_ range: Range<Int>) -> Bool {
-    var end = range.upperBound
-    while end > range.lowerBound, base[end - 1] == 0x0A || base[end - 1] == 0x0D { end -= 1 }
-    let start = range.lowerBound
-    guard end > start else { return false }
-    let line = UnsafeRawBufferPointer(start: base + start, count: end - start)
-    if line.count >= 8 {
-      // A word holds a byte below 0x23 exactly when this is not zero ("Bit Twiddling
-      // Hacks", hasless; exact for bounds up to 128). The last word overlaps the one
-      // before it rather than run past the line.
-      @inline(__always) func low(_ word: UInt64) -> UInt64 {
-        (word &- 0x2323_2323_2323_2323) & ~word & 0x8080_8080_8080_8080
-      }
-      var found: UInt64 = 0
-      var i = 0
-      while i + 8 <= line.count {
-        found |= low(line.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-        i += 8
-      }
-      found |= low(line.loadUnaligned(fromByteOffset: line.count - 8, as: UInt64.self))
-      if found == 0 { return true }
-    } else if !line.contains(where: { $0 < 0x23 }) {
-      return true
-    }
-    return memchr(line.baseAddress!, 0x22, line.count) == nil && memchr(line.baseAddress!, 0x0D, line.count) == nil
-      && !CSVScanner.mayBeTrimmed(line)
-  }
-
   private func isBlank(_ range: Range<Int>) -> Bool {
     for i in range {
       switch base[i] {
@@ -432,14 +379,6 @@ private final class ScanState {
       recordLine = lineNumber
       recordStart = lineStart
       recordInLine += 1
-    }
-    if plain {
-      // The field's end in the line; a comma follows it.
-      if fieldCount == endsCapacity { growEnds() }
-      ends[fieldCount] = dataCount + count
-      dataCount += count + 1
-      fieldCount += 1
-      return
     }
     // `FieldBytes.wordCount` bytes stay free past the field, for `copyWords`.
     if dataCount + count + FieldBytes.wordCount > dataCapacity {
@@ -464,17 +403,15 @@ private final class ScanState {
       }
     }
     dataCount += count
-    if fieldCount == endsCapacity { growEnds() }
+    if fieldCount == endsCapacity {
+      let grown = UnsafeMutablePointer<Int>.allocate(capacity: endsCapacity * 2)
+      grown.update(from: ends, count: fieldCount)
+      ends.deallocate()
+      ends = grown
+      endsCapacity *= 2
+    }
     ends[fieldCount] = dataCount
     fieldCount += 1
-  }
-
-  func growEnds() {
-    let grown = UnsafeMutablePointer<Int>.allocate(capacity: endsCapacity * 2)
-    grown.update(from: ends, count: fieldCount)
-    ends.deallocate()
-    ends = grown
-    endsCapacity *= 2
   }
 
   func emit() {
@@ -485,26 +422,12 @@ private final class ScanState {
     // The fields and their commas add up to the raw record exactly when no byte was
     // dropped (by trimming or by quoting); otherwise, when a space or tab stands where
     // libcsv drops one, the record is read again without trimming.
-    var fields = UnsafePointer(data)
-    var gap = 0
-    if plain {
-      plain = false
-      // A plain line's fields and their commas add up to it (see `isPlain`); should
-      // libcsv ever read one otherwise, its fields are read again and copied.
-      if fieldCount > 0 && dataCount - 1 == raw.count {
-        fields = UnsafePointer(base + recordStart)
-        gap = 1
-      } else {
-        fieldCount = 0
-        dataCount = 0
-        readUntrimmed(recordStart..<rawEnd, record: recordInLine, always: true)
-      }
-    } else if !keepsSpaces, dataCount + max(0, fieldCount - 1) != raw.count, CSVScanner.mayBeTrimmed(raw) {
+    if !keepsSpaces, dataCount + max(0, fieldCount - 1) != raw.count, CSVScanner.mayBeTrimmed(raw) {
       readUntrimmed(recordStart..<rawEnd, record: recordInLine)
     }
     let record = CSVRecord(
       line: recordLine, fieldCount: fieldCount, offset: recordStart, raw: raw, isUnterminated: unterminated,
-      data: fields, ends: ends, gap: gap)
+      data: data, ends: ends)
     if !stopAfterFirst || emitted == 0 { body(record) }
     emitted += 1
     pending = false
@@ -520,10 +443,8 @@ extension ScanState {
   /// one), read by a scan that keeps spaces and tabs. The fields stay as libcsv read
   /// them when that scan does not end between records or does not count the same
   /// fields: a space after a closing quote (`"q" ,x`) reopens the quoted field for it,
-  /// and a space before a quote (` "a,b"`) makes the field unquoted for it. With
-  /// `always` (a plain line's record whose fields were not copied), they are replaced
-  /// by whatever that scan reads.
-  func readUntrimmed(_ range: Range<Int>, record index: Int, always: Bool = false) {
+  /// and a space before a quote (` "a,b"`) makes the field unquoted for it.
+  func readUntrimmed(_ range: Range<Int>, record index: Int) {
     var fields: [[UInt8]] = []
     var seen = 0
     let exact = ScanState(base: base) { record in
@@ -532,8 +453,8 @@ extension ScanState {
     }
     exact.keepsSpaces = true
     defer { exact.free() }
-    guard let end = try? exact.run(range: range, firstLine: 1, path: ""),
-      always || (end.endedBetweenRecords && fields.count == fieldCount)
+    guard let end = try? exact.run(range: range, firstLine: 1, path: ""), end.endedBetweenRecords,
+      fields.count == fieldCount
     else { return }
     fieldCount = 0
     dataCount = 0
