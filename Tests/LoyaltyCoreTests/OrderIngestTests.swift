@@ -833,6 +833,18 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
     #expect(one.insert(taking: &same, threads: threads) == [[true] + [Bool](repeating: false, count: 2999)])
   }
 
+  /// A buffer below the threshold comes from the heap, one at or above it is mapped;
+  /// either holds what is written to its last element and is given back as it came.
+  @Test(arguments: [1, PageBuffer<UInt64>.threshold / 8 - 1, PageBuffer<UInt64>.threshold / 8, 300_000])
+  func pageBufferComesFromTheHeapOrItsOwnPages(count: Int) {
+    let buffer = PageBuffer<UInt64>(count: count)
+    #expect((buffer.mappedBytes > 0) == (count * 8 >= PageBuffer<UInt64>.threshold))
+    (buffer.base + count - 1).initialize(to: 0xDEAD_BEEF)
+    buffer.base.initialize(to: 7)
+    #expect(buffer.base[0] == 7 && buffer.base[count - 1] == (count == 1 ? 7 : 0xDEAD_BEEF))
+    buffer.free()
+  }
+
   /// Keys repeated within one list (all but the first copy of each).
   func duplicatesWithin(_ list: (a: [UInt64], b: [UInt64])) -> Int {
     list.a.count - Set(zip(list.a, list.b).map { [$0, $1] }).count

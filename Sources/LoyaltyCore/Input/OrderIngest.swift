@@ -1084,6 +1084,8 @@ final class OrderKeyBuckets: @unchecked Sendable {
   static let partitions = 1 << PartitionedKeySet.partitionBits
   /// The keys each partition's region holds.
   let regionCapacity: Int
+  /// The regions, one after another: keys' two halves and rows.
+  private let pages: (a: PageBuffer<UInt64>, b: PageBuffer<UInt64>, row: PageBuffer<Int32>)
   private let a: UnsafeMutablePointer<UInt64>
   private let b: UnsafeMutablePointer<UInt64>
   private let row: UnsafeMutablePointer<Int32>
@@ -1102,18 +1104,16 @@ final class OrderKeyBuckets: @unchecked Sendable {
   init(expectedKeys: Int, regionCapacity: Int? = nil) {
     self.regionCapacity = max(1, regionCapacity ?? expectedKeys / Self.partitions * 5 / 4 + 4)
     let slots = Self.partitions * self.regionCapacity
-    a = PageMemory.allocate(UInt64.self, count: slots)
-    b = PageMemory.allocate(UInt64.self, count: slots)
-    row = PageMemory.allocate(Int32.self, count: slots)
+    pages = (PageBuffer(count: slots), PageBuffer(count: slots), PageBuffer(count: slots))
+    (a, b, row) = (pages.a.base, pages.b.base, pages.row.base)
     fill = .allocate(capacity: Self.partitions)
     fill.initialize(repeating: 0, count: Self.partitions)
   }
 
   deinit {
-    let slots = Self.partitions * regionCapacity
-    PageMemory.free(a, count: slots)
-    PageMemory.free(b, count: slots)
-    PageMemory.free(row, count: slots)
+    pages.a.free()
+    pages.b.free()
+    pages.row.free()
     fill.deallocate()
   }
 
@@ -1175,29 +1175,37 @@ final class OrderKeyBuckets: @unchecked Sendable {
   }
 }
 
-/// Memory of its own pages for a large buffer (`mmap`), so that freeing it gives the
-/// pages back at once: from the heap, a freed buffer below glibc's mmap threshold
-/// (which rises to 32 MiB as large buffers are freed) stays in the process. Small
-/// buffers come from the heap.
-enum PageMemory {
-  static let threshold = 1 << 20
+/// A large buffer in pages of its own (`mmap`), so that freeing it gives the pages back
+/// at once: from the heap, a freed buffer below glibc's mmap threshold (which rises to
+/// 32 MiB as large buffers are freed) stays in the process. A small buffer, or one the
+/// system will not map, comes from the heap; `free` gives it back the way it came.
+struct PageBuffer<Element>: @unchecked Sendable {
+  /// The size from which a buffer is mapped.
+  static var threshold: Int { 1 << 20 }
+  /// `count` elements, not initialized.
+  let base: UnsafeMutablePointer<Element>
+  /// The bytes mapped, or 0 for a buffer from the heap.
+  let mappedBytes: Int
 
-  static func allocate<T>(_: T.Type, count: Int) -> UnsafeMutablePointer<T> {
-    let bytes = count * MemoryLayout<T>.stride
-    if bytes >= threshold,
+  init(count: Int) {
+    let bytes = count * MemoryLayout<Element>.stride
+    if bytes >= Self.threshold,
       let pages = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), pages != MAP_FAILED
     {
-      return pages.bindMemory(to: T.self, capacity: count)
+      base = pages.bindMemory(to: Element.self, capacity: count)
+      mappedBytes = bytes
+    } else {
+      base = .allocate(capacity: max(1, count))
+      mappedBytes = 0
     }
-    return .allocate(capacity: max(1, count))
   }
 
-  static func free<T>(_ pointer: UnsafeMutablePointer<T>, count: Int) {
-    let bytes = count * MemoryLayout<T>.stride
-    if bytes >= threshold {
-      munmap(UnsafeMutableRawPointer(pointer), bytes)
+  /// Gives the buffer back; call it once.
+  func free() {
+    if mappedBytes > 0 {
+      munmap(UnsafeMutableRawPointer(base), mappedBytes)
     } else {
-      pointer.deallocate()
+      base.deallocate()
     }
   }
 }
