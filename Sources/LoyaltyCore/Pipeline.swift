@@ -54,10 +54,13 @@ public struct RunResult: Sendable {
 /// Runs the stages in sequence. Each stage is a value in, value out; this type only
 /// composes them and times them. `progress` receives one line per finished stage;
 /// `afterIdentity` the orders and the identity as soon as identity is done (the run's
-/// identity.csv can be written from there while the later stages run).
+/// identity.csv can be written from there while the later stages run). `afterIdMap`
+/// is called once the core that reads the id map beside the ingest is free again: when
+/// that read ends, or at once when there is no such read (one thread, or no id map).
 public enum Pipeline {
   public static func run(
     _ request: RunRequest, progress: (String) -> Void = { _ in },
+    afterIdMap: (@Sendable () -> Void)? = nil,
     afterIdentity: ((OrderTable, IdentityResult) -> Void)? = nil
   ) throws(LoyaltyError) -> RunResult {
     let clock = ContinuousClock()
@@ -81,7 +84,13 @@ public enum Pipeline {
     let idMapPath = request.idMapPath
     let idMapRead =
       request.threads > 1
-      ? idMapPath.map { path in LowPriorityTask { () throws(LoyaltyError) in try IdMap.read(path: path) } } : nil
+      ? idMapPath.map { path in
+        LowPriorityTask { () throws(LoyaltyError) in
+          defer { afterIdMap?() }
+          return try IdMap.read(path: path)
+        }
+      } : nil
+    if idMapRead == nil { afterIdMap?() }
     let ingest = try timed("ingest") { () throws(LoyaltyError) in
       try OrderIngest.run(
         paths: request.ordersPaths, config: config.input, linkKeys: config.identity.linkKeys, asOf: request.asOf,

@@ -48,13 +48,20 @@ struct RunCommand: ParsableCommand {
     let staging = try StagingFolder(for: folder)
     // With more than one thread, identity.csv is written beside cleaning and RFM.
     var identityFile: BackgroundIdentityFile?
-    let (result, inputs) = try InputFingerprint.inputs(of: request) { () throws(LoyaltyError) in
+    // The inputs are hashed once the id map is read: SCHED_IDLE is no strict floor, and
+    // the hashing would take a sixth of the core that the id map's nice-19 read has
+    // while the ingest's merge runs, a read the pipeline then waits for.
+    let hashingGate = StartGate()
+    let (result, inputs) = try InputFingerprint.inputs(of: request, startingAt: hashingGate) {
+      () throws(LoyaltyError) in
       try Pipeline.run(request) { line in
         if stderrIsTerminal && log.logFormat == .plain {
           printError("\u{1B}[2K\r… " + line)
         } else {
           logger.info("\(line)")
         }
+      } afterIdMap: {
+        hashingGate.open()
       } afterIdentity: { orders, identity in
         if request.threads > 1 {
           identityFile = BackgroundIdentityFile(into: staging, orders: orders, identity: identity)

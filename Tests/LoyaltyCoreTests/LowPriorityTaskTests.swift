@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import TestScratch
 import Testing
 
 @testable import LoyaltyCore
@@ -20,6 +21,20 @@ import Testing
     #expect(task.isFinished)
     #expect(try task.value() == 42)
     #expect(try task.take() == 42)
+  }
+
+  /// A task behind a gate starts only once the gate is open: it sees what was written
+  /// before the opening, and it has not finished while the gate is shut.
+  @Test func aGatedTaskWaitsForItsGate() throws {
+    let gate = StartGate()
+    let seen = Locked(0)
+    let task = LowPriorityTask(after: gate) { () throws(LoyaltyError) -> Int in seen.withLock { $0 } }
+    usleep(50_000)
+    #expect(!task.isFinished)
+    seen.withLock { $0 = 42 }
+    gate.open()
+    gate.open()
+    #expect(try task.value() == 42)
   }
 
   /// A failed task's error comes out of `value()`, after `isFinished` as before it.

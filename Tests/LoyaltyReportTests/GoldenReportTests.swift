@@ -88,21 +88,39 @@ func readBytes(_ path: String) -> [UInt8]? {
   }
 
   /// The inputs hashed beside the pipeline are the inputs hashed after it; a failing
-  /// pipeline's error comes back once the hashing thread is done.
+  /// pipeline's error comes back once the hashing thread is done. The hashing waits at
+  /// its gate, which the pipeline opens once the id map is read (exactly once, with or
+  /// without a thread reading it), or which is opened when the body ends without it.
   @Test(arguments: [1, 2]) func fingerprintsHashedAlongsideTheRun(threads: Int) throws {
     #expect(chdir(repositoryRoot) == 0)
     let config = try ConfigLoader.load(path: "SampleData/pipeline.toml")
     let request = RunRequest(
       ordersPaths: ["SampleData/orders.csv"], idMapPath: "SampleData/id_map.csv", asOf: Day("2026-10-31")!,
       config: config, threads: threads, until: .ingest, configPath: "SampleData/pipeline.toml")
-    let (run, inputs) = try InputFingerprint.inputs(of: request) { () throws(LoyaltyError) in try Pipeline.run(request)
+    let gate = StartGate()
+    let idMapReads = Locked(0)
+    let (run, inputs) = try InputFingerprint.inputs(of: request, startingAt: gate) { () throws(LoyaltyError) in
+      try Pipeline.run(
+        request,
+        afterIdMap: {
+          idMapReads.withLock { $0 += 1 }
+          gate.open()
+        })
     }
+    #expect(idMapReads.withLock { $0 } == 1)
     #expect(inputs == (try InputFingerprint.inputs(of: request)))
     #expect(inputs.map(\.role) == ["orders", "id_map"])
     #expect(run.ingest.orders.count > 0)
     #expect(throws: LoyaltyError.input("stop")) {
       _ = try InputFingerprint.inputs(of: request) { () throws(LoyaltyError) -> Int in throw .input("stop") }
     }
+    #expect(throws: LoyaltyError.input("stop")) {
+      _ = try InputFingerprint.inputs(of: request, startingAt: StartGate()) { () throws(LoyaltyError) -> Int in
+        throw .input("stop")
+      }
+    }
+    let unopened = try InputFingerprint.inputs(of: request, startingAt: StartGate()) { 7 }
+    #expect(unopened.0 == 7 && unopened.1 == inputs)
   }
 
   /// An unreadable id map stops the run with its error whether it is read beside the

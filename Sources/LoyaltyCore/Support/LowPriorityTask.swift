@@ -6,20 +6,25 @@ import Foundation
 /// thread, or below it: see `BackgroundPriority`): it takes the core that the caller's
 /// single-threaded steps leave idle and gives way while every core is busy. The
 /// pipeline reads the id map this way beside the ingest, and `loyalty run` hashes its
-/// inputs beside the pipeline (at `.idle`, below the id map).
+/// inputs beside the pipeline (at `.idle`, and behind a `StartGate` until the id map
+/// is read).
 public final class LowPriorityTask<Value: Sendable>: @unchecked Sendable {
   private var outcome: Result<Value, LoyaltyError>?
   private let done = DispatchSemaphore(value: 0)
   private var waited = false
 
-  /// Starts `work` at once.
-  public init(priority: BackgroundPriority = .low, _ work: @escaping @Sendable () throws(LoyaltyError) -> Value) {
+  /// Starts `work` at once, or once `gate` is open.
+  public init(
+    priority: BackgroundPriority = .low, after gate: StartGate? = nil,
+    _ work: @escaping @Sendable () throws(LoyaltyError) -> Value
+  ) {
     let thread = Thread { [self] in
       #if os(Linux)
         if priority == .low || loyalty_run_when_idle() != 0 {
           _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
         }
       #endif
+      gate?.wait()
       outcome = Result { () throws(LoyaltyError) in try work() }
       done.signal()
     }
@@ -57,6 +62,32 @@ public final class LowPriorityTask<Value: Sendable>: @unchecked Sendable {
       done.wait()
       waited = true
     }
+  }
+}
+
+/// Holds a `LowPriorityTask` back until it is opened: for work that would otherwise
+/// take cycles from another background task that is waited for sooner (Linux's
+/// SCHED_IDLE is no strict floor: against a nice-19 thread it gets about a sixth of
+/// the core). Opening it again does nothing.
+public final class StartGate: @unchecked Sendable {
+  private let condition = NSCondition()
+  private var isOpen = false
+
+  public init() {}
+
+  /// Lets every task waiting at the gate start.
+  public func open() {
+    condition.lock()
+    isOpen = true
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// Waits until the gate is open.
+  func wait() {
+    condition.lock()
+    while !isOpen { condition.wait() }
+    condition.unlock()
   }
 }
 

@@ -35,23 +35,26 @@ public struct InputFingerprint: Sendable, Equatable {
   /// `inputs(of:)` hashed on a `LowPriorityTask` while `body` runs, when the request
   /// has more than one thread: hashing reads every input byte once more (about 0.4 s
   /// for 10M orders), and the pipeline leaves a core idle in its single-threaded steps.
+  /// The hashing starts once `gate` is open (at once without one), and at the latest
+  /// when `body` is done.
   public static func inputs<R>(
-    of request: RunRequest, alongside body: () throws(LoyaltyError) -> R
+    of request: RunRequest, startingAt gate: StartGate? = nil, alongside body: () throws(LoyaltyError) -> R
   ) throws(LoyaltyError) -> (R, [InputFingerprint]) {
     guard request.threads > 1 else {
       let result = try body()
       return (result, try inputs(of: request))
     }
-    // Below the id map's read, which the pipeline waits for after the ingest: the
-    // hashes are wanted only at the end.
-    let hashing = LowPriorityTask(priority: .idle) { () throws(LoyaltyError) in try inputs(of: request) }
+    // Below everything else: the hashes are wanted only at the end.
+    let hashing = LowPriorityTask(priority: .idle, after: gate) { () throws(LoyaltyError) in try inputs(of: request) }
     let result: R
     do {
       result = try body()
     } catch {
+      gate?.open()
       _ = try? hashing.value()
       throw error
     }
+    gate?.open()
     return (result, try hashing.value())
   }
 }
