@@ -276,7 +276,9 @@ private func membership(_ r: (IdentityResult, OrderTable)) -> [String] {
     let kept = Cleaning.run(orders: ingest.orders, identity: one, asOf: asOf, minorDigits: 2, threads: 1)
     var orders = ingest.orders
     let released = Cleaning.run(releasing: &orders, identity: one, asOf: asOf, minorDigits: 2, threads: 2)
-    for (a, b) in [(kept.history, released.history)] {
+    // Three parts of rows, each with a refund cursor of its own that starts mid-list.
+    let three = Cleaning.run(orders: ingest.orders, identity: one, asOf: asOf, minorDigits: 2, threads: 3)
+    for (a, b) in [(kept.history, released.history), (kept.history, three.history)] {
       #expect(a.memberIDs == b.memberIDs)
       #expect(a.orderStart == b.orderStart)
       #expect(a.day == b.day)
@@ -285,6 +287,10 @@ private func membership(_ r: (IdentityResult, OrderTable)) -> [String] {
       #expect(a.refunds == b.refunds)
     }
     #expect(kept.quality == released.quality)
+    #expect(kept.quality == three.quality)
+    let quality = kept.quality
+    #expect(quality.cancelledOrders > 0 && quality.refundedOrders > 0 && quality.partiallyRefundedOrders > 0)
+    #expect(quality.ordersWithRefundTime > 0 && quality.countedOrders < quality.acceptedOrders)
     // The released table keeps its refs and count, not its row columns.
     #expect(orders.count == ingest.orders.count)
     #expect(orders.amount.isEmpty && orders.instantMillis.isEmpty && orders.status.isEmpty)
