@@ -48,9 +48,7 @@ struct RunCommand: ParsableCommand {
     let staging = try StagingFolder(for: folder)
     // With more than one thread, identity.csv is written beside cleaning and RFM.
     var identityFile: BackgroundIdentityFile?
-    // The inputs are hashed once the id map is read: SCHED_IDLE is no strict floor, and
-    // the hashing would take a sixth of the core that the id map's nice-19 read has
-    // while the ingest's merge runs, a read the pipeline then waits for.
+    // The inputs are hashed once the id map is read (see `StartGate`).
     let hashingGate = StartGate()
     let (result, inputs) = try InputFingerprint.inputs(of: request, startingAt: hashingGate) {
       () throws(LoyaltyError) in

@@ -46,16 +46,11 @@ public struct InputFingerprint: Sendable, Equatable {
     }
     // Below everything else: the hashes are wanted only at the end.
     let hashing = LowPriorityTask(priority: .idle, after: gate) { () throws(LoyaltyError) in try inputs(of: request) }
-    let result: R
-    do {
-      result = try body()
-    } catch {
-      gate?.open()
-      _ = try? hashing.value()
-      throw error
-    }
+    let result = Result { () throws(LoyaltyError) in try body() }
     gate?.open()
-    return (result, try hashing.value())
+    let hashes = Result { () throws(LoyaltyError) in try hashing.value() }
+    // The body's error, when it failed, before the hashing's.
+    return (try result.get(), try hashes.get())
   }
 }
 
