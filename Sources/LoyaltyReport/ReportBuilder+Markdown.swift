@@ -138,6 +138,11 @@ extension ReportBuilder {
     for rule in [IdentityRule.idMap, .phoneHash, .emailHash] {
       merges.add([rule.name, formatThousands(identity.mergesByRule[rule] ?? 0)])
     }
+    // Rare (a mapped id that reads like another group's name): shown when it happens,
+    // so that refs minus the joins in the table are the members.
+    if identity.sameNameJoins > 0 {
+      merges.add(["same member_id", formatThousands(identity.sameNameJoins)])
+    }
     md += merges.text + "\n"
     var hist = MarkdownTable([("Refs per member", .left), ("Members", .right), ("Share", .right)])
     let histogram = identity.refsPerMemberHistogram

@@ -33,6 +33,39 @@ private func membership(_ r: (IdentityResult, OrderTable)) -> [String] {
     ])
     #expect(membership(r) == ["app:a1=app:a1/phone_hash", "web:w2=app:a1/phone_hash", "web:w9=web:w9/single"])
     #expect(r.0.mergesByRule[.phoneHash] == 1)
+    #expect(r.0.sameNameJoins == 0)
+  }
+
+  /// Groups that get the same member_id are one member: a mapped id that reads like
+  /// another group's `channel:customer_ref`, or two such names alike. Each such join is
+  /// counted, so refs minus all joins are the members.
+  @Test(arguments: [1, 2]) func groupsWithTheSameMemberIdAreOneMemberAndCounted(threads: Int) throws {
+    func run(_ rows: [String], map: String) throws -> (IdentityResult, OrderTable) {
+      let orders = try OrderIngest.run(
+        paths: [temporaryFile(header + rows.joined(separator: "\n") + "\n")], config: InputConfig(),
+        linkKeys: ["phone_hash", "email_hash"], asOf: Day("2026-10-31")!)
+      let idMap = try IdMap.read(path: temporaryFile("channel,customer_ref,member_id\n" + map, name: "map.csv"))
+      let identity = IdentityResolution.run(
+        orders: orders.orders, idMap: idMap, linkKeys: ["phone_hash", "email_hash"], maxRefsPerKey: 20,
+        threads: threads)
+      return (identity, orders.orders)
+    }
+    // web,ex1 is mapped to app:exc2, the name of the group {app:exc2, web:exc1} (joined
+    // by a phone); a:b,c and a,b:c are both named a:b:c.
+    let r = try run(
+      [
+        "1,web,ex1,2026-01-01,1,,,,,", "2,app,exc2,2026-01-01,1,,,,p1,", "3,web,exc1,2026-01-01,1,,,,p1,",
+        "4,a:b,c,2026-01-01,1,,,,,", "5,a,b:c,2026-01-01,1,,,,,", "6,jd,j1,2026-01-01,1,,,,,",
+      ], map: "web,ex1,app:exc2\n")
+    #expect(
+      membership(r) == [
+        "a:b:c=a:b:c/single", "a:b:c=a:b:c/single", "app:exc2=app:exc2/phone_hash", "jd:j1=jd:j1/single",
+        "web:ex1=app:exc2/id_map", "web:exc1=app:exc2/phone_hash",
+      ])
+    #expect(r.0.memberCount == 3)
+    #expect(r.0.mergesByRule[.phoneHash] == 1)
+    #expect(r.0.sameNameJoins == 2)
+    #expect(r.0.refCount - r.0.mergesByRule.values.reduce(0, +) - r.0.sameNameJoins == r.0.memberCount)
   }
 
   @Test func aKeysRefsAreSortedAndMadeDistinctAtAnyGroupSize() throws {

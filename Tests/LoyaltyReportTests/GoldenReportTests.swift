@@ -72,6 +72,33 @@ func readBytes(_ path: String) -> [UInt8]? {
     #expect(try sampleBuilder(threads: 1).identitySection().contains("by the id map first, then by shared phone_hash"))
   }
 
+  /// Groups made one member because they get the same member_id have a row of their
+  /// own among the joins, so that refs minus the joins are the members; a run without
+  /// such groups (the sample) shows no such row.
+  @Test func joinsBySameMemberIdAreShownWhenThereAreAny() throws {
+    let parent = TestScratch.folder("same-name")
+    defer { ReportFolder.removeTree(parent) }
+    let orders = [
+      "order_id,channel,customer_ref,order_time,amount", "o1,web,ex1,2026-10-01,10.00", "o2,app,exc2,2026-10-01,5.00",
+      "o3,a:b,c,2026-10-02,5.00", "o4,a,b:c,2026-10-03,5.00",
+    ]
+    try ReportFolder.write(
+      [
+        ("orders.csv", orders.joined(separator: "\n") + "\n"),
+        ("id_map.csv", "channel,customer_ref,member_id\nweb,ex1,app:exc2\n"),
+      ], to: parent)
+    var config = LoyaltyConfig()
+    config.identity.linkKeys = []
+    let request = RunRequest(
+      ordersPaths: [parent + "/orders.csv"], idMapPath: parent + "/id_map.csv", asOf: Day("2026-10-31")!,
+      config: config, threads: 1, until: .rfm)
+    let section = ReportBuilder(run: try Pipeline.run(request), inputs: []).identitySection()
+    #expect(section.contains("4 customer refs (channel, customer_ref) form 2 members."))
+    let row = section.split(separator: "\n").first { $0.contains("same member_id") }
+    #expect(row?.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) } == ["same member_id", "2"])
+    #expect(try !sampleBuilder(threads: 1).identitySection().contains("same member_id"))
+  }
+
   /// With `projection_months = 0` the points section says there is no projection and
   /// shows no projected table (it used to show one of zeros, "projected 0 months").
   @Test func noProjectionIsSaidSo() throws {

@@ -63,6 +63,11 @@ public struct IdentityResult: Sendable {
   public var refCount: Int { memberOfRef.count }
   /// Number of members.
   public var memberCount: Int { memberIDs.count }
+  /// Groups made one member with another group because both get the same member_id:
+  /// a mapped id that reads like another group's `channel:customer_ref`, or two such
+  /// names alike (channel `a:b` with ref `c`, channel `a` with ref `b:c`). With the
+  /// joins by rule, `members = refs - joins - sameNameJoins`.
+  public var sameNameJoins: Int { refCount - mergesByRule.values.reduce(0, +) - memberCount }
 
   /// Members by number of refs: index i holds the members with i + 1 refs.
   public var refsPerMemberHistogram: [Int] {
