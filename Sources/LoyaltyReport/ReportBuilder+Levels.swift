@@ -73,7 +73,7 @@ extension ReportBuilder {
         "Verdict: level \(top.level) holds \(formatPercent(top.share)) of members and \(formatPercent(top.spendShare)) of spend; level 1 holds \(formatPercent(levels.rows[0].share)) of members. The top 20% of members by growth value (\(formatThousands(levels.paretoTopMembers))) hold \(formatPercent(levels.paretoTopShare)) of window spend (the 80/20 rule expects about 80%). ![Pareto curve](pareto.svg)\n\n"
     }
     md +=
-      "### Reviews and relegation\n\nLevels at each month-end review from that date's trailing \(config.windowDays)-day window, policy `\(config.policy.rawValue)`\(config.policy == .oneStep ? " (at most one level down per review)" : " (recomputed each review)").\n\n"
+      "### Reviews and relegation\n\nLevels at each month-end review from that date's trailing \(config.windowDays)-day window, policy `\(config.policy.rawValue)`\(config.policy == .oneStep ? " (at most one level down per review)" : " (recomputed each review)"). Every member at as-of is placed at every review: one who had not bought yet sits in level 1 there.\n\n"
     var mv = MarkdownTable([
       ("Review", .left), ("Up", .right), ("Down 1", .right), ("Down 2+", .right), ("Unchanged", .right),
     ])
