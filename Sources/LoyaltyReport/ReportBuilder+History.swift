@@ -24,6 +24,9 @@ extension ReportBuilder {
     if previous.toolVersion != current.toolVersion {
       changed.append("the tool version (\(previous.toolVersion) then, \(current.toolVersion) now)")
     }
+    if let inputsChange = Self.inputFilesChange(then: previous.inputs, now: current.inputs) {
+      changed.append(inputsChange)
+    }
     if !changed.isEmpty {
       md +=
         "**Not like for like**: \(changed.joined(separator: "; ")) changed since the previous run, so the changes below may come from that alone.\n\n"
@@ -42,14 +45,15 @@ extension ReportBuilder {
     for (name, now) in current.headline {
       guard let was = before[name] else { continue }
       let isShare = name.contains("share") || name.contains("rate")
+      // Shares to two decimals: a cost share of revenue moves by hundredths of a point.
       func show(_ x: Double) -> String {
         isShare
-          ? formatPercent(x)
+          ? formatPercent(x, decimals: 2)
           : formatDecimal(x, decimals: name.contains("revenue") || name.contains("liability") ? 2 : 0)
       }
       let change =
         isShare
-        ? formatDecimal((now - was) * 100, decimals: 1) + " pp"
+        ? formatDecimal((now - was) * 100, decimals: 2) + " pp"
         : (was != 0 ? formatPercent((now - was) / abs(was)) : "–")
       t.add([name.replacing("_", with: " "), show(was), show(now), change])
     }
@@ -128,6 +132,41 @@ extension ReportBuilder {
       md += f.text + "\n"
     }
     return md
+  }
+}
+
+extension ReportBuilder {
+  /// What changed in the input files between two stored runs (`RunSnapshot.inputs`,
+  /// a line `role path sha256` a file), or nil: the number of orders files, their
+  /// names with digits left out (so `orders_2026-10.csv` follows `orders_2026-09.csv`),
+  /// and whether an id map was read. A missing channel export shows here rather than
+  /// as a fall in revenue alone. Nil when the earlier run stored no inputs.
+  static func inputFilesChange(then: String, now: String) -> String? {
+    func files(_ inputs: String) -> (orders: [String], idMap: [String]) {
+      var orders: [String] = []
+      var idMap: [String] = []
+      for line in inputs.split(separator: "\n") {
+        // The path may hold spaces; the role is the first word, the hash the last.
+        guard let first = line.firstIndex(of: " "), let last = line.lastIndex(of: " "), first < last else { continue }
+        let path = line[line.index(after: first)..<last]
+        let name = String(path.split(separator: "/").last ?? path)
+        if line[..<first] == "orders" { orders.append(name) } else if line[..<first] == "id_map" { idMap.append(name) }
+      }
+      return (orders.sorted(), idMap)
+    }
+    let (before, after) = (files(then), files(now))
+    guard !before.orders.isEmpty else { return nil }
+    var parts: [String] = []
+    let withoutDigits = { (names: [String]) in names.map { $0.filter { !$0.isNumber } }.sorted() }
+    if before.orders.count != after.orders.count || withoutDigits(before.orders) != withoutDigits(after.orders) {
+      parts.append(
+        "the orders files (\(before.orders.count) then: \(before.orders.joined(separator: ", ")); \(after.orders.count) now: \(after.orders.joined(separator: ", ")))"
+      )
+    }
+    if before.idMap.isEmpty != after.idMap.isEmpty {
+      parts.append("the id map (\(before.idMap.first ?? "none") then, \(after.idMap.first ?? "none") now)")
+    }
+    return parts.isEmpty ? nil : parts.joined(separator: "; ")
   }
 }
 

@@ -265,6 +265,56 @@ import Testing
     #expect(try store.previous(before: Day("2026-10-31")!)?.asOf == Day("2026-08-31"))
   }
 
+  /// A changed set of input files is said before the figures (a missing channel export
+  /// showed only as a fall in revenue): the number of orders files, their names with
+  /// digits left out, and whether an id map was read. Month-stamped names of the same
+  /// exports are like for like; an earlier run that stored no inputs says nothing.
+  @Test func changedInputFilesAreSaid() throws {
+    func inputs(_ orders: [String], idMap: String? = "/x/id_map.csv") -> String {
+      (orders.map { "orders \($0) \(String(repeating: "a", count: 64))" }
+        + (idMap.map { ["id_map \($0) \(String(repeating: "b", count: 64))"] } ?? [])).joined(separator: "\n")
+    }
+    let september = inputs(["/x/web.csv", "/x/app.csv", "/x/jd.csv", "/x/tmall.csv"])
+    #expect(
+      ReportBuilder.inputFilesChange(then: september, now: inputs(["/x/web.csv", "/x/app.csv", "/x/tmall.csv"]))
+        == "the orders files (4 then: app.csv, jd.csv, tmall.csv, web.csv; 3 now: app.csv, tmall.csv, web.csv)")
+    #expect(
+      ReportBuilder.inputFilesChange(
+        then: september, now: inputs(["/y/tmall.csv", "/y/jd.csv", "/y/app.csv", "/y/web.csv"]))
+        == nil)
+    #expect(
+      ReportBuilder.inputFilesChange(
+        then: inputs(["/e/2026-09/web_202609.csv"]), now: inputs(["/e/2026-10/web_202610.csv"])) == nil)
+    #expect(
+      ReportBuilder.inputFilesChange(then: inputs(["/x/web.csv"]), now: inputs(["/x/app.csv"]))
+        == "the orders files (1 then: web.csv; 1 now: app.csv)")
+    #expect(
+      ReportBuilder.inputFilesChange(then: inputs(["/x/my web.csv"]), now: inputs(["/x/my web.csv"], idMap: nil))
+        == "the id map (id_map.csv then, none now)")
+    #expect(ReportBuilder.inputFilesChange(then: "", now: september) == nil)
+  }
+
+  /// Shares in the comparison keep two decimals, and their change is in points to two
+  /// decimals: a cost share going from 1.32% to 1.27% showed as 1.3%, 1.3%, 0.0 pp.
+  @Test func sharesAreComparedToTwoDecimals() throws {
+    let september = RunSnapshot(run: try run("2026-09-30"), inputs: [])
+    var earlier = september
+    earlier.headline = earlier.headline.map { ($0.name, $0.name == "top_level_share" ? $0.value + 0.0004 : $0.value) }
+    let october = try run("2026-10-31")
+    let current = RunSnapshot(run: october, inputs: [], withMembers: false)
+    let now = try #require(current.headline.first { $0.name == "top_level_share" }?.value)
+    let was = try #require(earlier.headline.first { $0.name == "top_level_share" }?.value)
+    let report = ReportBuilder(run: october, inputs: [], previous: earlier, historyEnabled: true).reportMarkdown()
+    let row = try #require(report.split(separator: "\n").first { $0.hasPrefix("| top level share") })
+    let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+    #expect(
+      cells == [
+        "top level share", formatPercent(was, decimals: 2), formatPercent(now, decimals: 2),
+        formatDecimal((now - was) * 100, decimals: 2) + " pp",
+      ])
+    #expect(cells[1].split(separator: ".").last?.count == 3)  // "12.34%"
+  }
+
   /// A change of configuration or seed since the previous run is said before the
   /// figures, and figures the previous run did not reach are named as not compared.
   @Test func aChangedConfigurationIsSaidBeforeTheFigures() throws {
