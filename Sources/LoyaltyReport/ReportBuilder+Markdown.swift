@@ -185,7 +185,14 @@ extension ReportBuilder {
     if let c = run.request.configPath { md += " --config \(c)" }
     for p in run.request.ordersPaths { md += " --orders \(p)" }
     if let m = run.request.idMapPath { md += " --id-map \(m)" }
-    md += " --as-of \(run.request.asOf) --seed \(run.request.config.run.seed)`.\n"
+    md += " --as-of \(run.request.asOf) --seed \(run.request.config.run.seed)"
+    if run.request.until != .report { md += " --until \(run.request.until.rawValue)" }
+    if !historyEnabled {
+      md += " --no-history"
+    } else if let historyPath {
+      md += " --history \(historyPath)"
+    }
+    md += "`.\n"
     return md
   }
 }

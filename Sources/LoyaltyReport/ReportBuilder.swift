@@ -14,6 +14,9 @@ public struct ReportBuilder: Sendable {
   public let previous: RunSnapshot?
   /// False when no history is kept (`--no-history`): the section is left out.
   public let historyEnabled: Bool
+  /// The history database given on the command line, when not the configured one (for
+  /// the report's rerun line).
+  public let historyPath: String?
   let digits: Int
   let currency: String
   /// The counted orders' first and last business dates (members.csv's date cells and
@@ -22,11 +25,15 @@ public struct ReportBuilder: Sendable {
   /// Rows per block of the member-sized files (tests make it small).
   var rowsPerBlock = ReportBuilder.rowsPerBlock
 
-  public init(run: RunResult, inputs: [InputFingerprint], previous: RunSnapshot? = nil, historyEnabled: Bool = false) {
+  public init(
+    run: RunResult, inputs: [InputFingerprint], previous: RunSnapshot? = nil, historyEnabled: Bool = false,
+    historyPath: String? = nil
+  ) {
     self.run = run
     self.inputs = inputs
     self.previous = previous
     self.historyEnabled = historyEnabled
+    self.historyPath = historyPath
     digits = run.request.config.input.minorDigits
     currency = run.request.config.input.currency
     orderDays = run.cleaning?.history.dayRange()

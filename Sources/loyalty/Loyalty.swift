@@ -36,7 +36,7 @@ struct Loyalty: ParsableCommand {
       var command = try parseAsRoot()
       try command.run()
     } catch let error as LoyaltyError {
-      printError("loyalty: " + error.description)
+      reportFailure(error.description, plain: "loyalty: " + error.description)
       Glibc.exit(error.exitCode)
     } catch {
       let code = exitCode(for: error)
@@ -44,8 +44,21 @@ struct Loyalty: ParsableCommand {
         print(fullMessage(for: error))
         Glibc.exit(0)
       }
-      printError(fullMessage(for: error))
+      reportFailure(fullMessage(for: error))
       Glibc.exit(code == .validationFailure ? 2 : code.rawValue)
+    }
+  }
+
+  /// The sentence a failed run ends with, on stderr: a JSON log line when the command
+  /// line asks for JSON logs (a log collector then keeps the one line that matters,
+  /// usage errors included), else plain text.
+  static func reportFailure(_ message: String, plain: String? = nil) {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    let json = zip(arguments, arguments.dropFirst()).contains { $0 == ("--log-format", "json") }
+    if json || arguments.contains("--log-format=json") {
+      Logger(label: "loyalty") { JSONLogHandler(label: $0) }.error("\(message)")
+    } else {
+      printError(plain ?? message)
     }
   }
 }

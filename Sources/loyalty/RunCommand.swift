@@ -4,6 +4,12 @@ import LoyaltyCore
 import LoyaltyHistory
 import LoyaltyReport
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// `loyalty run`: the whole pipeline, writing one report folder and storing the run
 /// in the monthly history.
 struct RunCommand: ParsableCommand {
@@ -14,7 +20,8 @@ struct RunCommand: ParsableCommand {
       Writes <out_dir>/<as_of>/ (or --out DIR) whole or not at all: report.md, charts and CSVs,
       compares with the previous run stored in the history database and stores this one.
       --until stops after a stage and writes what the stages so far own
-      (with rfm: rejects.csv, identity.csv, members.csv and segments.csv).
+      (with rfm: rejects.csv, identity.csv, members.csv and segments.csv); such a run
+      compares with the history but is not stored in it.
 
       Monthly, unattended (as-of defaults to the last day of the previous month):
         loyalty run --config pipeline.toml --orders exports/web.csv --orders exports/app.csv --id-map id_map.csv
@@ -66,16 +73,28 @@ struct RunCommand: ParsableCommand {
         }
       }
     }
-    let store = noHistory ? nil : try HistoryStore(path: history ?? request.config.report.historyDatabase)
+    let historyPath = history ?? request.config.report.historyDatabase
+    if !noHistory && access(historyPath, F_OK) != 0 {
+      logger.warning("no history database at \(historyPath): a new one is made, and nothing is compared this time")
+    }
+    let store = noHistory ? nil : try HistoryStore(path: historyPath)
     let previous = try store?.previous(before: request.asOf)
-    let builder = ReportBuilder(run: result, inputs: inputs, previous: previous, historyEnabled: store != nil)
+    let builder = ReportBuilder(
+      run: result, inputs: inputs, previous: previous, historyEnabled: store != nil,
+      historyPath: history.flatMap { $0 == request.config.report.historyDatabase ? nil : $0 })
     // The history entry is saved just before the report moves into place, not after:
     // a run stopped between the two would otherwise publish a report the history lacks.
     try builder.write(into: staging, identityFile: identityFile, includeTimings: !noTimings) {
       () throws(LoyaltyError) in
-      if let store, until >= .rfm {
-        try store.save(run: result, inputs: inputs)
-        logger.info("run stored in \(store.path)")
+      // Only a whole run is a month's record: a run stopped early by --until would
+      // replace that month's stored run with one that lacks its levels and points.
+      if let store {
+        if until == .report {
+          try store.save(run: result, inputs: inputs)
+          logger.info("run stored in \(store.path)")
+        } else {
+          logger.info("run not stored in \(store.path): it stopped after \(until.rawValue)")
+        }
       }
     }
     withExtendedLifetime(lock) {}

@@ -150,6 +150,61 @@ private func binaryAndFolder(_ name: String) -> String? {
     }
   }
 
+  /// Only a whole run is stored in the history: a run stopped early with `--until`
+  /// leaves the month's stored run as it was (it replaced it, levels and points gone).
+  /// A missing database is made with a warning; the report's rerun line names the
+  /// history given and the stage stopped at.
+  @Test func aRunStoppedEarlyIsNotStored() throws {
+    guard let dir = binaryAndFolder("until-history") else { return }
+    defer { ReportFolder.removeTree(dir) }
+    let root = repositoryRoot
+    func arguments(_ extra: [String]) -> [String] {
+      [
+        "run", "--config", root + "/SampleData/pipeline.toml", "--orders", root + "/SampleData/orders.csv",
+        "--id-map", root + "/SampleData/id_map.csv", "--as-of", "2026-10-31", "--history", dir + "/history.sqlite",
+        "--no-timings",
+      ] + extra
+    }
+    let full = waitKilled(spawn(arguments(["--out", dir + "/full"]), stderr: dir + "/full.log"))
+    #expect(!full.killed && full.status == 0)
+    #expect(readText(dir + "/full.log")?.contains("no history database at \(dir)/history.sqlite") == true)
+    let stored = try HistoryStore(path: dir + "/history.sqlite").list()
+    #expect(stored.count == 1 && stored[0].headline["outstanding"] != nil)
+    let partial = waitKilled(
+      spawn(arguments(["--out", dir + "/partial", "--until", "rfm"]), stderr: dir + "/partial.log"))
+    #expect(!partial.killed && partial.status == 0)
+    #expect(try HistoryStore(path: dir + "/history.sqlite").list() == stored)
+    #expect(readText(dir + "/partial.log")?.contains("no history database") == false)
+    #expect(
+      readText(dir + "/partial/report.md")?.contains(
+        "--as-of 2026-10-31 --seed 20260101 --until rfm --history \(dir)/history.sqlite`") == true)
+  }
+
+  /// Under `--log-format json` the sentence a failed run ends with is a JSON log line
+  /// too (it was plain text among JSON lines); plain logs keep the plain sentence.
+  @Test func aFailureIsAJSONLineUnderJSONLogs() throws {
+    guard let dir = binaryAndFolder("json-error") else { return }
+    defer { ReportFolder.removeTree(dir) }
+    let missing = dir + "/none.csv"
+    for format in ["json", "plain"] {
+      let outcome = waitKilled(
+        spawn(
+          ["run", "--orders", missing, "--no-history", "--out", dir + "/out", "--log-format", format],
+          stderr: dir + "/\(format).log"))
+      #expect(!outcome.killed && outcome.status == 2)
+      let lines = (readText(dir + "/\(format).log") ?? "").split(separator: "\n")
+      let last = String(lines.last ?? "")
+      if format == "json" {
+        #expect(lines.allSatisfy { $0.hasPrefix("{") && $0.hasSuffix("}") })
+        #expect(last.contains("\"level\":\"error\"") && last.contains(missing))
+        let object = try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: String]
+        #expect(object?["message"]?.contains(missing) == true)
+      } else {
+        #expect(last.hasPrefix("loyalty: ") && last.contains(missing))
+      }
+    }
+  }
+
   /// `loyalty history` lists a database; a path with none is an error (exit 2), and no
   /// empty database is left there.
   @Test func historyOfAMissingDatabaseIsAnError() throws {
