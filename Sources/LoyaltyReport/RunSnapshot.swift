@@ -31,6 +31,8 @@ public struct RunSnapshot: Sendable, Equatable {
 
   public var asOf: Day
   public var toolVersion: String
+  /// SHA-256 of the settings that make figures comparable (`comparedSettingsText`: not
+  /// `[report]`, not the seed), unlike the manifest's hash of every setting.
   public var configSHA256: String
   /// `role path sha256` per input, one per line.
   public var inputs: String
@@ -67,7 +69,7 @@ public struct RunSnapshot: Sendable, Equatable {
     let config = run.request.config
     asOf = run.request.asOf
     toolVersion = loyaltyVersion
-    configSHA256 = sha256Hex(config.settingsText)
+    configSHA256 = sha256Hex(config.comparedSettingsText)
     self.inputs = inputs.map { "\($0.role) \($0.path) \($0.sha256)" }.joined(separator: "\n")
     seed = config.run.seed
     minorDigits = config.input.minorDigits

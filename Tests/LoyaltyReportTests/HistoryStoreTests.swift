@@ -265,6 +265,23 @@ import Testing
     #expect(try store.previous(before: Day("2026-10-31")!)?.asOf == Day("2026-08-31"))
   }
 
+  /// Where the reports and the history go, and the seed (named on its own), are not a
+  /// change of configuration between two runs (moving them said "not like for like");
+  /// a setting that shapes the figures is.
+  @Test func movingTheFilesIsNotAChangeOfConfiguration() throws {
+    let base = try ConfigLoader.load(path: "SampleData/pipeline.toml")
+    var moved = base
+    moved.report.outDir = "./Reports"
+    moved.report.historyDatabase = "/var/lib/loyalty/history.sqlite"
+    moved.run.seed = 7
+    #expect(moved.settingsText != base.settingsText)
+    #expect(moved.comparedSettingsText == base.comparedSettingsText)
+    var changed = base
+    changed.levels.count = 5
+    #expect(changed.comparedSettingsText != base.comparedSettingsText)
+    #expect(!base.comparedSettingsText.contains("report.") && !base.comparedSettingsText.contains("run.seed"))
+  }
+
   /// A changed set of input files is said before the figures (a missing channel export
   /// showed only as a fall in revenue): the number of orders files, their names with
   /// digits left out, and whether an id map was read. Month-stamped names of the same

@@ -82,4 +82,12 @@ extension LoyaltyConfig {
 
   /// The settings as one text, `key = value` per line.
   public var settingsText: String { settings.map { "\($0.key) = \($0.value)\n" }.joined() }
+
+  /// `settingsText` without where the files go (`[report]`) and the seed (which the
+  /// month-over-month comparison names on its own): what makes two runs' figures
+  /// comparable. Moving the reports or the history is not a change of method.
+  public var comparedSettingsText: String {
+    settings.filter { !$0.key.hasPrefix("report.") && $0.key != "run.seed" }.map { "\($0.key) = \($0.value)\n" }
+      .joined()
+  }
 }
