@@ -136,8 +136,9 @@ public enum CSVScanner {
 
   /// Calls `body` with the raw bytes of the record at `start`, as `record(at:)` would
   /// give them (`CSVRecord.raw`, no more than `recordLimit` bytes on): a line with no
-  /// quote in it is the whole record, so only a line with a quote is handed to libcsv
-  /// to find where its record ends, through `reader` when one is given.
+  /// quote in it is the whole record, up to its first CR or LF (a CR ends a record), so
+  /// only a line with a quote is handed to libcsv to find where its record ends,
+  /// through `reader` when one is given.
   public static func withRawRecord<R>(
     _ bytes: UnsafeRawBufferPointer, at start: Int, path: String, reader: RecordReader? = nil,
     _ body: (UnsafeRawBufferPointer) -> R
@@ -146,8 +147,7 @@ public enum CSVScanner {
     // No further than `record(at:)` reads.
     let limit = min(bytes.count, start + recordLimit)
     let end = memchr(base + start, 0x0A, limit - start).map { UnsafeRawPointer($0) - base } ?? limit
-    var rawEnd = end
-    while rawEnd > start, base.load(fromByteOffset: rawEnd - 1, as: UInt8.self) == 0x0D { rawEnd -= 1 }
+    let rawEnd = memchr(base + start, 0x0D, end - start).map { UnsafeRawPointer($0) - base } ?? end
     let line = UnsafeRawBufferPointer(start: base + start, count: rawEnd - start)
     let plain =
       !line.isEmpty && memchr(base + start, 0x22, line.count) == nil
@@ -302,6 +302,9 @@ private final class ScanState {
     var released = position
     var checked = position
     var lineFeeds = 0
+    // The next CR at or after `position` (`end` when none): searched again only once
+    // the scan has passed it, so a file without CRs is searched once.
+    var nextCR = position - 1
     // A broken record does not hide bytes that are not UTF-8 further on.
     func failing(_ error: CSVError) -> CSVError {
       guard checksUTF8 else { return error }
@@ -315,7 +318,21 @@ private final class ScanState {
         released = keep
       }
       let newline = memchr(base + position, 0x0A, end - position)
-      let next = newline.map { UnsafeRawPointer($0) - UnsafeRawPointer(base) + 1 } ?? end
+      var next = newline.map { UnsafeRawPointer($0) - UnsafeRawPointer(base) + 1 } ?? end
+      // A CR that no LF follows ends a record as a line feed does (libcsv's rule): the
+      // line is fed up to it, so that every record starts where a feed starts (its
+      // offset and raw bytes are its own, and a file of such line ends is read in
+      // one pass), while line numbers still count line feeds only.
+      if nextCR < position {
+        nextCR =
+          memchr(base + position, 0x0D, end - position).map { UnsafeRawPointer($0) - UnsafeRawPointer(base) }
+          ?? end
+      }
+      var endsLine = true
+      if nextCR + 1 < next, newline == nil || nextCR + 2 != next {
+        next = nextCR + 1
+        endsLine = false
+      }
       while checksUTF8 && next > checked {
         let step = CSVScanner.stepEnd(base, from: checked, to: end, step: CSVScanner.checkStep)
         if let error = notUTF8(range.lowerBound..<step, from: checked, firstLine: firstLine, path: path) { throw error }
@@ -339,9 +356,11 @@ private final class ScanState {
           throw failing(.parser(path: path, message: String(cString: csv_strerror(csv_error(parser)))))
         }
       }
-      if newline != nil { lineFeeds += 1 }
+      if endsLine {
+        if newline != nil { lineFeeds += 1 }
+        lineNumber += 1
+      }
       position = next
-      lineNumber += 1
       if stopAfterFirst && emitted > 0 { break }
     }
     // libcsv's own strict check needs CSV_STRICT, which would also refuse stray quotes

@@ -54,6 +54,20 @@ private func time(_ s: String, offset: Int = 8 * 3600) -> FieldParsers.Timestamp
     #expect(time("2026-03-01T01:00:00-05:00")!.businessDay == Day(year: 2026, month: 3, day: 1))
   }
 
+  /// Every business date lies in the years 0000 to 9999, in which dates are written:
+  /// an offset that moves the first or last day out of them is refused (a business
+  /// date in year -1 stopped the run when members.csv was written).
+  @Test func businessDatesStayInTheYearsWritten() {
+    #expect(time("0000-01-01T00:00+09:00") == nil)
+    #expect(time("9999-12-31T23:00-01:00") == nil)
+    #expect(time("0000-01-01T00:00+08:00")?.businessDay == Day(year: 0, month: 1, day: 1))
+    #expect(time("0000-01-01T01:00+09:00")?.businessDay == Day(year: 0, month: 1, day: 1))
+    #expect(time("0000-01-01")?.businessDay == Day(year: 0, month: 1, day: 1))
+    #expect(time("9999-12-31T15:59Z")?.businessDay == Day(year: 9999, month: 12, day: 31))
+    #expect(time("9999-12-31T16:00Z") == nil)
+    #expect(time("9999-12-31T16:00Z", offset: 0)?.businessDay == Day(year: 9999, month: 12, day: 31))
+  }
+
   @Test func everyAcceptedTimeForm() {
     for good in [
       "2026-03-01", "2026-03-01T10:20", "2026-03-01 10:20", "2026-03-01T10:20:30", "2026-03-01T10:20:30.5",

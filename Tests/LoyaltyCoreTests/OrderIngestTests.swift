@@ -37,6 +37,28 @@ private func expectFileError(_ path: String, threads: [Int], containing message:
 }
 
 @Suite struct OrderIngestTests {
+  /// Records after a header ended by a lone CR are read, not skipped with the header's
+  /// line (a file of lone CR line ends read 0 records and exited 0), on any number of
+  /// threads; each reject quotes its own record.
+  @Test func recordsOnTheHeadersLineAreRead() throws {
+    let head = "order_id,channel,customer_ref,order_time,amount"
+    for text in [
+      head + "\ro1,web,u1,2026-01-01,10\ro2,web,u2,2026-01-01,x\r",
+      head + "\ro2,web,u2,2026-01-01,x\no1,web,u1,2026-01-01,10\n",
+    ] {
+      let path = temporaryFile(text)
+      var config = InputConfig()
+      config.maxRejectShare = 1
+      for threads in [1, 2] {
+        let result = try OrderIngest.run(
+          paths: [path], config: config, linkKeys: [], asOf: asOf, threads: threads, chunkThreshold: 1)
+        #expect(result.files.map(\.read) == [2] && result.files.map(\.accepted) == [1])
+        #expect(result.rejects.map(\.record) == ["o2,web,u2,2026-01-01,x"])
+        #expect(result.rejects.map(\.line) == [1])
+      }
+    }
+  }
+
   @Test func everyMalformedKindGetsItsCodeAndLine() throws {
     let body = """
       o1,web,u1,2026-01-01,10.00,,,,,

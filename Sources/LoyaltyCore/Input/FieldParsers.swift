@@ -127,8 +127,19 @@ public enum FieldParsers {
     }
     let localMillis = dayMillis + Int64(((hour * 60 + minute) * 60 + second) * 1000 + millis)
     let instant = localMillis - Int64(offsetSeconds) * 1000
-    return Timestamp(instantMillis: instant, businessOffsetSeconds: businessOffsetSeconds)
+    let stamp = Timestamp(instantMillis: instant, businessOffsetSeconds: businessOffsetSeconds)
+    // An offset other than the business zone's moves the date by at most a day: only
+    // in the first and the last year can it leave the years 0000 to 9999, which every
+    // date is written in (`0000-01-01T00:00+09:00` is a day of year -1 at +08:00).
+    if year == 0 || year == 9999 {
+      guard stamp.businessDay >= Self.firstDay, stamp.businessDay <= Self.lastDay else { return nil }
+    }
+    return stamp
   }
+
+  /// The first and last business dates a timestamp may fall on.
+  static let firstDay = Day(year: 0, month: 1, day: 1)!
+  static let lastDay = Day(year: 9999, month: 12, day: 31)!
 
   /// Reads a fixed UTC offset such as `+08:00`, `-0530` or `Z` into seconds east of UTC.
   public static func utcOffset(_ text: String) -> Int? {

@@ -184,7 +184,9 @@ struct IngestState {
         let line = UnsafeRawBufferPointer(rebasing: bytes[(lineStart + bom)..<firstLineEnd])
         if line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D && $0 != 0x0A }) { break }
       }
+      var records = 0
       let closed = try CSVScanner.scan(bytes, range: 0..<firstLineEnd, path: path) { record in
+        records += 1
         if layout == nil && headerError == nil {
           do throws(LoyaltyError) {
             layout = try probe.header(record, path: path)
@@ -193,13 +195,16 @@ struct IngestState {
           }
         }
       }
-      headerEnd = closed.endedBetweenRecords ? firstLineEnd : 0
+      // Records after the header on its line (a lone CR ends a record) are read with
+      // the rest, from the start.
+      headerEnd = closed.endedBetweenRecords && records <= 1 ? firstLineEnd : 0
     } catch {
       throw .input(error.description)
     }
     if let headerError { throw headerError }
     if headerEnd == 0 {
-      // A header with a quoted line break: read everything in one chunk.
+      // A header with a quoted line break, or with records after it on its line (a
+      // lone CR as a line end): read everything in one chunk.
       layout = nil
     } else if layout == nil {
       throw .input(
@@ -784,7 +789,10 @@ struct ChunkState: @unchecked Sendable {
     }
     let offset = businessOffset
     guard let time = FieldParsers.timestamp(r[layout.orderTime], businessOffsetSeconds: offset) else {
-      return (.badDate, "order_time '\(r.string(layout.orderTime))' is not an ISO 8601 date or date-time.")
+      return (
+        .badDate,
+        "order_time '\(r.string(layout.orderTime))' is not an ISO 8601 date or date-time on a business date from 0000-01-01 to 9999-12-31."
+      )
     }
     let amount: Int64
     switch FieldParsers.amount(r[layout.amount], minorDigits: config.minorDigits) {
@@ -793,7 +801,7 @@ struct ChunkState: @unchecked Sendable {
     case .invalid:
       return (
         .badAmount,
-        "amount '\(r.string(layout.amount))' is not a plain decimal with at most \(config.minorDigits) decimals."
+        "amount '\(r.string(layout.amount))' is not a plain decimal with 1 to 15 digits \(config.minorDigits == 0 ? "and no decimal point" : "before the point and at most \(config.minorDigits) after it")."
       )
     }
     var status = OrderStatus.paid
@@ -846,7 +854,10 @@ struct ChunkState: @unchecked Sendable {
       }
       if layout.refundTime >= 0, r[layout.refundTime].count > 0 {
         guard let t = FieldParsers.timestamp(r[layout.refundTime], businessOffsetSeconds: offset) else {
-          return (.badDate, "refund_time '\(r.string(layout.refundTime))' is not an ISO 8601 date or date-time.")
+          return (
+            .badDate,
+            "refund_time '\(r.string(layout.refundTime))' is not an ISO 8601 date or date-time on a business date from 0000-01-01 to 9999-12-31."
+          )
         }
         if status == .paid {
           return (.badRefund, "refund_time is set but the status is paid.")
