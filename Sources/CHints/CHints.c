@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
+#include <unistd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -44,4 +46,30 @@ int loyalty_exchange_paths(const char *a, const char *b) {
   errno = ENOSYS;
   return -1;
 #endif
+}
+
+static int sigbus_as_json = 0;
+
+static void loyalty_on_sigbus(int signal) {
+  (void)signal;
+  static const char plain[] =
+      "loyalty: an input file could not be read where it was mapped (SIGBUS): most likely it was "
+      "truncated or rewritten while the run read it; nothing was published. Run again once the export is "
+      "complete.\n";
+  static const char json[] =
+      "{\"level\":\"error\",\"label\":\"loyalty\",\"message\":\"an input file could not be read where it "
+      "was mapped (SIGBUS): most likely it was truncated or rewritten while the run read it; nothing was "
+      "published. Run again once the export is complete.\"}\n";
+  // write(2) and _exit(2) are async-signal-safe; nothing else is called here.
+  ssize_t ignored = sigbus_as_json ? write(2, json, sizeof json - 1) : write(2, plain, sizeof plain - 1);
+  (void)ignored;
+  _exit(2);
+}
+
+void loyalty_stop_on_sigbus(int json) {
+  sigbus_as_json = json;
+  struct sigaction action = {0};
+  action.sa_handler = loyalty_on_sigbus;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGBUS, &action, NULL);
 }

@@ -65,6 +65,7 @@ struct LevelsCommand: ParsableCommand {
     // Held from the start, as `loyalty run` does, so no two commands write one folder.
     let lock = try out.map { folder throws(LoyaltyError) in try OutputLock(folder: folder) }
     let result = try Pipeline.run(request)
+    logIngestCounts(result)
     let report = ReportBuilder(run: result, inputs: []).levelsOnly()
     print(report.markdown, terminator: "")
     if let out { try ReportFolder.write(report.files, to: out) }

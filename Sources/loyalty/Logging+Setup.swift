@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import LoyaltyCore
 import LoyaltyReport
 
 #if canImport(Glibc)
@@ -79,3 +80,18 @@ struct LogOptions: ParsableArguments {
 
 /// True when stderr is a terminal, so a progress line may be redrawn in place.
 var stderrIsTerminal: Bool { isatty(2) != 0 }
+
+/// For the commands that print a report on stdout (`levels`, `points`): each orders
+/// file's `read = accepted + rejected` on stderr, as a warning when records were
+/// rejected (`loyalty run` lists them in rejects.csv), so that no reject goes unsaid.
+func logIngestCounts(_ result: RunResult) {
+  let logger = Logger(label: "loyalty")
+  for file in result.ingest.files {
+    let line = "\(file.file): read \(file.read) = accepted \(file.accepted) + rejected \(file.rejected)"
+    if file.rejected > 0 {
+      logger.warning("\(line); `loyalty run` lists each reject with its line and reason in rejects.csv")
+    } else {
+      logger.info("\(line)")
+    }
+  }
+}

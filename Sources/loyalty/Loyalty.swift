@@ -32,6 +32,7 @@ struct Loyalty: ParsableCommand {
   /// own usage errors included), the error's own code for pipeline failures.
   static func main() {
     keepFreedMemoryForReuse()
+    loyalty_stop_on_sigbus(wantsJSONLogs ? 1 : 0)
     do {
       var command = try parseAsRoot()
       try command.run()
@@ -49,13 +50,19 @@ struct Loyalty: ParsableCommand {
     }
   }
 
+  /// True when the command line asks for JSON logs (read before any parsing, so that
+  /// a usage error is a JSON line too).
+  static var wantsJSONLogs: Bool {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    return zip(arguments, arguments.dropFirst()).contains { $0 == ("--log-format", "json") }
+      || arguments.contains("--log-format=json")
+  }
+
   /// The sentence a failed run ends with, on stderr: a JSON log line when the command
   /// line asks for JSON logs (a log collector then keeps the one line that matters,
   /// usage errors included), else plain text.
   static func reportFailure(_ message: String, plain: String? = nil) {
-    let arguments = Array(CommandLine.arguments.dropFirst())
-    let json = zip(arguments, arguments.dropFirst()).contains { $0 == ("--log-format", "json") }
-    if json || arguments.contains("--log-format=json") {
+    if wantsJSONLogs {
       Logger(label: "loyalty") { JSONLogHandler(label: $0) }.error("\(message)")
     } else {
       printError(plain ?? message)

@@ -64,6 +64,7 @@ struct PointsCommand: ParsableCommand {
     // Held from the start, as `loyalty run` does, so no two commands write one folder.
     let lock = try OutputLock(folder: folder)
     let result = try Pipeline.run(request)
+    logIngestCounts(result)
     let report = ReportBuilder(run: result, inputs: []).pointsOnly()
     try ReportFolder.write(report.files, to: folder)
     withExtendedLifetime(lock) {}

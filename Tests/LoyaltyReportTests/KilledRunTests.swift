@@ -180,6 +180,36 @@ private func binaryAndFolder(_ name: String) -> String? {
         "--as-of 2026-10-31 --seed 20260101 --until rfm --history \(dir)/history.sqlite`") == true)
   }
 
+  /// SIGBUS, which a mapped input raises when it is cut short while read, ends the run
+  /// with exit 2 and a sentence instead of a crash (exit 135), and publishes nothing.
+  /// The signal is sent, as truncating a file at the right instant cannot be timed.
+  @Test func aBusErrorIsASentenceAndExitTwo() throws {
+    guard let dir = binaryAndFolder("sigbus") else { return }
+    defer { ReportFolder.removeTree(dir) }
+    let root = repositoryRoot
+    var stopped = 0
+    for (k, delay) in ([100_000, 300_000, 600_000] as [UInt32]).enumerated() {
+      let out = dir + "/report\(k)"
+      let pid = spawn(
+        [
+          "run", "--config", root + "/SampleData/pipeline.toml", "--orders", root + "/SampleData/orders.csv",
+          "--id-map", root + "/SampleData/id_map.csv", "--as-of", "2026-10-31", "--out", out, "--no-history",
+        ], stderr: dir + "/err\(k).log")
+      usleep(delay)
+      kill(pid, SIGBUS)
+      let outcome = waitKilled(pid)
+      #expect(!outcome.killed)
+      guard outcome.status != 0 else { continue }  // it finished first
+      stopped += 1
+      #expect(outcome.status == 2)
+      #expect(
+        readText(dir + "/err\(k).log")?.contains(
+          "loyalty: an input file could not be read where it was mapped (SIGBUS)") == true)
+      #expect(access(out, F_OK) != 0)
+    }
+    #expect(stopped > 0)
+  }
+
   /// Under `--log-format json` the sentence a failed run ends with is a JSON log line
   /// too (it was plain text among JSON lines); plain logs keep the plain sentence.
   @Test func aFailureIsAJSONLineUnderJSONLogs() throws {

@@ -30,4 +30,10 @@ int loyalty_run_when_idle(void);
 /// nothing (EINVAL or ENOSYS where the file system or the system has no such step).
 int loyalty_exchange_paths(const char *a, const char *b);
 
+/// Ends the process with exit code 2 and one sentence on stderr (a JSON log line when
+/// `json` is not 0) on SIGBUS, which a memory-mapped input raises when the file is cut
+/// short while it is read, instead of dying of the signal. The report folder is
+/// written beside its place and renamed at the end, so nothing is published.
+void loyalty_stop_on_sigbus(int json);
+
 #endif
