@@ -74,8 +74,13 @@ struct RunCommand: ParsableCommand {
       }
     }
     let historyPath = history ?? request.config.report.historyDatabase
-    if !noHistory && access(historyPath, F_OK) != 0 {
-      logger.warning("no history database at \(historyPath): a new one is made, and nothing is compared this time")
+    // A missing or empty file (SQLite takes an empty file for an empty database) starts
+    // the history afresh: said, since a wrong working directory or path does the same.
+    var status = stat()
+    if !noHistory && (stat(historyPath, &status) != 0 || status.st_size == 0) {
+      logger.warning(
+        "no history database at \(historyPath)\(stat(historyPath, &status) == 0 ? " (the file is empty)" : ""): a new one is made, and nothing is compared this time"
+      )
     }
     let store = noHistory ? nil : try HistoryStore(path: historyPath)
     let previous = try store?.previous(before: request.asOf)

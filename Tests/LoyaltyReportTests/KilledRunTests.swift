@@ -178,6 +178,14 @@ private func binaryAndFolder(_ name: String) -> String? {
     #expect(
       readText(dir + "/partial/report.md")?.contains(
         "--as-of 2026-10-31 --seed 20260101 --until rfm --history \(dir)/history.sqlite`") == true)
+    // An empty file (which SQLite takes for an empty database) is said too.
+    try ReportFolder.writeFile(dir + "/empty.sqlite", "")
+    var empty = arguments(["--out", dir + "/empty", "--until", "rfm"])
+    empty[empty.firstIndex(of: dir + "/history.sqlite")!] = dir + "/empty.sqlite"
+    let fresh = waitKilled(spawn(empty, stderr: dir + "/empty.log"))
+    #expect(!fresh.killed && fresh.status == 0)
+    #expect(
+      readText(dir + "/empty.log")?.contains("no history database at \(dir)/empty.sqlite (the file is empty)") == true)
   }
 
   /// SIGBUS, which a mapped input raises when it is cut short while read, ends the run
