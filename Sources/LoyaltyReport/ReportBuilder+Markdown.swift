@@ -1,5 +1,11 @@
 import LoyaltyCore
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 extension ReportBuilder {
   /// `report.md`, in the order SPEC 8 gives.
   func reportMarkdown() -> String {
@@ -55,6 +61,38 @@ extension ReportBuilder {
     return md + "\n"
   }
 
+  /// A line break in a channel or customer_ref is valid CSV (a quoted field may hold
+  /// one), so such records are accepted as SPEC reads them; but in a key it most often
+  /// means a stray quote (`"u1"x`) that ran the next lines into one record, which
+  /// no reject shows. Said with the first such ref, so that it can be found.
+  func lineBreaksInRefs() -> String {
+    let orders = run.ingest.orders
+    func hasLineBreak(_ bytes: UnsafeRawBufferPointer) -> Bool {
+      guard let base = bytes.baseAddress else { return false }
+      return memchr(base, 0x0A, bytes.count) != nil || memchr(base, 0x0D, bytes.count) != nil
+    }
+    // The channels are few: each is looked at once, not once a ref.
+    let brokenChannel = (0..<Int32(orders.channels.count)).map {
+      orders.channels.string($0).utf8.contains { $0 == 0x0A || $0 == 0x0D }
+    }
+    var count = 0
+    var first: String? = nil
+    for ref in 0..<Int32(orders.refs.count) {
+      guard brokenChannel[Int(orders.refChannel[Int(ref)])] || orders.withCustomerRef(ref, hasLineBreak) else {
+        continue
+      }
+      count += 1
+      if first == nil {
+        let (channel, customerRef) = orders.refParts(ref)
+        let line = "\(channel):\(customerRef)".prefix { $0 != "\n" && $0 != "\r" }
+        first = String(line.prefix(60)).replacing("`", with: "'")
+      }
+    }
+    guard let first else { return "" }
+    return
+      "**Check**: \(formatThousands(count)) customer \(count == 1 ? "ref holds" : "refs hold") a line break in the channel or customer_ref (the first begins `\(first)`). CSV allows one inside quotes, so \(count == 1 ? "its records were" : "their records were") accepted, but in a key it most often means a stray quote that ran the next lines of the file into one record: check \(count == 1 ? "it" : "them") in `identity.csv`.\n\n"
+  }
+
   func dataQualitySection() -> String {
     var md = "## Data quality\n\n"
     md += "Every record read is accepted or listed in `rejects.csv` with its file, line and reason.\n\n"
@@ -83,6 +121,7 @@ extension ReportBuilder {
       md +=
         "Future orders (after the as-of date) are listed but do not count towards the stop limit of \(formatPercent(run.request.config.input.maxRejectShare)).\n\n"
     }
+    md += lineBreaksInRefs()
     if run.request.idMapPath != nil {
       md +=
         "Id map: \(formatThousands(run.idMap.rowsRead)) rows read, \(formatThousands(run.idMap.entryCount)) distinct refs accepted, \(formatThousands(run.idMap.repeatedRows)) repeated rows, \(formatThousands(run.idMap.rejects.count)) rejected (`id_map_conflict` and malformed rows).\n\n"

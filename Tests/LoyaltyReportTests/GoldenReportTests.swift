@@ -244,6 +244,32 @@ func readBytes(_ path: String) -> [UInt8]? {
     #expect(recent.contains("Counted orders are dated from 0226-10-09 to 0226-10-09 (business dates).\n"))
   }
 
+  /// A stray quote that runs the next lines into one accepted record (valid CSV, so
+  /// not a reject) is said in the data-quality section, with the first ref it made;
+  /// the sample, which has none, says nothing.
+  @Test func aLineBreakInAKeyIsSaid() throws {
+    let parent = TestScratch.folder("stray")
+    defer { ReportFolder.removeTree(parent) }
+    let orders = [
+      "order_id,channel,customer_ref,order_time,amount", "o1,web,\"u1\"x,2026-01-01,10", "o2,web,u2,2026-01-01,10",
+      "o3,web,u3\",2026-01-01,10", "o4,app,a4,2026-01-02,5",
+    ]
+    try ReportFolder.write([("orders.csv", orders.joined(separator: "\n") + "\n")], to: parent)
+    var config = LoyaltyConfig()
+    config.identity.linkKeys = []
+    let request = RunRequest(
+      ordersPaths: [parent + "/orders.csv"], idMapPath: nil, asOf: Day("2026-10-31")!, config: config, threads: 1,
+      until: .rfm)
+    let run = try Pipeline.run(request)
+    #expect(run.ingest.files.map(\.accepted) == [2])
+    let section = ReportBuilder(run: run, inputs: []).dataQualitySection()
+    #expect(
+      section.contains(
+        "**Check**: 1 customer ref holds a line break in the channel or customer_ref (the first begins `web:u1\"x,2026-01-01,10`)."
+      ))
+    #expect(try !sampleBuilder(threads: 1).dataQualitySection().contains("**Check**"))
+  }
+
   /// rejects.csv reads future orders' records back from their file: a file written to
   /// after the run read it stops the report with a sentence naming it (exit 2), and
   /// no folder is published.
