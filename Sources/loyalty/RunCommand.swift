@@ -53,6 +53,11 @@ struct RunCommand: ParsableCommand {
     let lock = try OutputLock(folder: folder)
     logger.info("as-of \(request.asOf), \(request.ordersPaths.count) orders file(s), \(request.threads) thread(s)")
     let staging = try StagingFolder(for: folder)
+    // An earlier report of another as-of is replaced too (`--out Reports/latest` each
+    // month), but said: `--out` given last month's folder by mistake loses it.
+    if let earlier = ReportFolder.reportAsOf(folder), earlier != request.asOf.description {
+      logger.warning("\(folder) holds the report of as-of \(earlier); this run's, as-of \(request.asOf), replaces it")
+    }
     // With more than one thread, identity.csv is written beside cleaning and RFM.
     var identityFile: BackgroundIdentityFile?
     // The inputs are hashed once the id map is read (see `StartGate`).

@@ -178,6 +178,16 @@ private func binaryAndFolder(_ name: String) -> String? {
     #expect(
       readText(dir + "/partial/report.md")?.contains(
         "--as-of 2026-10-31 --seed 20260101 --until rfm --history \(dir)/history.sqlite`") == true)
+    // A report of another as-of in the folder given is replaced, and said.
+    let september = waitKilled(
+      spawn(
+        arguments(["--out", dir + "/partial", "--until", "rfm"]).map { $0 == "2026-10-31" ? "2026-09-30" : $0 },
+        stderr: dir + "/september.log"))
+    #expect(!september.killed && september.status == 0)
+    #expect(
+      readText(dir + "/september.log")?.contains(
+        "\(dir)/partial holds the report of as-of 2026-10-31; this run's, as-of 2026-09-30, replaces it") == true)
+    #expect(readText(dir + "/partial.log")?.contains("holds the report of as-of") == false)
     // An empty file (which SQLite takes for an empty database) is said too.
     try ReportFolder.writeFile(dir + "/empty.sqlite", "")
     var empty = arguments(["--out", dir + "/empty", "--until", "rfm"])

@@ -254,6 +254,15 @@ public enum ReportFolder {
     closedir(dir)
     rmdir(path)
   }
+
+  /// The as-of date of the report in `folder` (its manifest's `as_of`), or nil when
+  /// it holds no readable manifest.
+  public static func reportAsOf(_ folder: String) -> String? {
+    guard let data = FileManager.default.contents(atPath: folder + "/manifest.json"),
+      let manifest = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+    else { return nil }
+    return manifest["as_of"] as? String
+  }
 }
 
 /// A report folder being written: a hidden folder beside the target that takes the
