@@ -58,6 +58,24 @@ func readBytes(_ path: String) -> [UInt8]? {
     return ReportBuilder(run: run, inputs: inputs)
   }
 
+  /// A run up to rfm over `orders` (records under the five required columns) and an
+  /// optional id map (rows under its header), with no linking keys.
+  func smallRun(_ name: String, orders: [String], idMap: String? = nil) throws -> RunResult {
+    let parent = TestScratch.folder(name)
+    defer { ReportFolder.removeTree(parent) }
+    var files = [
+      ("orders.csv", (["order_id,channel,customer_ref,order_time,amount"] + orders).joined(separator: "\n") + "\n")
+    ]
+    if let idMap { files.append(("id_map.csv", "channel,customer_ref,member_id\n" + idMap)) }
+    try ReportFolder.write(files, to: parent)
+    var config = LoyaltyConfig()
+    config.identity.linkKeys = []
+    return try Pipeline.run(
+      RunRequest(
+        ordersPaths: [parent + "/orders.csv"], idMapPath: idMap.map { _ in parent + "/id_map.csv" },
+        asOf: Day("2026-10-31")!, config: config, threads: 1, until: .rfm))
+  }
+
   /// With no linking keys configured the identity section says the id map alone joins
   /// refs (it used to end on "then by shared ;").
   @Test func identityWithoutLinkingKeysSaysTheIdMapAloneJoins() throws {
@@ -76,23 +94,13 @@ func readBytes(_ path: String) -> [UInt8]? {
   /// own among the joins, so that refs minus the joins are the members; a run without
   /// such groups (the sample) shows no such row.
   @Test func joinsBySameMemberIdAreShownWhenThereAreAny() throws {
-    let parent = TestScratch.folder("same-name")
-    defer { ReportFolder.removeTree(parent) }
-    let orders = [
-      "order_id,channel,customer_ref,order_time,amount", "o1,web,ex1,2026-10-01,10.00", "o2,app,exc2,2026-10-01,5.00",
-      "o3,a:b,c,2026-10-02,5.00", "o4,a,b:c,2026-10-03,5.00",
-    ]
-    try ReportFolder.write(
-      [
-        ("orders.csv", orders.joined(separator: "\n") + "\n"),
-        ("id_map.csv", "channel,customer_ref,member_id\nweb,ex1,app:exc2\n"),
-      ], to: parent)
-    var config = LoyaltyConfig()
-    config.identity.linkKeys = []
-    let request = RunRequest(
-      ordersPaths: [parent + "/orders.csv"], idMapPath: parent + "/id_map.csv", asOf: Day("2026-10-31")!,
-      config: config, threads: 1, until: .rfm)
-    let section = ReportBuilder(run: try Pipeline.run(request), inputs: []).identitySection()
+    let run = try smallRun(
+      "same-name",
+      orders: [
+        "o1,web,ex1,2026-10-01,10.00", "o2,app,exc2,2026-10-01,5.00", "o3,a:b,c,2026-10-02,5.00",
+        "o4,a,b:c,2026-10-03,5.00",
+      ], idMap: "web,ex1,app:exc2\n")
+    let section = ReportBuilder(run: run, inputs: []).identitySection()
     #expect(section.contains("4 customer refs (channel, customer_ref) form 2 members."))
     let row = section.split(separator: "\n").first { $0.contains("same member_id") }
     #expect(row?.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) } == ["same member_id", "2"])
@@ -248,19 +256,12 @@ func readBytes(_ path: String) -> [UInt8]? {
   /// not a reject) is said in the data-quality section, with the first ref it made;
   /// the sample, which has none, says nothing.
   @Test func aLineBreakInAKeyIsSaid() throws {
-    let parent = TestScratch.folder("stray")
-    defer { ReportFolder.removeTree(parent) }
-    let orders = [
-      "order_id,channel,customer_ref,order_time,amount", "o1,web,\"u1\"x,2026-01-01,10", "o2,web,u2,2026-01-01,10",
-      "o3,web,u3\",2026-01-01,10", "o4,app,a4,2026-01-02,5",
-    ]
-    try ReportFolder.write([("orders.csv", orders.joined(separator: "\n") + "\n")], to: parent)
-    var config = LoyaltyConfig()
-    config.identity.linkKeys = []
-    let request = RunRequest(
-      ordersPaths: [parent + "/orders.csv"], idMapPath: nil, asOf: Day("2026-10-31")!, config: config, threads: 1,
-      until: .rfm)
-    let run = try Pipeline.run(request)
+    let run = try smallRun(
+      "stray",
+      orders: [
+        "o1,web,\"u1\"x,2026-01-01,10", "o2,web,u2,2026-01-01,10", "o3,web,u3\",2026-01-01,10",
+        "o4,app,a4,2026-01-02,5",
+      ])
     #expect(run.ingest.files.map(\.accepted) == [2])
     let section = ReportBuilder(run: run, inputs: []).dataQualitySection()
     #expect(
