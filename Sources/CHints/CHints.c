@@ -52,14 +52,11 @@ static int sigbus_as_json = 0;
 
 static void loyalty_on_sigbus(int signal) {
   (void)signal;
-  static const char plain[] =
-      "loyalty: an input file could not be read where it was mapped (SIGBUS): most likely it was "
-      "truncated or rewritten while the run read it; nothing was published. Run again once the export is "
-      "complete.\n";
-  static const char json[] =
-      "{\"level\":\"error\",\"label\":\"loyalty\",\"message\":\"an input file could not be read where it "
-      "was mapped (SIGBUS): most likely it was truncated or rewritten while the run read it; nothing was "
-      "published. Run again once the export is complete.\"}\n";
+#define SIGBUS_SENTENCE                                                                                   \
+  "an input file could not be read where it was mapped (SIGBUS): most likely it was truncated or rewritten " \
+  "while the run read it; nothing was published. Run again once the export is complete."
+  static const char plain[] = "loyalty: " SIGBUS_SENTENCE "\n";
+  static const char json[] = "{\"level\":\"error\",\"label\":\"loyalty\",\"message\":\"" SIGBUS_SENTENCE "\"}\n";
   // write(2) and _exit(2) are async-signal-safe; nothing else is called here.
   ssize_t ignored = sigbus_as_json ? write(2, json, sizeof json - 1) : write(2, plain, sizeof plain - 1);
   (void)ignored;

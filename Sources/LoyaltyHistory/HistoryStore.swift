@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import GRDBSQLite
 import LoyaltyCore
@@ -20,6 +21,16 @@ public struct StoredRunSummary: Sendable, Equatable {
 public final class HistoryStore {
   let queue: DatabaseQueue
   public let path: String
+
+  /// What stands at a history path before it is opened: `run` makes a database where
+  /// there is none (and says so), `history` refuses to. An empty file is what SQLite
+  /// takes for an empty database.
+  public enum FileState: Sendable { case missing, empty, present }
+
+  public static func fileState(at path: String) -> FileState {
+    guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return .missing }
+    return (attributes[.size] as? NSNumber)?.intValue == 0 ? .empty : .present
+  }
 
   /// Opens (creating when needed) the database at `path`.
   public init(path: String) throws(LoyaltyError) {

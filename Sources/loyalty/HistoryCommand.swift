@@ -27,7 +27,7 @@ struct HistoryCommand: ParsableCommand {
     let loaded = try config.map { path throws(LoyaltyError) in try ConfigLoader.load(path: path) } ?? LoyaltyConfig()
     let path = history ?? loaded.report.historyDatabase
     // Listing reads: a mistyped path is an error, not a new empty database.
-    guard FileManager.default.fileExists(atPath: path) else {
+    guard HistoryStore.fileState(at: path) != .missing else {
       throw LoyaltyError.input(
         "\(path): there is no history database here; `loyalty run` creates it when it stores its first month.")
     }

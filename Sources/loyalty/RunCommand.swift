@@ -4,12 +4,6 @@ import LoyaltyCore
 import LoyaltyHistory
 import LoyaltyReport
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// `loyalty run`: the whole pipeline, writing one report folder and storing the run
 /// in the monthly history.
 struct RunCommand: ParsableCommand {
@@ -79,12 +73,12 @@ struct RunCommand: ParsableCommand {
       }
     }
     let historyPath = history ?? request.config.report.historyDatabase
-    // A missing or empty file (SQLite takes an empty file for an empty database) starts
-    // the history afresh: said, since a wrong working directory or path does the same.
-    var status = stat()
-    if !noHistory && (stat(historyPath, &status) != 0 || status.st_size == 0) {
+    // A missing or empty file starts the history afresh: said, since a wrong working
+    // directory or path does the same.
+    let state = noHistory ? .present : HistoryStore.fileState(at: historyPath)
+    if state != .present {
       logger.warning(
-        "no history database at \(historyPath)\(stat(historyPath, &status) == 0 ? " (the file is empty)" : ""): a new one is made, and nothing is compared this time"
+        "no history database at \(historyPath)\(state == .empty ? " (the file is empty)" : ""): a new one is made, and nothing is compared this time"
       )
     }
     let store = noHistory ? nil : try HistoryStore(path: historyPath)
